@@ -1,0 +1,10 @@
+//! Neuroglass: build neural networks with the mouse and watch them learn.
+//!
+//! See `ARCHITECTURE.md` for the map: data flows
+//! `project → model → engine`, and the `trainer` thread streams events to
+//! the `ui`.
+
+#![warn(missing_docs)]
+
+pub mod engine;
+pub mod model;

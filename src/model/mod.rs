@@ -1,0 +1,14 @@
+//! The document: what the user builds and edits. Layer settings
+//! ([`LayerSpec`]), the [`Graph`] of nodes and wires, the [`TrainConfig`] and
+//! [`DataSpec`]; shape inference and validation; compiling a graph into an
+//! `engine::Network`.
+//!
+//! The model knows nothing of the UI, of files, or of threads.
+
+pub mod config;
+pub mod graph;
+pub mod spec;
+
+pub use config::*;
+pub use graph::{Edge, Graph, GraphError, Node, NodeId};
+pub use spec::*;
