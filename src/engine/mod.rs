@@ -22,3 +22,6 @@ pub mod layer;
 
 pub use float::Float;
 pub use layer::{Ctx, Layer, Mode, Param};
+pub mod gradcheck;
+pub mod init;
+pub mod linalg;

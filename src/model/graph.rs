@@ -84,7 +84,11 @@ impl Graph {
         edges.dedup();
         let ids: std::collections::BTreeSet<NodeId> = nodes.iter().map(|n| n.id).collect();
         edges.retain(|e| ids.contains(&e.from) && ids.contains(&e.to));
-        let max = nodes.iter().map(|n| n.id.0.saturating_add(1)).max().unwrap_or(0);
+        let max = nodes
+            .iter()
+            .map(|n| n.id.0.saturating_add(1))
+            .max()
+            .unwrap_or(0);
         Self {
             nodes,
             edges,
@@ -163,7 +167,11 @@ impl Graph {
 
     /// The wires leaving `id`.
     pub fn outputs_of(&self, id: NodeId) -> Vec<Edge> {
-        self.edges.iter().filter(|e| e.from == id).copied().collect()
+        self.edges
+            .iter()
+            .filter(|e| e.from == id)
+            .copied()
+            .collect()
     }
 
     /// Whether `to` can be reached from `from` following wires.

@@ -323,7 +323,9 @@ impl LayerSpec {
             Self::Dense(DenseSpec::default()),
             Self::Dropout { rate: 0.2 },
             Self::Flatten,
-            Self::Reshape { shape: vec![1, 28, 28] },
+            Self::Reshape {
+                shape: vec![1, 28, 28],
+            },
             Self::Conv2D(Conv2DSpec::default()),
             Self::MaxPool2D(PoolSpec::default()),
             Self::AvgPool2D(PoolSpec::default()),
