@@ -12,3 +12,8 @@ pub mod spec;
 pub use config::*;
 pub use graph::{Edge, Graph, GraphError, Node, NodeId};
 pub use spec::*;
+pub mod analysis;
+pub mod project;
+
+pub use analysis::{Analysis, NodeInfo, Problem, Severity};
+pub use project::Project;
