@@ -17,3 +17,9 @@ pub mod project;
 
 pub use analysis::{Analysis, NodeInfo, Problem, Severity};
 pub use project::Project;
+pub mod datainfo;
+pub mod infer;
+pub mod validate;
+
+pub use datainfo::{DataInfo, data_info};
+pub use validate::analyze;
