@@ -6,5 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod trainer;

@@ -469,7 +469,10 @@ fn absurd_sizes_are_refused_without_overflow() {
         &regression(),
     );
     assert!(a.has_errors());
-    assert!(a.problems().any(|(_, p)| p.message.contains("the limit is")));
+    assert!(
+        a.problems()
+            .any(|(_, p)| p.message.contains("the limit is"))
+    );
     assert_eq!(a.nodes[&ids[1]].out_shape, None);
 }
 

@@ -84,7 +84,10 @@ mod tests {
     fn table_aligns() {
         let t = render(
             &["a", "num"],
-            &[vec!["xx".into(), "1".into()], vec!["y".into(), "100".into()]],
+            &[
+                vec!["xx".into(), "1".into()],
+                vec!["y".into(), "100".into()],
+            ],
             &[1],
         );
         let lines: Vec<&str> = t.lines().collect();

@@ -75,7 +75,9 @@ pub fn decimate(points: &[[f64; 2]], x_min: f64, x_max: f64, buckets: usize) -> 
     for b in 0..buckets {
         let lo = (b as f64 * per) as usize;
         let hi = (((b + 1) as f64 * per) as usize).min(slice.len());
-        let Some(chunk) = slice.get(lo..hi) else { continue };
+        let Some(chunk) = slice.get(lo..hi) else {
+            continue;
+        };
         let (mut min, mut max) = (chunk[0], chunk[0]);
         for p in chunk {
             if p[1] < min[1] {
@@ -139,7 +141,9 @@ mod tests {
         for p in smooth(&pts, 0.9) {
             assert!((p[1] - 2.5).abs() < 1e-12);
         }
-        let steps: Vec<[f64; 2]> = (0..100).map(|i| [i as f64, if i < 50 { 0.0 } else { 1.0 }]).collect();
+        let steps: Vec<[f64; 2]> = (0..100)
+            .map(|i| [i as f64, if i < 50 { 0.0 } else { 1.0 }])
+            .collect();
         let s = smooth(&steps, 0.9);
         assert!(s[55][1] > 0.0 && s[55][1] < 1.0);
     }
@@ -148,7 +152,11 @@ mod tests {
     fn best_validation_epoch() {
         let mut h = History::default();
         for (e, v) in [(1, 0.5), (2, 0.3), (3, f64::NAN), (4, 0.4)] {
-            h.epochs.push(EpochMetrics { epoch: e, val_loss: v, ..Default::default() });
+            h.epochs.push(EpochMetrics {
+                epoch: e,
+                val_loss: v,
+                ..Default::default()
+            });
         }
         assert_eq!(h.best_val_loss(), Some((2, 0.3)));
     }

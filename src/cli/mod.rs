@@ -1,0 +1,3 @@
+//! Headless commands behind `main.rs`: `check`, `train`, `bench`.
+
+pub mod table;
