@@ -1,15 +1,40 @@
 //! Matrix products. Every layer multiplies through here, so the GEMM
-//! backend can be chosen (and measured) in one place.
+//! backend is chosen (and measured) in one place.
+//!
+//! The backend is the `gemm` crate: it picks AVX-512, AVX2 or SSE kernels at
+//! run time and splits large products over threads. At the engine's shapes
+//! it measured 1.1–5× faster than `ndarray`'s built-in `matrixmultiply`
+//! (see the engine issue's note); small products stay on one thread.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::Float;
+
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Products smaller than this many multiply-adds stay on one thread.
+const PARALLEL_MIN_WORK: usize = 1 << 18;
+
+/// Sets how many threads large products may use (1 = single-threaded).
+pub fn set_threads(n: usize) {
+    THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The number of threads large products may use.
+pub fn threads() -> usize {
+    THREADS.load(Ordering::Relaxed)
+}
 
 /// `c = alpha · a · b + beta · c`.
 ///
 /// # Shapes
 /// `a: [m, k]`, `b: [k, n]`, `c: [m, n]`; any strides (pass `x.t()` for a
 /// transpose).
+///
+/// # Panics
+/// If the shapes disagree — a bug in the calling layer, never input.
 #[inline]
 pub fn gemm<F: Float>(
     alpha: F,
@@ -18,5 +43,104 @@ pub fn gemm<F: Float>(
     beta: F,
     c: &mut ArrayViewMut2<F>,
 ) {
-    ndarray::linalg::general_mat_mul(alpha, &a, &b, beta, c);
+    let (m, k) = a.dim();
+    let (k2, n) = b.dim();
+    assert!(
+        k == k2 && c.dim() == (m, n),
+        "gemm shape mismatch: [{m},{k}]·[{k2},{n}] into {:?}",
+        c.dim()
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        c.mapv_inplace(|v| v * beta);
+        return;
+    }
+    let t = threads();
+    let parallelism = if t > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_WORK {
+        gemm::Parallelism::Rayon(t)
+    } else {
+        gemm::Parallelism::None
+    };
+    let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
+    let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
+    let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
+    let read_dst = beta != F::zero();
+    // SAFETY: the pointers and strides come from live ndarray views whose
+    // shapes were checked above to be [m,k], [k,n] and [m,n]; `c` is a
+    // unique (mutable) view, so it does not alias `a` or `b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            c_cs,
+            c_rs,
+            read_dst,
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            b_cs,
+            b_rs,
+            beta,
+            alpha,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn naive(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
+        let (m, k) = a.dim();
+        let n = b.ncols();
+        Array2::from_shape_fn((m, n), |(i, j)| (0..k).map(|p| a[[i, p]] * b[[p, j]]).sum())
+    }
+
+    #[test]
+    fn matches_naive_with_transposes_alpha_and_beta() {
+        let a = Array2::from_shape_fn((7, 5), |(i, j)| (i * 5 + j) as f64 * 0.1 - 1.0);
+        let b = Array2::from_shape_fn((5, 3), |(i, j)| (i as f64 - j as f64) * 0.3);
+        let mut c = Array2::from_elem((7, 3), 1.0);
+        gemm(2.0, a.view(), b.view(), 0.5, &mut c.view_mut());
+        let want = naive(&a, &b) * 2.0 + 0.5;
+        assert!((&c - &want).iter().all(|d| d.abs() < 1e-12));
+        // Transposed operands via strides.
+        let at = a.t().to_owned();
+        let mut c2 = Array2::zeros((7, 3));
+        gemm(1.0, at.t(), b.view(), 0.0, &mut c2.view_mut());
+        assert!((&c2 - &naive(&a, &b)).iter().all(|d| d.abs() < 1e-12));
+        // Into a transposed destination.
+        let mut ct = Array2::zeros((3, 7));
+        gemm(
+            1.0,
+            a.view(),
+            b.view(),
+            0.0,
+            &mut ct.view_mut().reversed_axes(),
+        );
+        assert!((&ct.t() - &naive(&a, &b)).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    #[test]
+    fn f32_threads_agree_with_one_thread() {
+        let a = Array2::from_shape_fn((128, 300), |(i, j)| ((i * 31 + j * 7) % 13) as f32 * 0.1);
+        let b = Array2::from_shape_fn((300, 200), |(i, j)| ((i * 3 + j * 11) % 17) as f32 * 0.05);
+        let mut one = Array2::zeros((128, 200));
+        gemm(1.0, a.view(), b.view(), 0.0, &mut one.view_mut());
+        set_threads(2);
+        let mut two = Array2::zeros((128, 200));
+        gemm(1.0, a.view(), b.view(), 0.0, &mut two.view_mut());
+        set_threads(1);
+        assert!((&one - &two).iter().all(|d| d.abs() < 1e-3));
+    }
 }

@@ -2,5 +2,6 @@
 //! loop, and the metrics history the views plot.
 
 pub mod history;
+pub mod snapshot;
 
 pub use history::{EpochMetrics, History, StepPoint};
