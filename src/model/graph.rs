@@ -6,7 +6,9 @@ use super::LayerSpec;
 
 /// A node's identity. Ids are never reused within a graph, so weights,
 /// undo history and the canvas can key on them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct NodeId(pub u32);
 
 impl std::fmt::Display for NodeId {
