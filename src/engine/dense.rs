@@ -13,6 +13,11 @@ use super::{Ctx, Float, Layer, Param};
 /// - input `[batch, in_len]`, output `[batch, units]`;
 /// - `weight`: `[units, in_len]` (PyTorch layout), `bias`: `[1, units]`
 ///   (logical shape `[units]`).
+///
+/// Backward skips `∂L/∂input` when handed a gradient buffer that is not
+/// `[batch, in_len]`: the network passes an empty one when nobody needs the
+/// gradient of its input (a third of this layer's work). A forward pass on
+/// an input of the wrong width yields NaN instead of panicking.
 pub struct Dense<F: Float> {
     in_len: usize,
     units: usize,
@@ -69,6 +74,10 @@ impl<F: Float> Layer<F> for Dense<F> {
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
         let Some(x) = inputs.first() else { return };
         let Some(w) = self.params.first() else { return };
+        if x.ncols() != self.in_len || out.dim() != (x.nrows(), self.units) {
+            out.fill(F::nan());
+            return;
+        }
         gemm(
             F::one(),
             x.view(),
@@ -91,6 +100,9 @@ impl<F: Float> Layer<F> for Dense<F> {
         grad_inputs: &mut [Array2<F>],
     ) {
         let Some(x) = inputs.first() else { return };
+        if x.dim() != (grad_out.nrows(), self.in_len) || grad_out.ncols() != self.units {
+            return;
+        }
         if let Some(w) = self.params.first_mut() {
             gemm(
                 F::one(),
@@ -109,7 +121,9 @@ impl<F: Float> Layer<F> for Dense<F> {
                 acc += &row;
             }
         }
-        if let (Some(gx), Some(w)) = (grad_inputs.first_mut(), self.params.first()) {
+        if let (Some(gx), Some(w)) = (grad_inputs.first_mut(), self.params.first())
+            && gx.dim() == x.dim()
+        {
             gemm(
                 F::one(),
                 grad_out,

@@ -67,13 +67,16 @@ impl<F: Float> Buffers<F> {
         }
     }
 
-    fn ensure_grads(&mut self, input_len: usize, out_lens: &[usize], in_lens: &[Vec<usize>]) {
+    /// Allocates the gradient buffers if they are missing; `grad_lens[i][p]`
+    /// is the width of node `i`'s port-`p` input-gradient buffer (0 where
+    /// the gradient is not wanted).
+    fn ensure_grads(&mut self, input_len: usize, out_lens: &[usize], grad_lens: &[Vec<usize>]) {
         if self.grads.len() == out_lens.len() {
             return;
         }
         let b = self.batch;
         self.grads = out_lens.iter().map(|&l| Array2::zeros((b, l))).collect();
-        self.grad_in = in_lens
+        self.grad_in = grad_lens
             .iter()
             .map(|ports| ports.iter().map(|&l| Array2::zeros((b, l))).collect())
             .collect();
@@ -133,11 +136,17 @@ pub struct Network<F: Float> {
     in_lens: Vec<Vec<usize>>,
     /// Whether node `i` is an ancestor of the output (or the output).
     needed: Vec<bool>,
+    /// Width of each input-gradient buffer: `in_lens`, except 0 for Dense
+    /// ports fed by the network input while the input gradient is not
+    /// wanted (Dense then skips that product).
+    grad_lens: Vec<Vec<usize>>,
+    /// Whether ∂loss/∂input is computed (see [`Network::set_input_grad`]).
+    want_input_grad: bool,
     /// Scratch for backward: whether `grads[i]` has been written.
     touched: Vec<bool>,
     bufs: Buffers<F>,
     spare: Vec<Buffers<F>>,
-    last_grad_norm: f64,
+    last_grad_norm: Option<f64>,
 }
 
 impl<F: Float> Network<F> {
@@ -212,19 +221,53 @@ impl<F: Float> Network<F> {
         let out_lens: Vec<usize> = nodes.iter().map(|n| n.layer.output_len()).collect();
         let touched = vec![false; nodes.len()];
         let bufs = Buffers::new(0, input_len, &out_lens);
-        Ok(Self {
+        let mut net = Self {
             input_len,
             nodes,
             output,
             rng: ChaCha8Rng::seed_from_u64(seed),
             out_lens,
+            grad_lens: in_lens.clone(),
             in_lens,
+            want_input_grad: true,
             needed,
             touched,
             bufs,
             spare: Vec::new(),
-            last_grad_norm: 0.0,
-        })
+            last_grad_norm: None,
+        };
+        net.set_input_grad(false);
+        Ok(net)
+    }
+
+    /// Whether backward computes ∂loss/∂input ([`Network::input_grad`]).
+    /// Off by default: training never needs it, and for Dense layers reading
+    /// the input it costs as much as their forward product. Turn it on for
+    /// saliency maps or gradient checks.
+    pub fn set_input_grad(&mut self, on: bool) {
+        if on == self.want_input_grad {
+            return;
+        }
+        self.want_input_grad = on;
+        self.grad_lens = self
+            .nodes
+            .iter()
+            .zip(&self.in_lens)
+            .map(|(n, lens)| {
+                n.inputs
+                    .iter()
+                    .zip(lens)
+                    .map(|(src, &l)| {
+                        let lean = !on && *src == Source::Input && n.layer.kind() == "Dense";
+                        if lean { 0 } else { l }
+                    })
+                    .collect()
+            })
+            .collect();
+        for b in std::iter::once(&mut self.bufs).chain(self.spare.iter_mut()) {
+            b.grads.clear();
+            b.grad_in.clear();
+        }
     }
 
     /// Features per input sample.
@@ -333,7 +376,7 @@ impl<F: Float> Network<F> {
             });
         }
         self.bufs
-            .ensure_grads(self.input_len, &self.out_lens, &self.in_lens);
+            .ensure_grads(self.input_len, &self.out_lens, &self.grad_lens);
         if let Some(g) = self.bufs.grads.get_mut(self.output) {
             g.assign(&grad_output);
         }
@@ -352,6 +395,7 @@ impl<F: Float> Network<F> {
             touched,
             needed,
             output,
+            want_input_grad,
             ..
         } = self;
         let output = *output;
@@ -395,7 +439,10 @@ impl<F: Float> Network<F> {
             }
             for (src, g) in node.inputs.iter().zip(gin.iter()) {
                 let (target, seen) = match *src {
-                    Source::Input => (Some(&mut *input_grad), &mut input_touched),
+                    Source::Input if *want_input_grad => {
+                        (Some(&mut *input_grad), &mut input_touched)
+                    }
+                    Source::Input => continue,
                     Source::Node(j) => match touched.get_mut(j) {
                         Some(t) => (grads.get_mut(j), t),
                         None => continue,
@@ -434,14 +481,15 @@ impl<F: Float> Network<F> {
         lr: F,
     ) -> Result<F, EngineError> {
         let value = self.forward_loss_backward(x, targets, loss)?;
-        let norm = grad_norm(self.params());
-        self.last_grad_norm = norm;
-        if let Some(max) = opt.clip_norm
-            && let Some(c) = clip_factor(norm, max)
-        {
-            let c = F::of(c);
-            for p in self.params_mut() {
-                p.grad.mapv_inplace(|g| g * c);
+        self.last_grad_norm = None;
+        if let Some(max) = opt.clip_norm {
+            let norm = grad_norm(self.params());
+            self.last_grad_norm = Some(norm);
+            if let Some(c) = clip_factor(norm, max) {
+                let c = F::of(c);
+                for p in self.params_mut() {
+                    p.grad.mapv_inplace(|g| g * c);
+                }
             }
         }
         opt.step(self.params_mut(), lr);
@@ -470,7 +518,7 @@ impl<F: Float> Network<F> {
         let loss = loss.for_output(fused);
         let fused = fused && loss == Loss::CrossEntropyOnProbs;
         self.bufs
-            .ensure_grads(self.input_len, &self.out_lens, &self.in_lens);
+            .ensure_grads(self.input_len, &self.out_lens, &self.grad_lens);
         let (Some(pred), Some(grad)) = (
             self.bufs.outs.get(self.output),
             self.bufs.grads.get_mut(self.output),
@@ -557,9 +605,9 @@ impl<F: Float> Network<F> {
     }
 
     /// ∂loss/∂input from the latest backward pass (`[batch, input_len]`),
-    /// `None` before any.
+    /// `None` before any or unless [`Network::set_input_grad`] is on.
     pub fn input_grad(&self) -> Option<ArrayView2<'_, F>> {
-        (!self.bufs.grads.is_empty()).then(|| self.bufs.input_grad.view())
+        (self.want_input_grad && !self.bufs.grads.is_empty()).then(|| self.bufs.input_grad.view())
     }
 
     /// Node `i`'s parameters (empty for parameter-free layers or a bad index).
@@ -604,10 +652,16 @@ impl<F: Float> Network<F> {
             .collect()
     }
 
-    /// The global gradient norm of the latest training step, before
-    /// clipping.
-    pub fn last_grad_norm(&self) -> f64 {
+    /// The global gradient norm of the latest training step before
+    /// clipping, if it clipped (otherwise see [`Network::global_grad_norm`]).
+    pub fn last_grad_norm(&self) -> Option<f64> {
         self.last_grad_norm
+    }
+
+    /// The global norm `√(Σ g²)` of all parameter gradients as they are now
+    /// (after any clipping).
+    pub fn global_grad_norm(&self) -> f64 {
+        grad_norm(self.params())
     }
 
     /// Every parameter and buffer as `("{node}.{name}", shape, values)`, in
