@@ -42,8 +42,9 @@ pub fn accuracy<F: Float>(pred: ArrayView2<F>, labels: &[u32]) -> f64 {
     hits as f64 / n as f64
 }
 
-/// The fraction of rows whose label is among the `k` highest scores (ties
-/// count against: the label must beat all but fewer than `k` others).
+/// The fraction of rows whose label is among the `k` highest scores: fewer
+/// than `k` classes score strictly higher (ties count in the label's
+/// favour). A label out of range is a miss.
 pub fn top_k_accuracy<F: Float>(pred: ArrayView2<F>, labels: &[u32], k: usize) -> f64 {
     let n = labels.len().min(pred.nrows());
     if n == 0 {

@@ -169,7 +169,7 @@ impl<F: Float> Optimizer<F> {
     pub fn step<'a>(&mut self, params: impl IntoIterator<Item = &'a mut Param<F>>, lr: F) {
         self.t += 1;
         let slots = self.kind.slots();
-        let t = self.t as i32;
+        let t = self.t.min(i32::MAX as u64) as i32;
         let (l1, l2) = (F::of(self.l1), F::of(self.l2));
         let zero = F::zero();
         let one = F::one();

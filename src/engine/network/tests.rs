@@ -381,3 +381,12 @@ fn bad_wiring_and_bad_inputs_are_errors() {
     );
     assert!(matches!(r, Err(EngineError::ClassOutOfRange { .. })));
 }
+
+#[test]
+fn a_network_can_move_to_the_trainer_thread() {
+    fn assert_send<T: Send>(_: &T) {}
+    let net = mlp::<f32>(&[2, 3, 1], Act::Relu, InitKind::TorchDefault, 0).unwrap();
+    assert_send(&net);
+    let handle = std::thread::spawn(move || net.num_params());
+    assert_eq!(handle.join().unwrap(), 2 * 3 + 3 + 3 + 1);
+}
