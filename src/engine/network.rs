@@ -10,6 +10,12 @@ use super::loss::{Loss, Targets};
 use super::optim::{Optimizer, clip_factor, grad_norm};
 use super::{Ctx, EngineError, Float, Layer, Mode, Param};
 
+mod buffers;
+mod state;
+
+use buffers::{Buffers, with_inputs};
+pub use state::StateEntry;
+
 /// Where a node's input comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -28,86 +34,6 @@ pub struct NetNode<F: Float> {
     /// One source per input port, each [`Source::Input`] or an *earlier*
     /// node.
     pub inputs: Vec<Source>,
-}
-
-/// One saved tensor: `("{node}.{param or buffer}", logical shape, values in
-/// row-major order)`.
-pub type StateEntry<F> = (String, Vec<usize>, Vec<F>);
-
-/// The most input ports gathered without allocating.
-const MAX_PORTS: usize = 8;
-
-/// Everything sized by the batch: activations and gradients.
-struct Buffers<F: Float> {
-    batch: usize,
-    /// Copy of the latest input batch `[batch, input_len]`.
-    input: Array2<F>,
-    /// `outs[i]`: node `i`'s output `[batch, output_len_i]`.
-    outs: Vec<Array2<F>>,
-    /// `grads[i]`: ∂loss/∂`outs[i]`; empty until the first backward pass.
-    grads: Vec<Array2<F>>,
-    /// `grad_in[i][p]`: what node `i`'s backward wrote for input port `p`.
-    grad_in: Vec<Vec<Array2<F>>>,
-    /// ∂loss/∂input.
-    input_grad: Array2<F>,
-}
-
-impl<F: Float> Buffers<F> {
-    fn new(batch: usize, input_len: usize, out_lens: &[usize]) -> Self {
-        Self {
-            batch,
-            input: Array2::zeros((batch, input_len)),
-            outs: out_lens
-                .iter()
-                .map(|&l| Array2::zeros((batch, l)))
-                .collect(),
-            grads: Vec::new(),
-            grad_in: Vec::new(),
-            input_grad: Array2::zeros((0, 0)),
-        }
-    }
-
-    /// Allocates the gradient buffers if they are missing; `grad_lens[i][p]`
-    /// is the width of node `i`'s port-`p` input-gradient buffer (0 where
-    /// the gradient is not wanted).
-    fn ensure_grads(&mut self, input_len: usize, out_lens: &[usize], grad_lens: &[Vec<usize>]) {
-        if self.grads.len() == out_lens.len() {
-            return;
-        }
-        let b = self.batch;
-        self.grads = out_lens.iter().map(|&l| Array2::zeros((b, l))).collect();
-        self.grad_in = grad_lens
-            .iter()
-            .map(|ports| ports.iter().map(|&l| Array2::zeros((b, l))).collect())
-            .collect();
-        self.input_grad = Array2::zeros((b, input_len));
-    }
-}
-
-/// Calls `f` with views of `sources`, without allocating for up to
-/// [`MAX_PORTS`] ports. `outs` holds (at least) the outputs of all earlier
-/// nodes; a source that is out of range (impossible after
-/// [`Network::new`]'s checks) reads the input instead of panicking.
-fn with_inputs<F: Float, R>(
-    sources: &[Source],
-    input: &Array2<F>,
-    outs: &[Array2<F>],
-    f: impl FnOnce(&[ArrayView2<F>]) -> R,
-) -> R {
-    let view = |s: &Source| match *s {
-        Source::Input => input.view(),
-        Source::Node(j) => outs.get(j).unwrap_or(input).view(),
-    };
-    if sources.len() <= MAX_PORTS {
-        let mut arr = [input.view(); MAX_PORTS];
-        for (a, s) in arr.iter_mut().zip(sources) {
-            *a = view(s);
-        }
-        f(arr.get(..sources.len()).unwrap_or(&[]))
-    } else {
-        let v: Vec<ArrayView2<F>> = sources.iter().map(view).collect();
-        f(&v)
-    }
 }
 
 /// A network compiled from a validated graph: nodes in topological order,
@@ -663,102 +589,10 @@ impl<F: Float> Network<F> {
     pub fn global_grad_norm(&self) -> f64 {
         grad_norm(self.params())
     }
-
-    /// Every parameter and buffer as `("{node}.{name}", shape, values)`, in
-    /// the order of [`Network::params`] with each node's buffers after its
-    /// parameters. Buffers have shape `[len]`.
-    pub fn state_dict(&self) -> Vec<StateEntry<F>> {
-        let mut out = Vec::new();
-        for n in &self.nodes {
-            for p in n.layer.params() {
-                out.push((
-                    format!("{}.{}", n.name, p.name),
-                    p.shape.clone(),
-                    p.value.iter().copied().collect(),
-                ));
-            }
-            for (name, values) in n.layer.buffers() {
-                out.push((format!("{}.{name}", n.name), vec![values.len()], values));
-            }
-        }
-        out
-    }
-
-    /// Loads weights saved by [`Network::state_dict`]. Strict like
-    /// PyTorch's default: every parameter and buffer must be present with
-    /// its shape, and no unknown entry may appear. Nothing is changed
-    /// unless everything fits.
-    ///
-    /// # Errors
-    /// A missing, unknown or mis-shaped entry.
-    pub fn load_state_dict(&mut self, entries: &[StateEntry<F>]) -> Result<(), EngineError> {
-        let find = |key: &str| entries.iter().find(|e| e.0 == key);
-        let mut known = 0usize;
-        for n in &self.nodes {
-            for p in n.layer.params() {
-                let key = format!("{}.{}", n.name, p.name);
-                let Some((_, shape, values)) = find(&key) else {
-                    return Err(EngineError::StateDict(format!("missing {key}")));
-                };
-                if *shape != p.shape || values.len() != p.value.len() {
-                    return Err(EngineError::Shape {
-                        what: key,
-                        expected: p.shape.clone(),
-                        got: shape.clone(),
-                    });
-                }
-                known += 1;
-            }
-            for (name, current) in n.layer.buffers() {
-                let key = format!("{}.{name}", n.name);
-                let Some((_, shape, values)) = find(&key) else {
-                    return Err(EngineError::StateDict(format!("missing {key}")));
-                };
-                if values.len() != current.len() {
-                    return Err(EngineError::Shape {
-                        what: key,
-                        expected: vec![current.len()],
-                        got: shape.clone(),
-                    });
-                }
-                known += 1;
-            }
-        }
-        if known != entries.len() {
-            let unknown = entries
-                .iter()
-                .find(|e| {
-                    !self.nodes.iter().any(|n| {
-                        e.0.strip_prefix(n.name.as_str())
-                            .and_then(|r| r.strip_prefix('.'))
-                            .is_some_and(|r| {
-                                n.layer.params().iter().any(|p| p.name == r)
-                                    || n.layer.buffers().iter().any(|b| b.0 == r)
-                            })
-                    })
-                })
-                .map_or_else(|| "a duplicate entry".to_string(), |e| e.0.clone());
-            return Err(EngineError::StateDict(format!("unexpected {unknown}")));
-        }
-        for n in &mut self.nodes {
-            let name = n.name.clone();
-            for p in n.layer.params_mut() {
-                if let Some((_, _, values)) = find(&format!("{name}.{}", p.name)) {
-                    for (v, &x) in p.value.iter_mut().zip(values) {
-                        *v = x;
-                    }
-                }
-            }
-            let buffer_names: Vec<&'static str> = n.layer.buffers().iter().map(|b| b.0).collect();
-            for b in buffer_names {
-                if let Some((_, _, values)) = find(&format!("{name}.{b}")) {
-                    n.layer.set_buffer(b, values);
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests;
+
+use buffers::{Buffers, with_inputs};
+pub use state::StateEntry;
