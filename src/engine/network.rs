@@ -593,6 +593,3 @@ impl<F: Float> Network<F> {
 
 #[cfg(test)]
 mod tests;
-
-use buffers::{Buffers, with_inputs};
-pub use state::StateEntry;
