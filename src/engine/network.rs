@@ -68,6 +68,10 @@ pub struct Network<F: Float> {
     grad_lens: Vec<Vec<usize>>,
     /// Whether ∂loss/∂input is computed (see [`Network::set_input_grad`]).
     want_input_grad: bool,
+    /// Whether anything needs ∂loss/∂(node `i`'s output): node `i` or one of
+    /// its ancestors has parameters, or it depends on the input and the
+    /// input gradient is wanted. Nodes without it skip their backward pass.
+    needs_grad: Vec<bool>,
     /// Scratch for backward: whether `grads[i]` has been written.
     touched: Vec<bool>,
     bufs: Buffers<F>,
@@ -156,6 +160,7 @@ impl<F: Float> Network<F> {
             grad_lens: in_lens.clone(),
             in_lens,
             want_input_grad: true,
+            needs_grad: Vec::new(),
             needed,
             touched,
             bufs,
@@ -175,21 +180,26 @@ impl<F: Float> Network<F> {
             return;
         }
         self.want_input_grad = on;
-        self.grad_lens = self
-            .nodes
-            .iter()
-            .zip(&self.in_lens)
-            .map(|(n, lens)| {
+        let mut needs: Vec<bool> = Vec::with_capacity(self.nodes.len());
+        let mut grad_lens = Vec::with_capacity(self.nodes.len());
+        for (n, lens) in self.nodes.iter().zip(&self.in_lens) {
+            let src_needs = |src: &Source| match *src {
+                Source::Input => on,
+                Source::Node(k) => needs.get(k).copied().unwrap_or(true),
+            };
+            let is_dense = n.layer.kind() == "Dense";
+            grad_lens.push(
                 n.inputs
                     .iter()
                     .zip(lens)
-                    .map(|(src, &l)| {
-                        let lean = !on && *src == Source::Input && n.layer.kind() == "Dense";
-                        if lean { 0 } else { l }
-                    })
-                    .collect()
-            })
-            .collect();
+                    .map(|(src, &l)| if is_dense && !src_needs(src) { 0 } else { l })
+                    .collect::<Vec<usize>>(),
+            );
+            let need = !n.layer.params().is_empty() || n.inputs.iter().any(src_needs);
+            needs.push(need);
+        }
+        self.needs_grad = needs;
+        self.grad_lens = grad_lens;
         for b in std::iter::once(&mut self.bufs).chain(self.spare.iter_mut()) {
             b.grads.clear();
             b.grad_in.clear();
@@ -320,6 +330,7 @@ impl<F: Float> Network<F> {
             bufs,
             touched,
             needed,
+            needs_grad,
             output,
             want_input_grad,
             ..
@@ -354,6 +365,9 @@ impl<F: Float> Network<F> {
                 }
                 continue;
             }
+            if !needs_grad.get(i).copied().unwrap_or(true) {
+                continue;
+            }
             if skip_output && i == output {
                 if let Some(g0) = gin.first_mut() {
                     g0.assign(g_out);
@@ -369,12 +383,18 @@ impl<F: Float> Network<F> {
                         (Some(&mut *input_grad), &mut input_touched)
                     }
                     Source::Input => continue,
-                    Source::Node(j) => match touched.get_mut(j) {
-                        Some(t) => (grads.get_mut(j), t),
-                        None => continue,
-                    },
+                    Source::Node(j) if needs_grad.get(j).copied().unwrap_or(true) => {
+                        match touched.get_mut(j) {
+                            Some(t) => (grads.get_mut(j), t),
+                            None => continue,
+                        }
+                    }
+                    Source::Node(_) => continue,
                 };
                 let Some(target) = target else { continue };
+                if target.dim() != g.dim() {
+                    continue;
+                }
                 if *seen {
                     *target += g;
                 } else {
@@ -525,8 +545,13 @@ impl<F: Float> Network<F> {
 
     /// ∂loss/∂(node `i`'s output) from the latest backward pass (for the
     /// output node of a fused softmax + cross-entropy: with respect to the
-    /// softmax's input). `None` before any backward pass.
+    /// softmax's input). `None` before any backward pass, and for nodes
+    /// whose gradient nothing needs (no parameters at or before them, e.g.
+    /// an Input pass-through, unless [`Network::set_input_grad`] is on).
     pub fn node_grad(&self, i: usize) -> Option<ArrayView2<'_, F>> {
+        if !self.needs_grad.get(i).copied().unwrap_or(false) {
+            return None;
+        }
         self.bufs.grads.get(i).map(|a| a.view())
     }
 

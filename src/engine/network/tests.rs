@@ -390,3 +390,44 @@ fn a_network_can_move_to_the_trainer_thread() {
     let handle = std::thread::spawn(move || net.num_params());
     assert_eq!(handle.join().unwrap(), 2 * 3 + 3 + 3 + 1);
 }
+
+#[test]
+fn an_input_pass_through_node_costs_no_backward_work() {
+    use crate::engine::reshape::Identity;
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let nodes = vec![
+        node("input", Identity::new("Input", 3), vec![Source::Input]),
+        node(
+            "d",
+            Dense::<f64>::new(3, 2, true, InitKind::XavierUniform, &mut rng),
+            vec![Source::Node(0)],
+        ),
+    ];
+    let mut net = Network::new(3, nodes, 1, 0).unwrap();
+    let x = random(4, 3, 2);
+    let mut opt = Optimizer::new(OptimizerKind::sgd());
+    net.train_step(
+        x.view(),
+        &Targets::Values(random(4, 2, 3).view()),
+        Loss::Mse,
+        &mut opt,
+        0.1,
+    )
+    .unwrap();
+    assert_eq!(
+        net.bufs.grad_in[1][0].dim(),
+        (4, 0),
+        "Dense skips the unused product"
+    );
+    assert!(net.node_grad(0).is_none() && net.node_grad(1).is_some());
+    assert!(net.input_grad().is_none());
+    // With the input gradient on, it flows through the pass-through node.
+    net.set_input_grad(true);
+    net.forward(x.view(), Mode::Train).unwrap();
+    net.backward(Array2::from_elem((4, 2), 1.0).view()).unwrap();
+    let w = &net.node_params(1)[0].value;
+    let want = w.sum_axis(Axis(0));
+    for row in net.input_grad().unwrap().rows() {
+        assert!((&row - &want).iter().all(|d| d.abs() < 1e-12));
+    }
+}
