@@ -39,3 +39,4 @@ pub mod reshape;
 pub mod schedule;
 
 pub use error::EngineError;
+pub use network::{NetNode, Network, Source};

@@ -53,6 +53,25 @@ pub struct NetNode<F: Float> {
 /// computed on the probabilities and [`Network::train_step`] writes
 /// `(p − y)/B` — the gradient with respect to the Softmax's *input* — and
 /// skips the Softmax node's backward pass.
+///
+/// # Example
+/// ```
+/// use ndarray::array;
+/// use neuroglass::engine::{Mode, activation::Act, bench::mlp, init::InitKind};
+/// use neuroglass::engine::loss::{Loss, Targets};
+/// use neuroglass::engine::optim::{Optimizer, OptimizerKind};
+///
+/// let mut net = mlp::<f32>(&[2, 4, 2], Act::Tanh, InitKind::XavierUniform, 1)?;
+/// let mut opt = Optimizer::new(OptimizerKind::adam());
+/// let x = array![[0.0f32, 1.0], [1.0, 0.0]];
+/// let labels = [1, 0];
+/// let loss = net.train_step(x.view(), &Targets::Classes(&labels),
+///                           Loss::SoftmaxCrossEntropy, &mut opt, 0.01)?;
+/// assert!(loss > 0.0);
+/// assert_eq!(net.forward(x.view(), Mode::Eval)?.dim(), (2, 2));
+/// assert_eq!(net.node_output(1).map(|a| a.dim()), Some((2, 4))); // tanh
+/// # Ok::<(), neuroglass::engine::EngineError>(())
+/// ```
 pub struct Network<F: Float> {
     input_len: usize,
     nodes: Vec<NetNode<F>>,
