@@ -22,6 +22,21 @@ pub mod layer;
 
 pub use float::Float;
 pub use layer::{Ctx, Layer, Mode, Param};
+pub mod activation;
+pub mod bench;
+pub mod dense;
+pub mod dropout;
+pub mod error;
 pub mod gradcheck;
 pub mod init;
 pub mod linalg;
+pub mod loss;
+pub mod merge;
+pub mod metrics;
+pub mod network;
+pub mod optim;
+pub mod reshape;
+pub mod schedule;
+
+pub use error::EngineError;
+pub use network::{NetNode, Network, Source};

@@ -1,0 +1,220 @@
+//! Benchmark workloads for `neuroglass bench`: full training steps on
+//! random data, timed as the median over repetitions after a warm-up.
+//!
+//! Adding a workload is one builder function returning a [`Workload`] and
+//! one arm in [`build`] (plus its letter in [`WORKLOADS`]).
+
+use std::time::Instant;
+
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::activation::{Act, ActivationLayer};
+use super::dense::Dense;
+use super::init::InitKind;
+use super::loss::{Loss, Targets};
+use super::network::{NetNode, Network, Source};
+use super::optim::{Optimizer, OptimizerKind};
+use super::{EngineError, Float};
+
+/// The timing of one workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BenchResult {
+    /// The workload's letter.
+    pub workload: char,
+    /// Threads used (the engine computes on one thread).
+    pub threads: usize,
+    /// Training samples per second at the median step time.
+    pub samples_per_sec: f64,
+    /// Median milliseconds per training step.
+    pub step_ms: f64,
+}
+
+/// The workloads [`build`] knows, in order.
+pub const WORKLOADS: &[char] = &['a', 'b', 'd'];
+
+/// A network, its optimizer and loss, and one random batch to train on.
+pub struct Workload {
+    /// What is measured, for display.
+    pub description: &'static str,
+    /// The network.
+    pub net: Network<f32>,
+    /// The optimizer.
+    pub opt: Optimizer<f32>,
+    /// The loss.
+    pub loss: Loss,
+    /// Learning rate.
+    pub lr: f32,
+    /// The batch `[batch, input_len]`.
+    pub x: Array2<f32>,
+    /// One class label per row.
+    pub labels: Vec<u32>,
+}
+
+/// A multi-layer perceptron: `Dense` layers of the given `sizes` (input
+/// first) with `act` between them and none after the last. Nodes are named
+/// `dense0, act0, dense1, …`.
+///
+/// # Errors
+/// Fewer than two sizes.
+pub fn mlp<F: Float>(
+    sizes: &[usize],
+    act: Act,
+    init: InitKind,
+    seed: u64,
+) -> Result<Network<F>, EngineError> {
+    if sizes.len() < 2 {
+        return Err(EngineError::Graph("an MLP needs at least two sizes".into()));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut nodes: Vec<NetNode<F>> = Vec::new();
+    for (k, w) in sizes.windows(2).enumerate() {
+        let input = nodes
+            .len()
+            .checked_sub(1)
+            .map_or(Source::Input, Source::Node);
+        nodes.push(NetNode {
+            name: format!("dense{k}"),
+            layer: Box::new(Dense::new(w[0], w[1], true, init, &mut rng)),
+            inputs: vec![input],
+        });
+        if k + 2 < sizes.len() {
+            nodes.push(NetNode {
+                name: format!("act{k}"),
+                layer: Box::new(ActivationLayer::new(act, w[1])),
+                inputs: vec![Source::Node(nodes.len() - 1)],
+            });
+        }
+    }
+    let output = nodes.len() - 1;
+    Network::new(sizes[0], nodes, output, seed)
+}
+
+fn random_batch(batch: usize, features: usize, classes: u32, seed: u64) -> (Array2<f32>, Vec<u32>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((batch, features), |_| rng.random_range(-1.0..1.0));
+    let labels = (0..batch).map(|_| rng.random_range(0..classes)).collect();
+    (x, labels)
+}
+
+/// a: MLP 784-128-10, ReLU, cross-entropy, SGD lr 0.1, batch 64.
+fn workload_a() -> Result<Workload, EngineError> {
+    let (x, labels) = random_batch(64, 784, 10, 1);
+    Ok(Workload {
+        description: "MLP 784-128-10 ReLU, cross-entropy, SGD, batch 64",
+        net: mlp(&[784, 128, 10], Act::Relu, InitKind::TorchDefault, 1)?,
+        opt: Optimizer::new(OptimizerKind::sgd()),
+        loss: Loss::SoftmaxCrossEntropy,
+        lr: 0.1,
+        x,
+        labels,
+    })
+}
+
+/// b: MLP 784-256-128-10, ReLU, cross-entropy, Adam lr 1e-3, batch 128.
+fn workload_b() -> Result<Workload, EngineError> {
+    let (x, labels) = random_batch(128, 784, 10, 2);
+    Ok(Workload {
+        description: "MLP 784-256-128-10 ReLU, cross-entropy, Adam, batch 128",
+        net: mlp(&[784, 256, 128, 10], Act::Relu, InitKind::TorchDefault, 2)?,
+        opt: Optimizer::new(OptimizerKind::adam()),
+        loss: Loss::SoftmaxCrossEntropy,
+        lr: 1e-3,
+        x,
+        labels,
+    })
+}
+
+/// d: MLP 2-8-8-1, tanh, binary cross-entropy on logits, SGD, batch 10.
+fn workload_d() -> Result<Workload, EngineError> {
+    let (x, labels) = random_batch(10, 2, 2, 4);
+    Ok(Workload {
+        description: "MLP 2-8-8-1 tanh, binary cross-entropy, SGD, batch 10",
+        net: mlp(&[2, 8, 8, 1], Act::Tanh, InitKind::TorchDefault, 4)?,
+        opt: Optimizer::new(OptimizerKind::sgd()),
+        loss: Loss::BinaryCrossEntropyWithLogits,
+        lr: 0.1,
+        x,
+        labels,
+    })
+}
+
+/// Builds workload `workload` (see [`WORKLOADS`]).
+///
+/// # Errors
+/// An unknown letter.
+pub fn build(workload: char) -> Result<Workload, EngineError> {
+    match workload {
+        'a' => workload_a(),
+        'b' => workload_b(),
+        'd' => workload_d(),
+        other => Err(EngineError::Graph(format!(
+            "unknown benchmark workload '{other}' (known: {WORKLOADS:?})"
+        ))),
+    }
+}
+
+/// Times workload `workload`: `warmup` untimed steps, then the median of
+/// `reps` timed training steps.
+///
+/// # Errors
+/// An unknown workload, or a failing step.
+pub fn run(workload: char, warmup: usize, reps: usize) -> Result<BenchResult, EngineError> {
+    let mut w = build(workload)?;
+    let batch = w.x.nrows();
+    let targets = Targets::Classes(&w.labels);
+    for _ in 0..warmup {
+        w.net
+            .train_step(w.x.view(), &targets, w.loss, &mut w.opt, w.lr)?;
+    }
+    let mut times = Vec::with_capacity(reps.max(1));
+    for _ in 0..reps.max(1) {
+        let t0 = Instant::now();
+        w.net
+            .train_step(w.x.view(), &targets, w.loss, &mut w.opt, w.lr)?;
+        times.push(t0.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    Ok(BenchResult {
+        workload,
+        threads: 1,
+        samples_per_sec: if median > 0.0 {
+            batch as f64 / median
+        } else {
+            0.0
+        },
+        step_ms: median * 1e3,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workload_builds_and_an_unknown_one_is_an_error() {
+        for &w in WORKLOADS {
+            let r = run(w, 0, 1).unwrap();
+            assert_eq!(r.workload, w);
+            assert!(r.step_ms > 0.0 && r.samples_per_sec > 0.0);
+        }
+        assert!(build('z').is_err());
+    }
+
+    /// `cargo test --lib engine::bench -- --ignored --nocapture` prints the
+    /// step times.
+    #[test]
+    #[ignore = "timing, run by hand"]
+    fn print_step_times() {
+        for &w in WORKLOADS {
+            let r = run(w, 5, 30).unwrap();
+            println!(
+                "{w}: {:.3} ms/step, {:.0} samples/s",
+                r.step_ms, r.samples_per_sec
+            );
+            assert!(r.step_ms > 0.0);
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! [`Network`]: a compiled graph of layers, run forward and backward as a
+//! DAG in topological order, with the buffers, introspection and weights
+//! the trainer and the glass-box views need.
+
+use ndarray::{Array2, ArrayView2, s};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::loss::{Loss, Targets};
+use super::optim::{Optimizer, clip_factor, grad_norm};
+use super::{Ctx, EngineError, Float, Layer, Mode, Param};
+
+mod buffers;
+mod state;
+
+use buffers::{Buffers, with_inputs};
+pub use state::StateEntry;
+
+/// Where a node's input comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The network's input batch.
+    Input,
+    /// The output of an earlier node (its index in the node list).
+    Node(usize),
+}
+
+/// One node of a network: a named layer and where its inputs come from.
+pub struct NetNode<F: Float> {
+    /// Unique name; parameters are saved as `"{name}.{param}"`.
+    pub name: String,
+    /// The computation.
+    pub layer: Box<dyn Layer<F>>,
+    /// One source per input port, each [`Source::Input`] or an *earlier*
+    /// node.
+    pub inputs: Vec<Source>,
+}
+
+/// A network compiled from a validated graph: nodes in topological order,
+/// run forward and backward through branches (a node's output may feed
+/// several nodes; their gradients are summed).
+///
+/// Activations and gradients live in buffers owned by the network and
+/// reused between steps: a training step allocates nothing once it has run
+/// at a batch size. Buffers for the two most recent other batch sizes are
+/// kept too, so a smaller last batch per epoch or evaluation in chunks
+/// does not cause reallocation every epoch.
+///
+/// # Softmax and cross-entropy
+/// When the output node is a Softmax and the loss is cross-entropy
+/// ([`Loss::SoftmaxCrossEntropy`] is turned into
+/// [`Loss::CrossEntropyOnProbs`] by [`Loss::for_output`]), the loss is
+/// computed on the probabilities and [`Network::train_step`] writes
+/// `(p − y)/B` — the gradient with respect to the Softmax's *input* — and
+/// skips the Softmax node's backward pass.
+///
+/// # Example
+/// ```
+/// use ndarray::array;
+/// use neuroglass::engine::{Mode, activation::Act, bench::mlp, init::InitKind};
+/// use neuroglass::engine::loss::{Loss, Targets};
+/// use neuroglass::engine::optim::{Optimizer, OptimizerKind};
+///
+/// let mut net = mlp::<f32>(&[2, 4, 2], Act::Tanh, InitKind::XavierUniform, 1)?;
+/// let mut opt = Optimizer::new(OptimizerKind::adam());
+/// let x = array![[0.0f32, 1.0], [1.0, 0.0]];
+/// let labels = [1, 0];
+/// let loss = net.train_step(x.view(), &Targets::Classes(&labels),
+///                           Loss::SoftmaxCrossEntropy, &mut opt, 0.01)?;
+/// assert!(loss > 0.0);
+/// assert_eq!(net.forward(x.view(), Mode::Eval)?.dim(), (2, 2));
+/// assert_eq!(net.node_output(1).map(|a| a.dim()), Some((2, 4))); // tanh
+/// # Ok::<(), neuroglass::engine::EngineError>(())
+/// ```
+pub struct Network<F: Float> {
+    input_len: usize,
+    nodes: Vec<NetNode<F>>,
+    output: usize,
+    rng: ChaCha8Rng,
+    out_lens: Vec<usize>,
+    in_lens: Vec<Vec<usize>>,
+    /// Whether node `i` is an ancestor of the output (or the output).
+    needed: Vec<bool>,
+    /// Width of each input-gradient buffer: `in_lens`, except 0 for Dense
+    /// ports fed by the network input while the input gradient is not
+    /// wanted (Dense then skips that product).
+    grad_lens: Vec<Vec<usize>>,
+    /// Whether ∂loss/∂input is computed (see [`Network::set_input_grad`]).
+    want_input_grad: bool,
+    /// Whether anything needs ∂loss/∂(node `i`'s output): node `i` or one of
+    /// its ancestors has parameters, or it depends on the input and the
+    /// input gradient is wanted. Nodes without it skip their backward pass.
+    needs_grad: Vec<bool>,
+    /// Scratch for backward: whether `grads[i]` has been written.
+    touched: Vec<bool>,
+    bufs: Buffers<F>,
+    spare: Vec<Buffers<F>>,
+    last_grad_norm: Option<f64>,
+}
+
+impl<F: Float> Network<F> {
+    /// Compiles `nodes` (already in topological order) into a network with
+    /// `input_len` input features and node `output` as its output; `seed`
+    /// seeds the stream that dropout masks come from.
+    ///
+    /// Each layer must accept inputs of its sources' lengths (the model's
+    /// shape inference guarantees this).
+    ///
+    /// # Errors
+    /// No nodes, an output index out of range, a node reading itself or a
+    /// later node, a node without inputs, or duplicate names.
+    pub fn new(
+        input_len: usize,
+        nodes: Vec<NetNode<F>>,
+        output: usize,
+        seed: u64,
+    ) -> Result<Self, EngineError> {
+        if output >= nodes.len() {
+            return Err(EngineError::Graph(format!(
+                "output node {output} of {} nodes",
+                nodes.len()
+            )));
+        }
+        let mut in_lens = Vec::with_capacity(nodes.len());
+        for (i, node) in nodes.iter().enumerate() {
+            if node.inputs.is_empty() {
+                return Err(EngineError::Graph(format!(
+                    "node {} has no inputs",
+                    node.name
+                )));
+            }
+            if nodes.iter().take(i).any(|n| n.name == node.name) {
+                return Err(EngineError::Graph(format!(
+                    "duplicate node name {}",
+                    node.name
+                )));
+            }
+            let mut lens = Vec::with_capacity(node.inputs.len());
+            for src in &node.inputs {
+                match *src {
+                    Source::Input => lens.push(input_len),
+                    Source::Node(j) if j < i => {
+                        lens.push(nodes.get(j).map_or(0, |n| n.layer.output_len()));
+                    }
+                    Source::Node(j) => {
+                        return Err(EngineError::Graph(format!(
+                            "node {} ({i}) reads node {j}, which is not earlier",
+                            node.name
+                        )));
+                    }
+                }
+            }
+            in_lens.push(lens);
+        }
+        let mut needed = vec![false; nodes.len()];
+        if let Some(n) = needed.get_mut(output) {
+            *n = true;
+        }
+        for i in (0..nodes.len()).rev() {
+            if needed.get(i).copied().unwrap_or(false) {
+                for src in nodes.get(i).map_or(&[][..], |n| &n.inputs) {
+                    if let Source::Node(j) = *src
+                        && let Some(n) = needed.get_mut(j)
+                    {
+                        *n = true;
+                    }
+                }
+            }
+        }
+        let out_lens: Vec<usize> = nodes.iter().map(|n| n.layer.output_len()).collect();
+        let touched = vec![false; nodes.len()];
+        let bufs = Buffers::new(0, input_len, &out_lens);
+        let mut net = Self {
+            input_len,
+            nodes,
+            output,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            out_lens,
+            grad_lens: in_lens.clone(),
+            in_lens,
+            want_input_grad: true,
+            needs_grad: Vec::new(),
+            needed,
+            touched,
+            bufs,
+            spare: Vec::new(),
+            last_grad_norm: None,
+        };
+        net.set_input_grad(false);
+        Ok(net)
+    }
+
+    /// Whether backward computes ∂loss/∂input ([`Network::input_grad`]).
+    /// Off by default: training never needs it, and for Dense layers reading
+    /// the input it costs as much as their forward product. Turn it on for
+    /// saliency maps or gradient checks.
+    pub fn set_input_grad(&mut self, on: bool) {
+        if on == self.want_input_grad {
+            return;
+        }
+        self.want_input_grad = on;
+        let mut needs: Vec<bool> = Vec::with_capacity(self.nodes.len());
+        let mut grad_lens = Vec::with_capacity(self.nodes.len());
+        for (n, lens) in self.nodes.iter().zip(&self.in_lens) {
+            let src_needs = |src: &Source| match *src {
+                Source::Input => on,
+                Source::Node(k) => needs.get(k).copied().unwrap_or(true),
+            };
+            let is_dense = n.layer.kind() == "Dense";
+            grad_lens.push(
+                n.inputs
+                    .iter()
+                    .zip(lens)
+                    .map(|(src, &l)| if is_dense && !src_needs(src) { 0 } else { l })
+                    .collect::<Vec<usize>>(),
+            );
+            let need = !n.layer.params().is_empty() || n.inputs.iter().any(src_needs);
+            needs.push(need);
+        }
+        self.needs_grad = needs;
+        self.grad_lens = grad_lens;
+        for b in std::iter::once(&mut self.bufs).chain(self.spare.iter_mut()) {
+            b.grads.clear();
+            b.grad_in.clear();
+        }
+    }
+
+    /// Features per input sample.
+    pub fn input_len(&self) -> usize {
+        self.input_len
+    }
+
+    /// Features per output sample.
+    pub fn output_len(&self) -> usize {
+        self.out_lens.get(self.output).copied().unwrap_or(0)
+    }
+
+    /// The nodes, in topological order.
+    pub fn nodes(&self) -> &[NetNode<F>] {
+        &self.nodes
+    }
+
+    /// The index of the output node.
+    pub fn output_index(&self) -> usize {
+        self.output
+    }
+
+    /// Whether the output node is a Softmax (see the type's docs).
+    pub fn ends_in_softmax(&self) -> bool {
+        self.nodes
+            .get(self.output)
+            .is_some_and(|n| n.layer.kind() == "Softmax" && n.inputs.len() == 1)
+    }
+
+    /// The batch size of the latest forward pass (0 before any).
+    pub fn batch_size(&self) -> usize {
+        self.bufs.batch
+    }
+
+    /// Switches the buffers to `batch` rows, reusing kept ones if possible.
+    fn use_batch(&mut self, batch: usize) {
+        if self.bufs.batch == batch {
+            return;
+        }
+        let next = match self.spare.iter().position(|b| b.batch == batch) {
+            Some(k) => self.spare.swap_remove(k),
+            None => Buffers::new(batch, self.input_len, &self.out_lens),
+        };
+        let old = std::mem::replace(&mut self.bufs, next);
+        if old.batch > 0 {
+            if self.spare.len() >= 2 {
+                self.spare.remove(0);
+            }
+            self.spare.push(old);
+        }
+    }
+
+    /// Runs the network on `x` (`[batch, input_len]`) and returns its output
+    /// `[batch, output_len]`. Every node's output stays readable through
+    /// [`Network::node_output`] until the next forward pass.
+    ///
+    /// # Errors
+    /// `x` has the wrong number of features.
+    pub fn forward(
+        &mut self,
+        x: ArrayView2<F>,
+        mode: Mode,
+    ) -> Result<ArrayView2<'_, F>, EngineError> {
+        if x.ncols() != self.input_len {
+            return Err(EngineError::Shape {
+                what: "network input".into(),
+                expected: vec![x.nrows(), self.input_len],
+                got: x.shape().to_vec(),
+            });
+        }
+        self.use_batch(x.nrows());
+        let Self {
+            nodes, rng, bufs, ..
+        } = self;
+        bufs.input.assign(&x);
+        let mut ctx = Ctx { mode, rng };
+        for (i, node) in nodes.iter_mut().enumerate() {
+            let (before, rest) = bufs.outs.split_at_mut(i);
+            let Some(out) = rest.first_mut() else { break };
+            with_inputs(&node.inputs, &bufs.input, before, |views| {
+                node.layer.forward(views, out, &mut ctx);
+            });
+        }
+        Ok(self.output())
+    }
+
+    /// The output of the latest forward pass.
+    pub fn output(&self) -> ArrayView2<'_, F> {
+        self.node_output(self.output)
+            .unwrap_or_else(|| self.bufs.input.slice(s![.., 0..0]))
+    }
+
+    /// Back-propagates `grad_output = ∂L/∂output` (`[batch, output_len]`)
+    /// through the latest forward pass, setting every parameter's gradient
+    /// and [`Network::input_grad`].
+    ///
+    /// # Errors
+    /// `grad_output` does not match the latest output's shape.
+    pub fn backward(&mut self, grad_output: ArrayView2<F>) -> Result<(), EngineError> {
+        let want = [self.bufs.batch, self.output_len()];
+        if grad_output.shape() != want {
+            return Err(EngineError::Shape {
+                what: "output gradient".into(),
+                expected: want.to_vec(),
+                got: grad_output.shape().to_vec(),
+            });
+        }
+        self.bufs
+            .ensure_grads(self.input_len, &self.out_lens, &self.grad_lens);
+        if let Some(g) = self.bufs.grads.get_mut(self.output) {
+            g.assign(&grad_output);
+        }
+        self.backward_from_output(false);
+        Ok(())
+    }
+
+    /// The backward pass from `grads[output]`, which the caller has set. With
+    /// `skip_output`, `grads[output]` is taken to be the gradient with
+    /// respect to the output node's (single) input, and the output node's
+    /// own backward is skipped (fused softmax + cross-entropy).
+    fn backward_from_output(&mut self, skip_output: bool) {
+        let Self {
+            nodes,
+            bufs,
+            touched,
+            needed,
+            needs_grad,
+            output,
+            want_input_grad,
+            ..
+        } = self;
+        let output = *output;
+        let Buffers {
+            input,
+            outs,
+            grads,
+            grad_in,
+            input_grad,
+            ..
+        } = bufs;
+        touched.fill(false);
+        if let Some(t) = touched.get_mut(output) {
+            *t = true;
+        }
+        let mut input_touched = false;
+        for i in (0..nodes.len()).rev() {
+            let (Some(node), Some(gin), Some(g_out), Some(out)) = (
+                nodes.get_mut(i),
+                grad_in.get_mut(i),
+                grads.get(i),
+                outs.get(i),
+            ) else {
+                continue;
+            };
+            if !needed.get(i).copied().unwrap_or(false) || !touched.get(i).copied().unwrap_or(false)
+            {
+                for p in node.layer.params_mut() {
+                    p.grad.fill(F::zero());
+                }
+                continue;
+            }
+            if !needs_grad.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if skip_output && i == output {
+                if let Some(g0) = gin.first_mut() {
+                    g0.assign(g_out);
+                }
+            } else {
+                with_inputs(&node.inputs, input, outs, |views| {
+                    node.layer.backward(views, out.view(), g_out.view(), gin);
+                });
+            }
+            for (src, g) in node.inputs.iter().zip(gin.iter()) {
+                let (target, seen) = match *src {
+                    Source::Input if *want_input_grad => {
+                        (Some(&mut *input_grad), &mut input_touched)
+                    }
+                    Source::Input => continue,
+                    Source::Node(j) if needs_grad.get(j).copied().unwrap_or(true) => {
+                        match touched.get_mut(j) {
+                            Some(t) => (grads.get_mut(j), t),
+                            None => continue,
+                        }
+                    }
+                    Source::Node(_) => continue,
+                };
+                let Some(target) = target else { continue };
+                if target.dim() != g.dim() {
+                    continue;
+                }
+                if *seen {
+                    *target += g;
+                } else {
+                    target.assign(g);
+                    *seen = true;
+                }
+            }
+        }
+        if !input_touched {
+            input_grad.fill(F::zero());
+        }
+    }
+
+    /// One training step on a batch: forward in `Train` mode, the loss,
+    /// backward, optional gradient clipping (`opt.clip_norm`), and the
+    /// optimizer's update with learning rate `lr`. Returns the mean loss on
+    /// the batch (without the L1/L2 penalty, see [`Optimizer::penalty`]).
+    ///
+    /// `loss` is adapted with [`Loss::for_output`], so cross-entropy on a
+    /// network ending in Softmax never applies a second softmax.
+    ///
+    /// # Errors
+    /// Shapes of `x` or `targets` that do not fit, labels out of range.
+    pub fn train_step(
+        &mut self,
+        x: ArrayView2<F>,
+        targets: &Targets<F>,
+        loss: Loss,
+        opt: &mut Optimizer<F>,
+        lr: F,
+    ) -> Result<F, EngineError> {
+        let value = self.forward_loss_backward(x, targets, loss)?;
+        self.last_grad_norm = None;
+        if let Some(max) = opt.clip_norm {
+            let norm = grad_norm(self.params());
+            self.last_grad_norm = Some(norm);
+            if let Some(c) = clip_factor(norm, max) {
+                let c = F::of(c);
+                for p in self.params_mut() {
+                    p.grad.mapv_inplace(|g| g * c);
+                }
+            }
+        }
+        opt.step(self.params_mut(), lr);
+        Ok(value)
+    }
+
+    /// Forward (`Train`), loss and backward without an update: the
+    /// gradients are left in the parameters. Returns the mean loss.
+    ///
+    /// # Errors
+    /// As [`Network::train_step`].
+    pub fn forward_loss_backward(
+        &mut self,
+        x: ArrayView2<F>,
+        targets: &Targets<F>,
+        loss: Loss,
+    ) -> Result<F, EngineError> {
+        if targets.len() != x.nrows() {
+            return Err(EngineError::Targets {
+                loss: loss.name(),
+                reason: format!("{} samples but {} targets", x.nrows(), targets.len()),
+            });
+        }
+        self.forward(x, Mode::Train)?;
+        let fused = self.ends_in_softmax();
+        let loss = loss.for_output(fused);
+        let fused = fused && loss == Loss::CrossEntropyOnProbs;
+        self.bufs
+            .ensure_grads(self.input_len, &self.out_lens, &self.grad_lens);
+        let (Some(pred), Some(grad)) = (
+            self.bufs.outs.get(self.output),
+            self.bufs.grads.get_mut(self.output),
+        ) else {
+            return Err(EngineError::Graph("no output node".into()));
+        };
+        let value = if fused {
+            Loss::softmax_input_grad(pred.view(), targets, grad)?
+        } else {
+            loss.value_and_grad(pred.view(), targets, grad)?
+        };
+        self.backward_from_output(fused);
+        Ok(value)
+    }
+
+    /// Outputs for all rows of `x`, in `Eval` mode, `chunk` rows at a time.
+    ///
+    /// # Errors
+    /// `x` has the wrong number of features.
+    pub fn predict(&mut self, x: ArrayView2<F>, chunk: usize) -> Result<Array2<F>, EngineError> {
+        let n = x.nrows();
+        let chunk = chunk.max(1);
+        let mut result = Array2::zeros((n, self.output_len()));
+        let mut start = 0;
+        while start < n {
+            let end = (start + chunk).min(n);
+            let out = self.forward(x.slice(s![start..end, ..]), Mode::Eval)?;
+            result.slice_mut(s![start..end, ..]).assign(&out);
+            start = end;
+        }
+        Ok(result)
+    }
+
+    /// The mean loss over all rows of `x` in `Eval` mode, and the outputs,
+    /// `chunk` rows at a time. `loss` is adapted like in
+    /// [`Network::train_step`].
+    ///
+    /// # Errors
+    /// As [`Network::train_step`].
+    pub fn evaluate(
+        &mut self,
+        x: ArrayView2<F>,
+        targets: &Targets<F>,
+        loss: Loss,
+        chunk: usize,
+    ) -> Result<(f64, Array2<F>), EngineError> {
+        let n = x.nrows();
+        if targets.len() != n {
+            return Err(EngineError::Targets {
+                loss: loss.name(),
+                reason: format!("{n} samples but {} targets", targets.len()),
+            });
+        }
+        let loss = loss.for_output(self.ends_in_softmax());
+        let chunk = chunk.max(1);
+        let mut result = Array2::zeros((n, self.output_len()));
+        let mut scratch = Array2::zeros((0, 0));
+        let mut total = 0.0;
+        let mut start = 0;
+        while start < n {
+            let end = (start + chunk).min(n);
+            let out = self.forward(x.slice(s![start..end, ..]), Mode::Eval)?;
+            if scratch.dim() != out.dim() {
+                scratch = Array2::zeros(out.dim());
+            }
+            let l = loss.value_and_grad(out, &targets.rows(start, end), &mut scratch)?;
+            total += l.f64() * (end - start) as f64;
+            result.slice_mut(s![start..end, ..]).assign(&out);
+            start = end;
+        }
+        Ok((if n == 0 { 0.0 } else { total / n as f64 }, result))
+    }
+
+    /// Node `i`'s output from the latest forward pass, without copying.
+    pub fn node_output(&self, i: usize) -> Option<ArrayView2<'_, F>> {
+        self.bufs.outs.get(i).map(|a| a.view())
+    }
+
+    /// ∂loss/∂(node `i`'s output) from the latest backward pass (for the
+    /// output node of a fused softmax + cross-entropy: with respect to the
+    /// softmax's input). `None` before any backward pass, and for nodes
+    /// whose gradient nothing needs (no parameters at or before them, e.g.
+    /// an Input pass-through, unless [`Network::set_input_grad`] is on).
+    pub fn node_grad(&self, i: usize) -> Option<ArrayView2<'_, F>> {
+        if !self.needs_grad.get(i).copied().unwrap_or(false) {
+            return None;
+        }
+        self.bufs.grads.get(i).map(|a| a.view())
+    }
+
+    /// ∂loss/∂input from the latest backward pass (`[batch, input_len]`),
+    /// `None` before any or unless [`Network::set_input_grad`] is on.
+    pub fn input_grad(&self) -> Option<ArrayView2<'_, F>> {
+        (self.want_input_grad && !self.bufs.grads.is_empty()).then(|| self.bufs.input_grad.view())
+    }
+
+    /// Node `i`'s parameters (empty for parameter-free layers or a bad index).
+    pub fn node_params(&self, i: usize) -> &[Param<F>] {
+        self.nodes.get(i).map_or(&[], |n| n.layer.params())
+    }
+
+    /// Node `i`'s parameters, mutably.
+    pub fn node_params_mut(&mut self, i: usize) -> &mut [Param<F>] {
+        match self.nodes.get_mut(i) {
+            Some(n) => n.layer.params_mut(),
+            None => &mut [],
+        }
+    }
+
+    /// All parameters in a fixed order (nodes in order, then each layer's).
+    pub fn params(&self) -> impl Iterator<Item = &Param<F>> {
+        self.nodes.iter().flat_map(|n| n.layer.params().iter())
+    }
+
+    /// All parameters mutably, in the order of [`Network::params`] — the
+    /// order an [`Optimizer`]'s state follows.
+    pub fn params_mut(&mut self) -> impl Iterator<Item = &mut Param<F>> {
+        self.nodes
+            .iter_mut()
+            .flat_map(|n| n.layer.params_mut().iter_mut())
+    }
+
+    /// The number of learnable scalars.
+    pub fn num_params(&self) -> usize {
+        self.params().map(|p| p.value.len()).sum()
+    }
+
+    /// The gradient norm `√(Σ g²)` of each node that has parameters, as
+    /// `(node index, norm)`, from the latest backward pass.
+    pub fn grad_norms(&self) -> Vec<(usize, f64)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.layer.params().is_empty())
+            .map(|(i, n)| (i, grad_norm(n.layer.params())))
+            .collect()
+    }
+
+    /// The global gradient norm of the latest training step before
+    /// clipping, if it clipped (otherwise see [`Network::global_grad_norm`]).
+    pub fn last_grad_norm(&self) -> Option<f64> {
+        self.last_grad_norm
+    }
+
+    /// The global norm `√(Σ g²)` of all parameter gradients as they are now
+    /// (after any clipping).
+    pub fn global_grad_norm(&self) -> f64 {
+        grad_norm(self.params())
+    }
+}
+
+#[cfg(test)]
+mod tests;
