@@ -23,3 +23,6 @@ pub mod validate;
 
 pub use datainfo::{DataInfo, data_info};
 pub use validate::analyze;
+pub mod compile;
+
+pub use compile::{CompileError, Compiled, compile};
