@@ -232,7 +232,9 @@ pub fn compile<F: Float>(
     let mut nodes = Vec::with_capacity(order.len());
     let mut node_ids = Vec::with_capacity(order.len());
     for id in &order {
-        let Some(node) = graph.node(*id) else { continue };
+        let Some(node) = graph.node(*id) else {
+            continue;
+        };
         let edges = graph.inputs_of(*id);
         let mut inputs = Vec::new();
         let mut in_shapes = Vec::new();
@@ -275,7 +277,13 @@ pub fn compile<F: Float>(
 pub fn sanitize(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
     if s.is_empty() { "layer".into() } else { s }

@@ -235,7 +235,7 @@ pub fn infer_layer(
             Ok(same(&first, 1))
         }
         LayerSpec::BatchNorm(b) => {
-            if !(b.eps > 0.0 && b.eps.is_finite()) || !(0.0..=1.0).contains(&b.momentum) {
+            if !(b.eps > 0.0 && b.eps.is_finite() && (0.0..=1.0).contains(&b.momentum)) {
                 return Err(err(
                     "BatchNorm needs eps > 0 and momentum in [0, 1]",
                     "use eps 1e-5 and momentum 0.1",

@@ -1,7 +1,21 @@
 //! Training on a background thread: the command and event protocol, the
 //! loop, and the metrics history the views plot.
+//!
+//! The thread owns its [`Session`] (network, optimizer, data); watchers see
+//! only events. Channels are bounded; progress is coalesced to about 60
+//! events a second; epoch and terminal events are never dropped and never
+//! block training (they wait in the trainer's outbox if the channel is full).
 
+pub mod handle;
 pub mod history;
+pub mod outbox;
+pub mod protocol;
+pub mod session;
 pub mod snapshot;
+pub mod worker;
 
+pub use handle::{SendError, Trainer};
 pub use history::{EpochMetrics, History, StepPoint};
+pub use protocol::{FinishReason, Progress, TrainerCommand, TrainerEvent};
+pub use session::{Labels, Session, TrainData};
+pub use snapshot::Snapshot;

@@ -1,0 +1,151 @@
+//! What goes in and out of the trainer thread.
+
+use super::history::{EpochMetrics, StepPoint};
+use super::session::Session;
+use super::snapshot::Snapshot;
+
+/// A request to the trainer thread.
+pub enum TrainerCommand {
+    /// Start a new run (replacing any current one). When `paused` is true
+    /// the run waits for `Resume` or `Step`.
+    Start {
+        /// The network, data and settings to train.
+        session: Box<Session>,
+        /// Start paused.
+        paused: bool,
+    },
+    /// Pause after the current batch.
+    Pause,
+    /// Continue a paused run.
+    Resume,
+    /// Train this many batches, then pause.
+    Step(usize),
+    /// End the run after the current batch (`Finished { Stopped }`).
+    Stop,
+    /// Re-initialise the weights with the run's seed and clear the optimizer.
+    ResetWeights,
+    /// Change the learning rate from the next batch on.
+    SetLearningRate(f32),
+    /// Send a `Snapshot` event as soon as possible.
+    RequestSnapshot,
+    /// End the thread.
+    Shutdown,
+}
+
+/// Why a run ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FinishReason {
+    /// All epochs ran.
+    Completed,
+    /// The user stopped it.
+    Stopped,
+    /// The target loss or accuracy was reached (which one, as text).
+    TargetReached(String),
+    /// Validation loss stopped improving; `best_epoch`'s weights are kept
+    /// when the config asks for it.
+    EarlyStopped {
+        /// The epoch with the lowest validation loss.
+        best_epoch: usize,
+    },
+    /// The loss became NaN or infinite.
+    Diverged {
+        /// What happened and what to try.
+        diagnosis: String,
+    },
+}
+
+impl FinishReason {
+    /// A short word for summaries: `completed`, `stopped`, `target`,
+    /// `early_stopping`, `diverged`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Stopped => "stopped",
+            Self::TargetReached(_) => "target",
+            Self::EarlyStopped { .. } => "early_stopping",
+            Self::Diverged { .. } => "diverged",
+        }
+    }
+}
+
+impl std::fmt::Display for FinishReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Completed => write!(f, "finished all epochs"),
+            Self::Stopped => write!(f, "stopped"),
+            Self::TargetReached(what) => write!(f, "reached the target {what}"),
+            Self::EarlyStopped { best_epoch } => write!(
+                f,
+                "stopped early: validation loss stopped improving after epoch {best_epoch}"
+            ),
+            Self::Diverged { diagnosis } => write!(f, "diverged: {diagnosis}"),
+        }
+    }
+}
+
+/// Step-level progress, coalesced: every step since the previous progress
+/// event is in `steps`, so the watcher keeps full resolution.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    /// Current epoch, from 1.
+    pub epoch: usize,
+    /// Global step of the last point.
+    pub step: u64,
+    /// Batches done in this epoch.
+    pub batch_in_epoch: usize,
+    /// Batches per epoch.
+    pub batches_per_epoch: usize,
+    /// Every step since the previous progress event.
+    pub steps: Vec<StepPoint>,
+    /// Mean loss over this epoch so far.
+    pub running_loss: f64,
+    /// Learning rate of the last step.
+    pub lr: f64,
+    /// Training throughput over the last interval.
+    pub samples_per_sec: f64,
+}
+
+/// A message from the trainer thread.
+#[derive(Clone, Debug)]
+pub enum TrainerEvent {
+    /// A run started.
+    Started {
+        /// Epochs planned.
+        epochs: usize,
+        /// Batches per epoch.
+        batches_per_epoch: usize,
+        /// Training samples.
+        train_samples: usize,
+        /// Validation samples.
+        validation_samples: usize,
+    },
+    /// Steps done since the last progress event.
+    Progress(Progress),
+    /// An epoch ended.
+    Epoch(EpochMetrics),
+    /// Views' data, on request or every few epochs.
+    Snapshot(Box<Snapshot>),
+    /// The run paused (after `Pause` or at the end of `Step(n)`).
+    Paused {
+        /// Global step at which it paused.
+        step: u64,
+    },
+    /// The run continues.
+    Resumed,
+    /// Weights were re-initialised.
+    WeightsReset,
+    /// The run ended.
+    Finished {
+        /// Why.
+        reason: FinishReason,
+        /// The last epoch's metrics, if any epoch finished.
+        last: Option<EpochMetrics>,
+        /// Seconds from start to end, pauses excluded.
+        seconds: f64,
+    },
+    /// The trainer failed (a panic inside it is caught and reported here).
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+}

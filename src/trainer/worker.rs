@@ -1,0 +1,426 @@
+//! The trainer thread's loop: commands in, batches trained, events out.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+
+use super::history::{EpochMetrics, StepPoint};
+use super::outbox::Outbox;
+use super::protocol::{FinishReason, Progress, TrainerCommand, TrainerEvent};
+use super::session::Session;
+
+/// Progress events go out at most this often (≈ 60 per second).
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(16);
+
+/// Snapshots may take at most this share of training time.
+const SNAPSHOT_BUDGET: f64 = 0.10;
+
+struct Run {
+    session: Box<Session>,
+    paused: bool,
+    steps_left: Option<usize>,
+    in_epoch: bool,
+    epoch: usize,
+    step: u64,
+    active: Duration,
+    resumed_at: Option<Instant>,
+    epoch_loss_sum: f64,
+    epoch_batches: usize,
+    epoch_started: Instant,
+    progress: Vec<StepPoint>,
+    last_progress: Instant,
+    samples_since: usize,
+    best: Option<(usize, f64)>,
+    since_best: usize,
+    last: Option<EpochMetrics>,
+    snapshot_wanted: bool,
+    watches_snapshots: bool,
+    snapshot_cost: Duration,
+    last_snapshot: Instant,
+}
+
+impl Run {
+    fn new(session: Box<Session>, paused: bool) -> Self {
+        let now = Instant::now();
+        Self {
+            session,
+            paused,
+            steps_left: None,
+            in_epoch: false,
+            epoch: 0,
+            step: 0,
+            active: Duration::ZERO,
+            resumed_at: (!paused).then_some(now),
+            epoch_loss_sum: 0.0,
+            epoch_batches: 0,
+            epoch_started: now,
+            progress: Vec::new(),
+            last_progress: now,
+            samples_since: 0,
+            best: None,
+            since_best: 0,
+            last: None,
+            snapshot_wanted: false,
+            watches_snapshots: false,
+            snapshot_cost: Duration::ZERO,
+            last_snapshot: now,
+        }
+    }
+
+    fn seconds(&self) -> f64 {
+        (self.active + self.resumed_at.map_or(Duration::ZERO, |t| t.elapsed())).as_secs_f64()
+    }
+
+    fn pause(&mut self, out: &mut Outbox) {
+        if !self.paused {
+            self.flush_progress(out);
+            if let Some(t) = self.resumed_at.take() {
+                self.active += t.elapsed();
+            }
+            self.paused = true;
+            out.push(TrainerEvent::Paused { step: self.step });
+        }
+    }
+
+    fn resume(&mut self, out: &mut Outbox) {
+        if self.paused {
+            self.paused = false;
+            self.resumed_at = Some(Instant::now());
+            self.last_progress = Instant::now();
+            self.samples_since = 0;
+            out.push(TrainerEvent::Resumed);
+        }
+    }
+
+    fn flush_progress(&mut self, out: &mut Outbox) {
+        if self.progress.is_empty() {
+            return;
+        }
+        let secs = self.last_progress.elapsed().as_secs_f64();
+        out.push(TrainerEvent::Progress(Progress {
+            epoch: self.epoch,
+            step: self.step,
+            batch_in_epoch: self.epoch_batches,
+            batches_per_epoch: self.session.batches_per_epoch(),
+            steps: std::mem::take(&mut self.progress),
+            running_loss: self.epoch_loss_sum / self.epoch_batches.max(1) as f64,
+            lr: self.session.lr(),
+            samples_per_sec: if secs > 0.0 {
+                self.samples_since as f64 / secs
+            } else {
+                0.0
+            },
+        }));
+        self.last_progress = Instant::now();
+        self.samples_since = 0;
+    }
+
+    fn finish(&mut self, reason: FinishReason, out: &mut Outbox) {
+        self.flush_progress(out);
+        out.push(TrainerEvent::Finished {
+            reason,
+            last: self.last.clone(),
+            seconds: self.seconds(),
+        });
+    }
+
+    /// Trains one batch (starting or ending epochs around it). Returns why
+    /// the run ended, if it did.
+    fn advance(&mut self, out: &mut Outbox) -> Result<Option<FinishReason>, String> {
+        if !self.in_epoch {
+            self.epoch += 1;
+            self.session.begin_epoch(self.epoch);
+            self.in_epoch = true;
+            self.epoch_loss_sum = 0.0;
+            self.epoch_batches = 0;
+            self.epoch_started = Instant::now();
+        }
+        let samples = self.session.next_batch_len();
+        let loss = self.session.train_batch(self.epoch, self.step)?;
+        self.step += 1;
+        self.samples_since += samples;
+        if self.session.diverged(loss) {
+            let diagnosis = self
+                .session
+                .diagnose_divergence(loss, self.epoch, self.step);
+            return Ok(Some(FinishReason::Diverged { diagnosis }));
+        }
+        self.epoch_batches += 1;
+        self.epoch_loss_sum += loss as f64;
+        self.progress.push(StepPoint {
+            step: self.step,
+            loss,
+            lr: self.session.lr() as f32,
+        });
+        if self.last_progress.elapsed() >= PROGRESS_INTERVAL {
+            self.flush_progress(out);
+            out.flush();
+        }
+        if self.epoch_batches >= self.session.batches_per_epoch() {
+            self.in_epoch = false;
+            // Progress stays coalesced across short epochs; the points of
+            // this epoch may follow its Epoch event.
+            let mut m = self.session.end_epoch(self.epoch)?;
+            m.epoch = self.epoch;
+            m.step = self.step;
+            m.train_loss = self.epoch_loss_sum / self.epoch_batches.max(1) as f64;
+            m.seconds = self.epoch_started.elapsed().as_secs_f64();
+            self.last = Some(m.clone());
+            out.push(TrainerEvent::Epoch(m.clone()));
+            out.flush();
+            if !m.val_loss.is_finite() && self.session.validation_samples() > 0 {
+                let diagnosis =
+                    self.session
+                        .diagnose_divergence(m.val_loss as f32, self.epoch, self.step);
+                return Ok(Some(FinishReason::Diverged { diagnosis }));
+            }
+            return Ok(self.after_epoch(&m));
+        }
+        Ok(None)
+    }
+
+    fn after_epoch(&mut self, m: &EpochMetrics) -> Option<FinishReason> {
+        let cfg = self.session.config().clone();
+        let has_val = self.session.validation_samples() > 0;
+        let (loss, metric) = if has_val {
+            (m.val_loss, m.val_metric)
+        } else {
+            (m.train_loss, m.train_metric)
+        };
+        if let Some(t) = cfg.target_loss
+            && loss <= t as f64
+        {
+            return Some(FinishReason::TargetReached(format!("loss {t}")));
+        }
+        if let Some(t) = cfg.target_accuracy
+            && self.session.is_classification()
+            && metric >= t as f64
+        {
+            return Some(FinishReason::TargetReached(format!("accuracy {t}")));
+        }
+        if let Some(es) = cfg.early_stopping
+            && has_val
+        {
+            if self.best.is_none_or(|(_, b)| m.val_loss < b) {
+                self.best = Some((m.epoch, m.val_loss));
+                self.since_best = 0;
+                if es.restore_best {
+                    self.session.remember_best();
+                }
+            } else {
+                self.since_best += 1;
+                if self.since_best >= es.patience.max(1) {
+                    if es.restore_best {
+                        self.session.restore_best();
+                    }
+                    let best_epoch = self.best.map_or(m.epoch, |b| b.0);
+                    return Some(FinishReason::EarlyStopped { best_epoch });
+                }
+            }
+        }
+        if self.epoch >= self.session.epochs() {
+            return Some(FinishReason::Completed);
+        }
+        None
+    }
+
+    /// A snapshot at a resting point (end of a run or of `Step(n)`), for
+    /// watchers that have asked for snapshots before.
+    fn final_snapshot(&mut self, out: &mut Outbox) {
+        if self.watches_snapshots {
+            self.snapshot_wanted = true;
+            self.maybe_snapshot(out, true);
+        }
+    }
+
+    fn maybe_snapshot(&mut self, out: &mut Outbox, force: bool) {
+        if !self.snapshot_wanted {
+            return;
+        }
+        let budget = self.snapshot_cost.as_secs_f64() * (1.0 - SNAPSHOT_BUDGET) / SNAPSHOT_BUDGET;
+        if force || self.paused || self.last_snapshot.elapsed().as_secs_f64() >= budget {
+            let t = Instant::now();
+            let snap = self.session.snapshot(self.epoch, self.step);
+            self.snapshot_cost = t.elapsed();
+            self.last_snapshot = Instant::now();
+            self.snapshot_wanted = false;
+            out.push(TrainerEvent::Snapshot(Box::new(snap)));
+            out.flush();
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Applies one command. Returns `false` on shutdown.
+fn handle(cmd: TrainerCommand, run: &mut Option<Run>, out: &mut Outbox) -> bool {
+    match cmd {
+        TrainerCommand::Shutdown => {
+            if let Some(mut r) = run.take() {
+                r.finish(FinishReason::Stopped, out);
+            }
+            out.flush();
+            return false;
+        }
+        TrainerCommand::Start { session, paused } => {
+            if let Some(mut r) = run.take() {
+                r.finish(FinishReason::Stopped, out);
+            }
+            let r = Run::new(session, paused);
+            out.push(TrainerEvent::Started {
+                epochs: r.session.epochs(),
+                batches_per_epoch: r.session.batches_per_epoch(),
+                train_samples: r.session.train_samples(),
+                validation_samples: r.session.validation_samples(),
+            });
+            if paused {
+                out.push(TrainerEvent::Paused { step: 0 });
+            }
+            *run = Some(r);
+        }
+        TrainerCommand::Pause => {
+            if let Some(r) = run {
+                r.steps_left = None;
+                r.pause(out);
+            }
+        }
+        TrainerCommand::Resume => {
+            if let Some(r) = run {
+                r.steps_left = None;
+                r.resume(out);
+            }
+        }
+        TrainerCommand::Step(n) => {
+            if let Some(r) = run
+                && n > 0
+            {
+                r.steps_left = Some(n);
+                r.resume(out);
+            }
+        }
+        TrainerCommand::Stop => {
+            if let Some(mut r) = run.take() {
+                r.finish(FinishReason::Stopped, out);
+            }
+        }
+        TrainerCommand::ResetWeights => {
+            if let Some(r) = run {
+                r.session.reset_weights();
+                r.best = None;
+                r.since_best = 0;
+                out.push(TrainerEvent::WeightsReset);
+            }
+        }
+        TrainerCommand::SetLearningRate(lr) => {
+            if let Some(r) = run
+                && lr.is_finite()
+                && lr > 0.0
+            {
+                r.session.set_base_lr(lr as f64);
+            }
+        }
+        TrainerCommand::RequestSnapshot => {
+            if let Some(r) = run {
+                r.snapshot_wanted = true;
+                r.watches_snapshots = true;
+            }
+        }
+    }
+    out.flush();
+    true
+}
+
+/// The thread's body. Runs until `Shutdown` or until the command channel
+/// closes. A panic while training becomes `Failed` and ends that run only.
+pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
+    let mut run: Option<Run> = None;
+    loop {
+        let active = run.as_ref().is_some_and(|r| !r.paused);
+        // Take commands: without waiting while training, else wait (briefly
+        // when events are still waiting for room in the channel).
+        let first = if active {
+            match commands.try_recv() {
+                Ok(c) => Some(c),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        } else if out.pending() > 0 {
+            match commands.recv_timeout(Duration::from_millis(10)) {
+                Ok(c) => Some(c),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match commands.recv() {
+                Ok(c) => Some(c),
+                Err(_) => return,
+            }
+        };
+        if let Some(c) = first {
+            let result = catch_unwind(AssertUnwindSafe(|| handle(c, &mut run, &mut out)));
+            match result {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(p) => {
+                    run = None;
+                    out.push(TrainerEvent::Failed {
+                        message: format!("the trainer failed: {}", panic_message(p.as_ref())),
+                    });
+                }
+            }
+            // Drain the rest before training on.
+            continue;
+        }
+        out.flush();
+        let Some(r) = run.as_mut() else { continue };
+        if r.paused {
+            r.maybe_snapshot(&mut out, true);
+            continue;
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let end = r.advance(&mut out);
+            r.maybe_snapshot(&mut out, false);
+            end
+        }));
+        match result {
+            Ok(Err(message)) => {
+                run = None;
+                out.push(TrainerEvent::Failed { message });
+            }
+            Ok(Ok(Some(reason))) => {
+                if let Some(mut r) = run.take() {
+                    r.final_snapshot(&mut out);
+                    r.finish(reason, &mut out);
+                }
+            }
+            Ok(Ok(None)) => {
+                if let Some(r) = run.as_mut()
+                    && let Some(left) = r.steps_left.as_mut()
+                {
+                    *left = left.saturating_sub(1);
+                    if *left == 0 {
+                        r.steps_left = None;
+                        r.final_snapshot(&mut out);
+                        r.pause(&mut out);
+                    }
+                }
+            }
+            Err(p) => {
+                run = None;
+                out.push(TrainerEvent::Failed {
+                    message: format!("the trainer failed: {}", panic_message(p.as_ref())),
+                });
+            }
+        }
+        out.flush();
+    }
+}
