@@ -1,1 +1,48 @@
-fn main() {}
+//! The `neuroglass` command: opens the window, or runs headless commands.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Build neural networks with the mouse and watch them learn.
+#[derive(Parser, Debug)]
+#[command(name = "neuroglass", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Time full training steps of the engine's benchmark workloads.
+    Bench {
+        /// Workloads to run (letters a–e, comma-separated); all by default.
+        #[arg(long, value_delimiter = ',')]
+        workloads: Vec<char>,
+        /// Thread counts to try (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1")]
+        threads: Vec<usize>,
+        /// Timed blocks per measurement (the median is reported).
+        #[arg(long, default_value_t = 21)]
+        reps: usize,
+        /// One JSON object per workload and thread count.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Bench {
+            workloads,
+            threads,
+            reps,
+            json,
+        }) => neuroglass::cli::bench::bench(&workloads, &threads, reps, json),
+        None => {
+            eprintln!("the window is not built yet; try `neuroglass bench`");
+            ExitCode::from(2)
+        }
+    }
+}

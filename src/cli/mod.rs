@@ -1,3 +1,4 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `bench`.
 
+pub mod bench;
 pub mod table;

@@ -155,25 +155,52 @@ pub fn build(workload: char) -> Result<Workload, EngineError> {
     }
 }
 
-/// Times workload `workload`: `warmup` untimed steps, then the median of
-/// `reps` timed training steps.
+/// Times workload `workload` on `threads` threads: `warmup` untimed
+/// steps, then `reps` timed blocks of steps (each block at least ~5 ms, so
+/// timer overhead does not matter for tiny networks). Reports the median
+/// block's time per step.
 ///
 /// # Errors
 /// An unknown workload, or a failing step.
-pub fn run(workload: char, warmup: usize, reps: usize) -> Result<BenchResult, EngineError> {
+pub fn run(
+    workload: char,
+    threads: usize,
+    warmup: usize,
+    reps: usize,
+) -> Result<BenchResult, EngineError> {
+    let previous = super::linalg::threads();
+    super::linalg::set_threads(threads);
+    let result = run_on_current_threads(workload, warmup, reps);
+    super::linalg::set_threads(previous);
+    result.map(|r| BenchResult {
+        threads: threads.max(1),
+        ..r
+    })
+}
+
+fn run_on_current_threads(
+    workload: char,
+    warmup: usize,
+    reps: usize,
+) -> Result<BenchResult, EngineError> {
     let mut w = build(workload)?;
     let batch = w.x.nrows();
     let targets = Targets::Classes(&w.labels);
-    for _ in 0..warmup {
+    let t0 = Instant::now();
+    for _ in 0..warmup.max(1) {
         w.net
             .train_step(w.x.view(), &targets, w.loss, &mut w.opt, w.lr)?;
     }
+    let per_step = t0.elapsed().as_secs_f64() / warmup.max(1) as f64;
+    let block = ((0.005 / per_step.max(1e-9)).ceil() as usize).clamp(1, 10_000);
     let mut times = Vec::with_capacity(reps.max(1));
     for _ in 0..reps.max(1) {
         let t0 = Instant::now();
-        w.net
-            .train_step(w.x.view(), &targets, w.loss, &mut w.opt, w.lr)?;
-        times.push(t0.elapsed().as_secs_f64());
+        for _ in 0..block {
+            w.net
+                .train_step(w.x.view(), &targets, w.loss, &mut w.opt, w.lr)?;
+        }
+        times.push(t0.elapsed().as_secs_f64() / block as f64);
     }
     times.sort_by(f64::total_cmp);
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
@@ -196,7 +223,7 @@ mod tests {
     #[test]
     fn every_workload_builds_and_an_unknown_one_is_an_error() {
         for &w in WORKLOADS {
-            let r = run(w, 0, 1).unwrap();
+            let r = run(w, 1, 0, 1).unwrap();
             assert_eq!(r.workload, w);
             assert!(r.step_ms > 0.0 && r.samples_per_sec > 0.0);
         }
@@ -209,7 +236,7 @@ mod tests {
     #[ignore = "timing, run by hand"]
     fn print_step_times() {
         for &w in WORKLOADS {
-            let r = run(w, 5, 30).unwrap();
+            let r = run(w, 1, 5, 30).unwrap();
             println!(
                 "{w}: {:.3} ms/step, {:.0} samples/s",
                 r.step_ms, r.samples_per_sec
