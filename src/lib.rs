@@ -9,4 +9,5 @@
 pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod project;
 pub mod trainer;

@@ -1,5 +1,6 @@
 //! The `neuroglass` command: opens the window, or runs headless commands.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +15,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Print a project's layer summary; exit 1 on problems, 2 if unreadable.
+    Check {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Time full training steps of the engine's benchmark workloads.
     Bench {
         /// Workloads to run (letters a–e, comma-separated); all by default.
@@ -34,6 +43,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Some(Command::Check { project, json }) => neuroglass::cli::check::run(&project, json),
         Some(Command::Bench {
             workloads,
             threads,

@@ -32,7 +32,8 @@ pub fn summary(project: &Project, analysis: &Analysis) -> String {
             let shape = info
                 .and_then(|i| i.out_shape.as_deref())
                 .map_or_else(|| "?".to_string(), fmt_shape);
-            let bad = info.is_some_and(|i| i.problems.iter().any(|p| p.severity == Severity::Error));
+            let bad =
+                info.is_some_and(|i| i.problems.iter().any(|p| p.severity == Severity::Error));
             vec![
                 n.id.to_string(),
                 n.name.clone(),
@@ -77,7 +78,11 @@ pub fn problems(project: &Project, analysis: &Analysis) -> String {
 }
 
 /// A JSON description of the analysis, for tools.
-pub fn to_json(project: &Project, data: Option<&DataInfo>, analysis: &Analysis) -> serde_json::Value {
+pub fn to_json(
+    project: &Project,
+    data: Option<&DataInfo>,
+    analysis: &Analysis,
+) -> serde_json::Value {
     let nodes: Vec<serde_json::Value> = analysis
         .nodes
         .iter()

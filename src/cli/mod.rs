@@ -1,4 +1,5 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `bench`.
 
 pub mod bench;
+pub mod check;
 pub mod table;

