@@ -7,7 +7,9 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod data;
 pub mod engine;
+pub mod export;
 pub mod model;
 pub mod project;
 pub mod trainer;

@@ -23,6 +23,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train a project without a window; exit 1 if invalid or diverged, 2 if unreadable.
+    Train {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// Train for this many epochs instead.
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Use this seed instead.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Train on this CSV file or IDX folder instead of the project's data.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The CSV column to predict (default: the last).
+        #[arg(long)]
+        target: Option<String>,
+        /// Write the metrics CSV and the trained weights (.safetensors) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// One JSON object per epoch, then a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Time full training steps of the engine's benchmark workloads.
     Bench {
         /// Workloads to run (letters a–e, comma-separated); all by default.
@@ -44,6 +67,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Check { project, json }) => neuroglass::cli::check::run(&project, json),
+        Some(Command::Train {
+            project,
+            epochs,
+            seed,
+            data,
+            target,
+            out,
+            json,
+        }) => neuroglass::cli::train::run(&neuroglass::cli::train::TrainArgs {
+            project,
+            epochs,
+            seed,
+            data,
+            target,
+            out,
+            json,
+        }),
         Some(Command::Bench {
             workloads,
             threads,

@@ -25,8 +25,17 @@ fn every_example_checks_clean() {
         let p = e.unwrap().path();
         let out = bin().arg("check").arg(&p).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{}: {stdout}{}", p.display(), String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.contains("total:") && stdout.contains("no problems"), "{stdout}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {stdout}{}",
+            p.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("total:") && stdout.contains("no problems"),
+            "{stdout}"
+        );
     }
 }
 
@@ -34,7 +43,10 @@ fn every_example_checks_clean() {
 fn a_graph_with_problems_exits_1_and_names_the_node() {
     let text = std::fs::read_to_string(root().join("projects/mnist_cnn.ron"))
         .unwrap()
-        .replace(r#"(id: 7, name: "flatten", layer: Flatten"#, r#"(id: 7, name: "flatten", layer: Dropout(rate: 0.5)"#);
+        .replace(
+            r#"(id: 7, name: "flatten", layer: Flatten"#,
+            r#"(id: 7, name: "flatten", layer: Dropout(rate: 0.5)"#,
+        );
     let p = temp("noflatten.ron", &text);
     let out = bin().arg("check").arg(&p).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -51,12 +63,21 @@ fn a_graph_with_problems_exits_1_and_names_the_node() {
 
 #[test]
 fn an_unreadable_file_exits_2_with_line_and_column() {
-    let p = temp("broken.ron", "(\n  version: 1,\n  graph: (nodes: [(id: 0 layer: Input)]),\n)\n");
+    let p = temp(
+        "broken.ron",
+        "(\n  version: 1,\n  graph: (nodes: [(id: 0 layer: Input)]),\n)\n",
+    );
     let out = bin().arg("check").arg(&p).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with(&format!("{}:3:", p.display())), "{stderr}");
-    let out = bin().args(["check", "/nonexistent/x.ron"]).output().unwrap();
+    assert!(
+        stderr.starts_with(&format!("{}:3:", p.display())),
+        "{stderr}"
+    );
+    let out = bin()
+        .args(["check", "/nonexistent/x.ron"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(Path::new(env!("CARGO_BIN_EXE_neuroglass")).exists());
 }

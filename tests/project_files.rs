@@ -90,6 +90,7 @@ fn every_kind_project() -> Project {
                 path: "data/x.csv".into(),
                 target: Some("y".into()),
                 classification: true,
+                drop_empty: true,
             },
             validation_split: 0.25,
             normalization: Normalization::Standardize,

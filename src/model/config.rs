@@ -329,6 +329,9 @@ pub enum DataSource {
         target: Option<String>,
         /// Whether the target is a class (text or integer) or a value.
         classification: bool,
+        /// Drop rows with empty cells instead of reporting them.
+        #[serde(default)]
+        drop_empty: bool,
     },
     /// An IDX folder (MNIST layout), by a path relative to the project file.
     Idx {

@@ -105,6 +105,7 @@ pub fn resolve_data_info(
     if let Some(info) = data_info(&project.data) {
         return Ok(info);
     }
-    let _ = project_dir;
-    Err("reading CSV and IDX files is not available in this build yet".into())
+    super::load_data::load_data(&project.data, project_dir, project.training.seed)
+        .map(|p| super::load_data::info_of(&p))
+        .map_err(|e| e.to_string())
 }

@@ -19,6 +19,7 @@ pub use analysis::{Analysis, NodeInfo, Problem, Severity};
 pub use project::Project;
 pub mod datainfo;
 pub mod infer;
+pub mod load_data;
 pub mod validate;
 
 pub use datainfo::{DataInfo, data_info, resolve_data_info};

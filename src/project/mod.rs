@@ -7,6 +7,7 @@ pub mod error;
 pub mod format;
 pub mod load;
 pub mod save;
+pub mod weights;
 
 pub use error::ProjectError;
 pub use load::{load, parse};

@@ -28,6 +28,9 @@ pub enum TrainerCommand {
     SetLearningRate(f32),
     /// Send a `Snapshot` event as soon as possible.
     RequestSnapshot,
+    /// Send the current weights (of the running or the last finished run)
+    /// as a `Weights` event.
+    RequestWeights,
     /// End the thread.
     Shutdown,
 }
@@ -125,6 +128,8 @@ pub enum TrainerEvent {
     Epoch(EpochMetrics),
     /// Views' data, on request or every few epochs.
     Snapshot(Box<Snapshot>),
+    /// Every parameter and buffer, `(name, shape, values)`, on request.
+    Weights(Vec<crate::engine::network::StateEntry<f32>>),
     /// The run paused (after `Pause` or at the end of `Step(n)`).
     Paused {
         /// Global step at which it paused.

@@ -570,3 +570,46 @@ fn health(kind: &str, a: ArrayView2<f32>) -> (f64, f64) {
     };
     (dead, saturated)
 }
+
+impl TrainData {
+    /// The trainer's view of prepared data.
+    pub fn from_prepared(p: crate::data::prepare::Prepared) -> Self {
+        use crate::data::Target;
+        let labels = |t: &Target| match t {
+            Target::Classes { labels, .. } => Labels::Classes(labels.clone()),
+            Target::Values { y, .. } => Labels::Values(y.clone()),
+        };
+        let classes = p.train.target.classes();
+        let raw_x1 = (p.train.input_shape == [1] && p.crosses.is_empty()).then(|| {
+            // The fit view works in normalised input units.
+            let c = p.train.x.column(0);
+            let lo = c.iter().copied().fold(f32::INFINITY, f32::min);
+            let hi = c.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            (lo, hi)
+        });
+        let plane: Option<([f32; 4], PlaneMapper)> = p.plane.map(|extent| {
+            let crosses = p.crosses.clone();
+            let normalizer = p.normalizer.clone();
+            let mapper: PlaneMapper = Box::new(move |pts: &[[f32; 2]]| {
+                let raw = Array2::from_shape_fn((pts.len(), 2), |(i, j)| pts[i][j]);
+                let mut x = if crosses.is_empty() {
+                    raw
+                } else {
+                    crate::data::prepare::crosses(&raw, &crosses)
+                };
+                normalizer.apply(&mut x);
+                x
+            });
+            (extent, mapper)
+        });
+        Self {
+            train_y: labels(&p.train.target),
+            val_y: labels(&p.validation.target),
+            train_x: p.train.x,
+            val_x: p.validation.x,
+            classes,
+            plane,
+            raw_x1,
+        }
+    }
+}

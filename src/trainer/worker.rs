@@ -262,7 +262,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Applies one command. Returns `false` on shutdown.
-fn handle(cmd: TrainerCommand, run: &mut Option<Run>, out: &mut Outbox) -> bool {
+fn handle(
+    cmd: TrainerCommand,
+    run: &mut Option<Run>,
+    last: &mut Option<Box<Session>>,
+    out: &mut Outbox,
+) -> bool {
     match cmd {
         TrainerCommand::Shutdown => {
             if let Some(mut r) = run.take() {
@@ -275,6 +280,7 @@ fn handle(cmd: TrainerCommand, run: &mut Option<Run>, out: &mut Outbox) -> bool 
             if let Some(mut r) = run.take() {
                 r.finish(FinishReason::Stopped, out);
             }
+            *last = None;
             let r = Run::new(session, paused);
             out.push(TrainerEvent::Started {
                 epochs: r.session.epochs(),
@@ -310,6 +316,7 @@ fn handle(cmd: TrainerCommand, run: &mut Option<Run>, out: &mut Outbox) -> bool 
         TrainerCommand::Stop => {
             if let Some(mut r) = run.take() {
                 r.finish(FinishReason::Stopped, out);
+                *last = Some(r.session);
             }
         }
         TrainerCommand::ResetWeights => {
@@ -328,6 +335,16 @@ fn handle(cmd: TrainerCommand, run: &mut Option<Run>, out: &mut Outbox) -> bool 
                 r.session.set_base_lr(lr as f64);
             }
         }
+        TrainerCommand::RequestWeights => {
+            let weights = match (run.as_ref(), last.as_ref()) {
+                (Some(r), _) => Some(r.session.network().state_dict()),
+                (None, Some(s)) => Some(s.network().state_dict()),
+                (None, None) => None,
+            };
+            if let Some(w) = weights {
+                out.push(TrainerEvent::Weights(w));
+            }
+        }
         TrainerCommand::RequestSnapshot => {
             if let Some(r) = run {
                 r.snapshot_wanted = true;
@@ -343,6 +360,7 @@ fn handle(cmd: TrainerCommand, run: &mut Option<Run>, out: &mut Outbox) -> bool 
 /// closes. A panic while training becomes `Failed` and ends that run only.
 pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
     let mut run: Option<Run> = None;
+    let mut last: Option<Box<Session>> = None;
     loop {
         let active = run.as_ref().is_some_and(|r| !r.paused);
         // Take commands: without waiting while training, else wait (briefly
@@ -366,7 +384,9 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
             }
         };
         if let Some(c) = first {
-            let result = catch_unwind(AssertUnwindSafe(|| handle(c, &mut run, &mut out)));
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                handle(c, &mut run, &mut last, &mut out)
+            }));
             match result {
                 Ok(true) => {}
                 Ok(false) => return,
@@ -400,6 +420,7 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
                 if let Some(mut r) = run.take() {
                     r.final_snapshot(&mut out);
                     r.finish(reason, &mut out);
+                    last = Some(r.session);
                 }
             }
             Ok(Ok(None)) => {

@@ -1,0 +1,263 @@
+//! `neuroglass train`: headless training with progress, per-epoch metrics,
+//! a metrics CSV and the trained weights.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::model::compile::compile;
+use crate::model::load_data::{info_of, load_data};
+use crate::model::{DataSource, Project, analyze};
+use crate::trainer::{
+    FinishReason, History, Session, TrainData, Trainer, TrainerCommand, TrainerEvent,
+};
+
+use super::check::{INVALID, OK, UNREADABLE, problems};
+
+/// What the user asked for on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct TrainArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// Override the epochs.
+    pub epochs: Option<usize>,
+    /// Override the seed.
+    pub seed: Option<u64>,
+    /// Train on this CSV file or IDX folder instead.
+    pub data: Option<PathBuf>,
+    /// The CSV's target column.
+    pub target: Option<String>,
+    /// Write metrics CSV and weights here.
+    pub out: Option<PathBuf>,
+    /// JSON lines instead of text.
+    pub json: bool,
+}
+
+/// Runs headless training; returns 0 (finished), 1 (invalid project or
+/// diverged) or 2 (unreadable input).
+pub fn run(args: &TrainArgs) -> ExitCode {
+    match train(args) {
+        Ok(code) => ExitCode::from(code),
+        Err((code, message)) => {
+            eprintln!("{message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn apply_overrides(project: &mut Project, args: &TrainArgs) {
+    if let Some(e) = args.epochs {
+        project.training.epochs = e;
+    }
+    if let Some(s) = args.seed {
+        project.training.seed = s;
+    }
+    if let Some(d) = &args.data {
+        let path = d.display().to_string();
+        project.data.source = if d.is_dir() {
+            DataSource::Idx { path }
+        } else {
+            DataSource::Csv {
+                path,
+                target: args.target.clone(),
+                classification: project.training.loss.is_classification(),
+                drop_empty: false,
+            }
+        };
+        project.data.features.clear();
+    }
+}
+
+fn metric_key(classification: bool) -> &'static str {
+    if classification {
+        "val_accuracy"
+    } else {
+        "val_r2"
+    }
+}
+
+fn json_num(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
+    let mut project =
+        crate::project::load(&args.project).map_err(|e| (UNREADABLE, e.to_string()))?;
+    apply_overrides(&mut project, args);
+    // Data paths given on the command line are relative to where we run;
+    // those in the file are relative to the file.
+    let dir: Option<PathBuf> = if args.data.is_some() {
+        None
+    } else {
+        args.project.parent().map(Path::to_path_buf)
+    };
+    let seed = project.training.seed;
+    let prepared = load_data(&project.data, dir.as_deref(), seed).map_err(|e| {
+        (
+            UNREADABLE,
+            format!(
+                "{}: the data could not be read: {e}",
+                args.project.display()
+            ),
+        )
+    })?;
+    let info = info_of(&prepared);
+    let analysis = analyze(&project.graph, Some(&info), &project.training);
+    if analysis.has_errors() {
+        return Err((
+            INVALID,
+            format!(
+                "{}: the project has problems:\n{}",
+                args.project.display(),
+                problems(&project, &analysis)
+            ),
+        ));
+    }
+    let compiled = compile::<f32>(&project.graph, &analysis, &info, &project.training, seed)
+        .map_err(|e| (INVALID, e.to_string()))?;
+    let classification = info.classes.is_some();
+    let session = Session::new(
+        compiled,
+        TrainData::from_prepared(prepared),
+        project.training.clone(),
+    );
+    let (train_n, val_n) = (session.train_samples(), session.validation_samples());
+    let trainer =
+        Trainer::spawn(None).map_err(|e| (INVALID, format!("could not start the trainer: {e}")))?;
+    trainer
+        .send(TrainerCommand::Start {
+            session: Box::new(session),
+            paused: false,
+        })
+        .map_err(|e| (INVALID, e.to_string()))?;
+
+    let epochs = project.training.epochs;
+    let terminal = std::io::stderr().is_terminal() && !args.json;
+    let bar = terminal.then(|| {
+        let b = indicatif::ProgressBar::new(epochs as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} epoch {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    if !args.json {
+        println!(
+            "{} — {train_n} training and {val_n} validation samples, {epochs} epochs",
+            project.name
+        );
+    }
+    let mut history = History::default();
+    let (reason, seconds) = loop {
+        let Some(ev) = trainer.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        match ev {
+            TrainerEvent::Progress(p) => {
+                history.steps.extend(p.steps.iter().copied());
+                if let Some(b) = &bar {
+                    b.set_message(format!(
+                        "loss {:.4}  {:.0} samples/s",
+                        p.running_loss, p.samples_per_sec
+                    ));
+                }
+            }
+            TrainerEvent::Epoch(m) => {
+                if args.json {
+                    let mut o = serde_json::json!({ "epoch": m.epoch, "train_loss": json_num(m.train_loss), "val_loss": json_num(m.val_loss) });
+                    o[metric_key(classification)] = json_num(m.val_metric);
+                    println!("{o}");
+                } else {
+                    let line = format!(
+                        "epoch {:>4}/{epochs}  train loss {:.4}  val loss {:.4}  {} {:.4}  ({:.2} s)",
+                        m.epoch,
+                        m.train_loss,
+                        m.val_loss,
+                        if classification { "val acc" } else { "val R²" },
+                        m.val_metric,
+                        m.seconds
+                    );
+                    match &bar {
+                        Some(b) => {
+                            b.println(line);
+                            b.set_position(m.epoch as u64);
+                        }
+                        None => println!("{line}"),
+                    }
+                }
+                history.epochs.push(m);
+            }
+            TrainerEvent::Finished {
+                reason, seconds, ..
+            } => break (reason, seconds),
+            TrainerEvent::Failed { message } => {
+                if let Some(b) = &bar {
+                    b.abandon();
+                }
+                return Err((INVALID, message));
+            }
+            _ => {}
+        }
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let last = history.epochs.last().cloned().unwrap_or_default();
+    if args.json {
+        let mut o = serde_json::json!({
+            "epoch": last.epoch, "train_loss": json_num(last.train_loss), "val_loss": json_num(last.val_loss),
+            "seconds": seconds, "stopped": reason.key(),
+        });
+        o[metric_key(classification)] = json_num(last.val_metric);
+        println!("{o}");
+    } else {
+        println!("{reason} in {seconds:.1} s");
+    }
+    if let Some(out) = &args.out {
+        trainer
+            .send(TrainerCommand::RequestWeights)
+            .map_err(|e| (INVALID, e.to_string()))?;
+        let weights = loop {
+            match trainer.recv_timeout(Duration::from_secs(30)) {
+                Some(TrainerEvent::Weights(w)) => break w,
+                Some(_) => continue,
+                None => return Err((INVALID, "the trainer did not send the weights".into())),
+            }
+        };
+        write_outputs(out, &args.project, &history, &weights).map_err(|e| (UNREADABLE, e))?;
+    }
+    trainer.shutdown();
+    Ok(match reason {
+        FinishReason::Diverged { diagnosis } => {
+            eprintln!("{diagnosis}");
+            INVALID
+        }
+        _ => OK,
+    })
+}
+
+fn write_outputs(
+    out: &Path,
+    project: &Path,
+    history: &History,
+    weights: &[crate::engine::network::StateEntry<f32>],
+) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let stem = project
+        .file_stem()
+        .map_or_else(|| "project".into(), |s| s.to_string_lossy().into_owned());
+    let csv = out.join(format!("{stem}.metrics.csv"));
+    crate::project::write_atomic(
+        &csv,
+        crate::export::metrics::metrics_csv(history).as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    let w = out.join(format!("{stem}.safetensors"));
+    crate::project::weights::save_weights(&w, weights).map_err(|e| e.to_string())?;
+    Ok(())
+}

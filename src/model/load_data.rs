@@ -1,0 +1,162 @@
+//! Turning a project's [`DataSpec`] into prepared data, by calling `data`.
+
+use std::path::{Path, PathBuf};
+
+use crate::data::prepare::{Cross, Prepared, Scaling, prepare};
+use crate::data::{DataError, Dataset, Target, bundled, csv, generate, idx};
+
+use super::{
+    Bundled, DataInfo, DataSource, DataSpec, Feature, Function1D, Generator, Normalization,
+};
+
+/// The data crate's feature cross for a document feature.
+pub fn cross(f: Feature) -> Cross {
+    match f {
+        Feature::X1 => Cross::X1,
+        Feature::X2 => Cross::X2,
+        Feature::X1Squared => Cross::X1Squared,
+        Feature::X2Squared => Cross::X2Squared,
+        Feature::X1X2 => Cross::X1X2,
+        Feature::SinX1 => Cross::SinX1,
+        Feature::SinX2 => Cross::SinX2,
+    }
+}
+
+/// A path in a project, relative to the project's folder unless absolute.
+pub fn resolve_path(path: &str, project_dir: Option<&Path>) -> PathBuf {
+    let p = Path::new(path);
+    match project_dir {
+        Some(d) if p.is_relative() => d.join(p),
+        _ => p.to_path_buf(),
+    }
+}
+
+fn generated(g: &Generator, samples: usize, noise: f32, seed: u64) -> Result<Dataset, DataError> {
+    use generate::Function;
+    match g {
+        Generator::Circles => generate::circles(samples, noise, seed),
+        Generator::Xor => generate::xor(samples, noise, seed),
+        Generator::Blobs { classes } => generate::blobs(samples, *classes, noise, seed),
+        Generator::Spiral { arms } => generate::spiral(samples, *arms, noise, seed),
+        Generator::Moons => generate::moons(samples, noise, seed),
+        Generator::Function1D { function } => {
+            let f = match function {
+                Function1D::Sine => Function::Sine,
+                Function1D::Polynomial => Function::Polynomial,
+                Function1D::Step => Function::Step,
+                Function1D::Abs => Function::Abs,
+                Function1D::Linear => Function::Linear,
+            };
+            generate::function_1d(f, samples, noise, seed)
+        }
+        Generator::Plane => generate::plane(samples, noise, false, seed),
+        Generator::GaussianMixture => generate::plane(samples, noise, true, seed),
+        Generator::SineSequence { window } => {
+            generate::sine_sequence(samples, *window, noise, seed)
+        }
+        Generator::WaveShapes { window, classes } => {
+            generate::wave_shapes(samples, *window, *classes, noise, seed)
+        }
+    }
+}
+
+/// Reads an IDX folder with MNIST's file names (gzipped or not); the test
+/// files are optional.
+fn idx_folder(dir: &Path) -> Result<(Dataset, Option<Dataset>), DataError> {
+    let find = |stem: &str| -> Option<PathBuf> {
+        [format!("{stem}.gz"), stem.to_string()]
+            .into_iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.exists())
+    };
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|source| DataError::Io {
+            path: p.display().to_string(),
+            source,
+        })
+    };
+    let origin = dir.display().to_string();
+    let (Some(ti), Some(tl)) = (
+        find("train-images-idx3-ubyte"),
+        find("train-labels-idx1-ubyte"),
+    ) else {
+        return Err(DataError::Format {
+            path: origin,
+            message: "expected train-images-idx3-ubyte(.gz) and train-labels-idx1-ubyte(.gz) in this folder".into(),
+        });
+    };
+    let _ = idx::MAX_BYTES;
+    let train = bundled::idx_pair(&read(&ti)?, &read(&tl)?, "IDX", &origin)?;
+    let test = match (
+        find("t10k-images-idx3-ubyte"),
+        find("t10k-labels-idx1-ubyte"),
+    ) {
+        (Some(i), Some(l)) => Some(bundled::idx_pair(
+            &read(&i)?,
+            &read(&l)?,
+            "IDX (test)",
+            &origin,
+        )?),
+        _ => None,
+    };
+    Ok((train, test))
+}
+
+/// Loads and prepares the data a spec describes. Relative file paths are
+/// taken from `project_dir`; `seed` drives generation and the split.
+///
+/// # Errors
+/// [`DataError`] saying which file, line and column, or which setting.
+pub fn load_data(
+    spec: &DataSpec,
+    project_dir: Option<&Path>,
+    seed: u64,
+) -> Result<Prepared, DataError> {
+    let (data, test) = match &spec.source {
+        DataSource::Generated {
+            generator,
+            samples,
+            noise,
+        } => (generated(generator, *samples, *noise, seed)?, None),
+        DataSource::Bundled(Bundled::Iris) => (bundled::iris()?, None),
+        DataSource::Bundled(Bundled::Digits8x8) => (bundled::digits()?, None),
+        DataSource::Bundled(Bundled::Diabetes) => (bundled::diabetes()?, None),
+        DataSource::Bundled(Bundled::MnistSubset) => {
+            let (tr, te) = bundled::mnist()?;
+            (tr, Some(te))
+        }
+        DataSource::Csv {
+            path,
+            target,
+            classification,
+            drop_empty,
+        } => {
+            let opts = csv::CsvOptions {
+                target: target.clone(),
+                classification: *classification,
+                drop_empty: *drop_empty,
+            };
+            (csv::load(&resolve_path(path, project_dir), &opts)?, None)
+        }
+        DataSource::Idx { path } => idx_folder(&resolve_path(path, project_dir))?,
+    };
+    let scaling = match spec.normalization {
+        Normalization::Off => Scaling::Off,
+        Normalization::Standardize => Scaling::Standardize,
+        Normalization::MinMax => Scaling::MinMax,
+    };
+    let features: Vec<Cross> = spec.features.iter().map(|f| cross(*f)).collect();
+    prepare(data, test, spec.validation_split, scaling, &features, seed)
+}
+
+/// What shape inference needs, from prepared data.
+pub fn info_of(p: &Prepared) -> DataInfo {
+    DataInfo {
+        input_shape: p.train.input_shape.clone(),
+        classes: p.train.target.classes(),
+        targets: match &p.train.target {
+            Target::Values { y, .. } => y.ncols(),
+            Target::Classes { .. } => 1,
+        },
+    }
+}
