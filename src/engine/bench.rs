@@ -32,7 +32,7 @@ pub struct BenchResult {
 }
 
 /// The workloads [`build`] knows, in order.
-pub const WORKLOADS: &[char] = &['a', 'b', 'd'];
+pub const WORKLOADS: &[char] = &['a', 'b', 'c', 'd', 'e'];
 
 /// A network, its optimizer and loss, and one random batch to train on.
 pub struct Workload {
@@ -50,6 +50,8 @@ pub struct Workload {
     pub x: Array2<f32>,
     /// One class label per row.
     pub labels: Vec<u32>,
+    /// Regression targets instead of labels, when set.
+    pub values: Option<Array2<f32>>,
 }
 
 /// A multi-layer perceptron: `Dense` layers of the given `sizes` (input
@@ -109,6 +111,7 @@ fn workload_a() -> Result<Workload, EngineError> {
         lr: 0.1,
         x,
         labels,
+        values: None,
     })
 }
 
@@ -123,6 +126,7 @@ fn workload_b() -> Result<Workload, EngineError> {
         lr: 1e-3,
         x,
         labels,
+        values: None,
     })
 }
 
@@ -137,7 +141,116 @@ fn workload_d() -> Result<Workload, EngineError> {
         lr: 0.1,
         x,
         labels,
+        values: None,
     })
+}
+
+/// c: CNN Conv(1→8,3,same)-ReLU-MaxPool2-Conv(8→16,3,same)-ReLU-MaxPool2-
+/// Flatten-Dense(10) on 1×28×28, cross-entropy, Adam, batch 64.
+fn workload_c() -> Result<Workload, EngineError> {
+    use super::conv::{Conv2D, ConvConfig, Pad};
+    use super::pool::Pool2D;
+    let (x, labels) = random_batch(64, 784, 10, 3);
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let bad = || EngineError::Graph("workload c does not fit".into());
+    let layers: Vec<Box<dyn super::Layer<f32>>> = vec![
+        Box::new(
+            Conv2D::new(
+                [1, 28, 28],
+                ConvConfig {
+                    filters: 8,
+                    kernel: 3,
+                    stride: 1,
+                    pad: Pad::Same,
+                    bias: true,
+                    init: InitKind::TorchDefault,
+                },
+                &mut rng,
+            )
+            .ok_or_else(bad)?,
+        ),
+        Box::new(ActivationLayer::new(Act::Relu, 8 * 28 * 28)),
+        Box::new(Pool2D::new([8, 28, 28], 2, 2, true).ok_or_else(bad)?),
+        Box::new(
+            Conv2D::new(
+                [8, 14, 14],
+                ConvConfig {
+                    filters: 16,
+                    kernel: 3,
+                    stride: 1,
+                    pad: Pad::Same,
+                    bias: true,
+                    init: InitKind::TorchDefault,
+                },
+                &mut rng,
+            )
+            .ok_or_else(bad)?,
+        ),
+        Box::new(ActivationLayer::new(Act::Relu, 16 * 14 * 14)),
+        Box::new(Pool2D::new([16, 14, 14], 2, 2, true).ok_or_else(bad)?),
+        Box::new(Dense::new(
+            16 * 7 * 7,
+            10,
+            true,
+            InitKind::TorchDefault,
+            &mut rng,
+        )),
+    ];
+    Ok(Workload {
+        description: "CNN conv8-pool-conv16-pool-dense10, cross-entropy, Adam, batch 64",
+        net: chain(784, layers, 3)?,
+        opt: Optimizer::new(OptimizerKind::adam()),
+        loss: Loss::SoftmaxCrossEntropy,
+        lr: 1e-3,
+        x,
+        labels,
+        values: None,
+    })
+}
+
+/// e: LSTM(1→32) over 50 steps, last output → Dense(1), MSE, Adam, batch 32.
+fn workload_e() -> Result<Workload, EngineError> {
+    use super::recurrent::{Cell, Recurrent};
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let x = Array2::from_shape_fn((32, 50), |_| rng.random_range(-1.0..1.0));
+    let y = Array2::from_shape_fn((32, 1), |_| rng.random_range(-1.0..1.0));
+    let layers: Vec<Box<dyn super::Layer<f32>>> = vec![
+        Box::new(Recurrent::new(Cell::Lstm, 50, 1, 32, false, None, &mut rng)),
+        Box::new(Dense::new(32, 1, true, InitKind::TorchDefault, &mut rng)),
+    ];
+    Ok(Workload {
+        description: "LSTM(1→32) × 50 steps → Dense(1), MSE, Adam, batch 32",
+        net: chain(50, layers, 5)?,
+        opt: Optimizer::new(OptimizerKind::adam()),
+        loss: Loss::Mse,
+        lr: 1e-3,
+        x,
+        labels: Vec::new(),
+        values: Some(y),
+    })
+}
+
+/// A network of `layers` in a chain.
+fn chain(
+    input_len: usize,
+    layers: Vec<Box<dyn super::Layer<f32>>>,
+    seed: u64,
+) -> Result<Network<f32>, EngineError> {
+    let nodes: Vec<NetNode<f32>> = layers
+        .into_iter()
+        .enumerate()
+        .map(|(k, layer)| NetNode {
+            name: format!("layer{k}"),
+            layer,
+            inputs: vec![if k == 0 {
+                Source::Input
+            } else {
+                Source::Node(k - 1)
+            }],
+        })
+        .collect();
+    let output = nodes.len().saturating_sub(1);
+    Network::new(input_len, nodes, output, seed)
 }
 
 /// Builds workload `workload` (see [`WORKLOADS`]).
@@ -148,7 +261,9 @@ pub fn build(workload: char) -> Result<Workload, EngineError> {
     match workload {
         'a' => workload_a(),
         'b' => workload_b(),
+        'c' => workload_c(),
         'd' => workload_d(),
+        'e' => workload_e(),
         other => Err(EngineError::Graph(format!(
             "unknown benchmark workload '{other}' (known: {WORKLOADS:?})"
         ))),
@@ -185,7 +300,11 @@ fn run_on_current_threads(
 ) -> Result<BenchResult, EngineError> {
     let mut w = build(workload)?;
     let batch = w.x.nrows();
-    let targets = Targets::Classes(&w.labels);
+    let values = w.values.take();
+    let targets = match &values {
+        Some(v) => Targets::Values(v.view()),
+        None => Targets::Classes(&w.labels),
+    };
     let t0 = Instant::now();
     for _ in 0..warmup.max(1) {
         w.net

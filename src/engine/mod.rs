@@ -24,6 +24,7 @@ pub use float::Float;
 pub use layer::{Ctx, Layer, Mode, Param};
 pub mod activation;
 pub mod bench;
+pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod error;
@@ -34,7 +35,10 @@ pub mod loss;
 pub mod merge;
 pub mod metrics;
 pub mod network;
+pub mod norm;
 pub mod optim;
+pub mod pool;
+pub mod recurrent;
 pub mod reshape;
 pub mod schedule;
 

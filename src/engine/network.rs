@@ -206,7 +206,7 @@ impl<F: Float> Network<F> {
                 Source::Input => on,
                 Source::Node(k) => needs.get(k).copied().unwrap_or(true),
             };
-            let is_dense = n.layer.kind() == "Dense";
+            let is_dense = matches!(n.layer.kind(), "Dense" | "Conv2D");
             grad_lens.push(
                 n.inputs
                     .iter()

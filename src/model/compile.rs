@@ -5,12 +5,16 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::engine::activation::{Act, ActivationLayer};
+use crate::engine::conv::{Conv2D, ConvConfig, Pad};
 use crate::engine::dense::Dense;
 use crate::engine::dropout::Dropout;
 use crate::engine::init::InitKind;
 use crate::engine::loss::Loss;
 use crate::engine::merge::{Add, Concatenate};
+use crate::engine::norm::{BatchNorm, LayerNorm};
 use crate::engine::optim::{Optimizer, OptimizerKind};
+use crate::engine::pool::{GlobalAvgPool, Pool2D};
+use crate::engine::recurrent::{Cell, Recurrent};
 use crate::engine::reshape::Identity;
 use crate::engine::schedule::ScheduleKind;
 use crate::engine::{EngineError, Float, Layer, NetNode, Network, Source};
@@ -18,7 +22,7 @@ use crate::engine::{EngineError, Float, Layer, NetNode, Network, Source};
 use super::infer::numel;
 use super::{
     Activation, Analysis, DataInfo, Graph, Init, LayerSpec, LossKind, NodeId, OptimizerSpec,
-    Schedule, TrainConfig,
+    Padding, Schedule, TrainConfig,
 };
 
 /// Why a graph could not be compiled.
@@ -148,6 +152,13 @@ pub fn schedule(t: &TrainConfig) -> ScheduleKind {
     }
 }
 
+fn image(shape: &[usize]) -> Result<[usize; 3], CompileError> {
+    match shape {
+        [c, h, w] => Ok([*c, *h, *w]),
+        _ => Err(CompileError::Invalid("expected an image input".into())),
+    }
+}
+
 fn shape_of(a: &Analysis, id: NodeId) -> Result<Vec<usize>, CompileError> {
     a.nodes
         .get(&id)
@@ -180,11 +191,69 @@ fn build_layer<F: Float>(
         LayerSpec::Activation(a) => Box::new(ActivationLayer::new(act(*a), out_len)),
         LayerSpec::Add => Box::new(Add::new(out_len, ins.len())),
         LayerSpec::Concatenate => Box::new(Concatenate::new(ins.to_vec())),
-        other => {
-            return Err(CompileError::Invalid(format!(
-                "{} layers are not in this engine yet",
-                other.kind_name()
-            )));
+        LayerSpec::Conv2D(c) => {
+            let cfg = ConvConfig {
+                filters: c.filters,
+                kernel: c.kernel,
+                stride: c.stride,
+                pad: match c.padding {
+                    Padding::Same => Pad::Same,
+                    Padding::Valid => Pad::Valid,
+                },
+                bias: c.bias,
+                init: init_kind(c.init, InitKind::TorchDefault),
+            };
+            Box::new(Conv2D::new(image(&in0)?, cfg, rng).ok_or_else(|| {
+                CompileError::Invalid("the convolution does not fit its input".into())
+            })?)
+        }
+        LayerSpec::MaxPool2D(p) | LayerSpec::AvgPool2D(p) => Box::new(
+            Pool2D::new(
+                image(&in0)?,
+                p.size,
+                p.stride,
+                matches!(spec, LayerSpec::MaxPool2D(_)),
+            )
+            .ok_or_else(|| {
+                CompileError::Invalid("the pooling window does not fit its input".into())
+            })?,
+        ),
+        LayerSpec::GlobalAvgPool => Box::new(GlobalAvgPool::new(image(&in0)?)),
+        LayerSpec::BatchNorm(b) => {
+            let (c, s) = match in0.as_slice() {
+                [c, h, w] => (*c, h * w),
+                _ => (in_len, 1),
+            };
+            Box::new(BatchNorm::new(c, s, b.momentum as f64, b.eps as f64))
+        }
+        LayerSpec::LayerNorm { eps } => Box::new(LayerNorm::new(in_len, *eps as f64)),
+        LayerSpec::SimpleRnn(r) | LayerSpec::Lstm(r) | LayerSpec::Gru(r) => {
+            let [t, i] = match in0.as_slice() {
+                [t, i] => [*t, *i],
+                _ => {
+                    return Err(CompileError::Invalid(
+                        "a recurrent layer needs a sequence input".into(),
+                    ));
+                }
+            };
+            let cell = match spec {
+                LayerSpec::Lstm(_) => Cell::Lstm,
+                LayerSpec::Gru(_) => Cell::Gru,
+                _ => Cell::Rnn,
+            };
+            let init = match r.init {
+                Init::Default => None,
+                other => Some(init_kind(other, InitKind::TorchDefault)),
+            };
+            Box::new(Recurrent::new(
+                cell,
+                t,
+                i,
+                r.units,
+                r.return_sequences,
+                init,
+                rng,
+            ))
         }
     })
 }

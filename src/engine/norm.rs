@@ -1,0 +1,322 @@
+//! Normalisation layers: BatchNorm (over the batch) and LayerNorm (over
+//! each sample).
+
+use ndarray::{Array2, ArrayView2};
+
+use super::{Ctx, Float, Layer, Mode, Param};
+
+/// Batch normalisation, per feature for flat inputs and per channel for
+/// images (over the batch and every position), with running statistics for
+/// evaluation (PyTorch's momentum convention; unbiased running variance).
+///
+/// # Shapes
+/// Input and output `[batch, C·S]` where `S` is 1 for flat inputs and
+/// `H·W` for images; `weight` (γ) and `bias` (β) `[C]`.
+pub struct BatchNorm<F: Float> {
+    c: usize,
+    s: usize,
+    momentum: f64,
+    eps: f64,
+    params: Vec<Param<F>>,
+    running_mean: Vec<F>,
+    running_var: Vec<F>,
+    /// Normalised inputs of the last training pass.
+    xhat: Array2<F>,
+    inv_std: Vec<F>,
+}
+
+impl<F: Float> BatchNorm<F> {
+    /// Over `channels` groups of `spatial` values each.
+    pub fn new(channels: usize, spatial: usize, momentum: f64, eps: f64) -> Self {
+        Self {
+            c: channels,
+            s: spatial.max(1),
+            momentum,
+            eps,
+            params: vec![
+                Param::new("weight", vec![channels], Array2::ones((1, channels)), false),
+                Param::new("bias", vec![channels], Array2::zeros((1, channels)), false),
+            ],
+            running_mean: vec![F::zero(); channels],
+            running_var: vec![F::one(); channels],
+            xhat: Array2::zeros((0, channels * spatial)),
+            inv_std: vec![F::one(); channels],
+        }
+    }
+}
+
+impl<F: Float> Layer<F> for BatchNorm<F> {
+    fn kind(&self) -> &'static str {
+        "BatchNorm"
+    }
+
+    fn output_len(&self) -> usize {
+        self.c * self.s
+    }
+
+    fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, ctx: &mut Ctx) {
+        let x = &inputs[0];
+        let (b, c, s) = (x.nrows(), self.c, self.s);
+        let gamma = self.params[0].value.row(0).to_owned();
+        let beta = self.params[1].value.row(0).to_owned();
+        if ctx.mode == Mode::Eval || b == 0 {
+            for (row, mut o) in x.outer_iter().zip(out.outer_iter_mut()) {
+                for ch in 0..c {
+                    let inv = F::one() / (self.running_var[ch] + F::of(self.eps)).sqrt();
+                    for k in 0..s {
+                        let j = ch * s + k;
+                        o[j] = gamma[ch] * (row[j] - self.running_mean[ch]) * inv + beta[ch];
+                    }
+                }
+            }
+            return;
+        }
+        if self.xhat.dim() != x.dim() {
+            self.xhat = Array2::zeros(x.dim());
+        }
+        let n = (b * s) as f64;
+        for ch in 0..c {
+            let mut sum = F::zero();
+            for row in x.outer_iter() {
+                for k in 0..s {
+                    sum += row[ch * s + k];
+                }
+            }
+            let mean = sum / F::of(n);
+            let mut var = F::zero();
+            for row in x.outer_iter() {
+                for k in 0..s {
+                    let d = row[ch * s + k] - mean;
+                    var += d * d;
+                }
+            }
+            let var = var / F::of(n);
+            let inv = F::one() / (var + F::of(self.eps)).sqrt();
+            self.inv_std[ch] = inv;
+            for (bi, row) in x.outer_iter().enumerate() {
+                for k in 0..s {
+                    let j = ch * s + k;
+                    let xh = (row[j] - mean) * inv;
+                    self.xhat[[bi, j]] = xh;
+                    out[[bi, j]] = gamma[ch] * xh + beta[ch];
+                }
+            }
+            let m = F::of(self.momentum);
+            let unbiased = if n > 1.0 {
+                var * F::of(n / (n - 1.0))
+            } else {
+                var
+            };
+            self.running_mean[ch] = (F::one() - m) * self.running_mean[ch] + m * mean;
+            self.running_var[ch] = (F::one() - m) * self.running_var[ch] + m * unbiased;
+        }
+    }
+
+    fn backward(
+        &mut self,
+        _inputs: &[ArrayView2<F>],
+        _out: ArrayView2<F>,
+        grad_out: ArrayView2<F>,
+        grad_inputs: &mut [Array2<F>],
+    ) {
+        let (b, c, s) = (grad_out.nrows(), self.c, self.s);
+        let n = F::of((b * s) as f64);
+        let gamma = self.params[0].value.row(0).to_owned();
+        for ch in 0..c {
+            let (mut sum_dy, mut sum_dy_xh) = (F::zero(), F::zero());
+            for bi in 0..b {
+                for k in 0..s {
+                    let j = ch * s + k;
+                    sum_dy += grad_out[[bi, j]];
+                    sum_dy_xh += grad_out[[bi, j]] * self.xhat[[bi, j]];
+                }
+            }
+            self.params[0].grad[[0, ch]] = sum_dy_xh;
+            self.params[1].grad[[0, ch]] = sum_dy;
+            if let Some(dx) = grad_inputs.first_mut() {
+                let k0 = gamma[ch] * self.inv_std[ch] / n;
+                for bi in 0..b {
+                    for k in 0..s {
+                        let j = ch * s + k;
+                        dx[[bi, j]] =
+                            k0 * (n * grad_out[[bi, j]] - sum_dy - self.xhat[[bi, j]] * sum_dy_xh);
+                    }
+                }
+            }
+        }
+    }
+
+    fn params(&self) -> &[Param<F>] {
+        &self.params
+    }
+
+    fn params_mut(&mut self) -> &mut [Param<F>] {
+        &mut self.params
+    }
+
+    fn buffers(&self) -> Vec<(&'static str, Vec<F>)> {
+        vec![
+            ("running_mean", self.running_mean.clone()),
+            ("running_var", self.running_var.clone()),
+        ]
+    }
+
+    fn set_buffer(&mut self, name: &str, values: &[F]) {
+        if values.len() != self.c {
+            return;
+        }
+        match name {
+            "running_mean" => self.running_mean = values.to_vec(),
+            "running_var" => self.running_var = values.to_vec(),
+            _ => {}
+        }
+    }
+}
+
+/// Layer normalisation over each sample's features, with a scale and shift
+/// per feature.
+///
+/// # Shapes
+/// Input and output `[batch, N]`; `weight` and `bias` `[N]`.
+pub struct LayerNorm<F: Float> {
+    n: usize,
+    eps: f64,
+    params: Vec<Param<F>>,
+    xhat: Array2<F>,
+    inv_std: Vec<F>,
+}
+
+impl<F: Float> LayerNorm<F> {
+    /// Over `features` values per sample.
+    pub fn new(features: usize, eps: f64) -> Self {
+        Self {
+            n: features,
+            eps,
+            params: vec![
+                Param::new("weight", vec![features], Array2::ones((1, features)), false),
+                Param::new("bias", vec![features], Array2::zeros((1, features)), false),
+            ],
+            xhat: Array2::zeros((0, features)),
+            inv_std: Vec::new(),
+        }
+    }
+}
+
+impl<F: Float> Layer<F> for LayerNorm<F> {
+    fn kind(&self) -> &'static str {
+        "LayerNorm"
+    }
+
+    fn output_len(&self) -> usize {
+        self.n
+    }
+
+    fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
+        let x = &inputs[0];
+        if self.xhat.dim() != x.dim() {
+            self.xhat = Array2::zeros(x.dim());
+        }
+        self.inv_std.resize(x.nrows(), F::one());
+        let nf = F::of(self.n.max(1) as f64);
+        for (bi, row) in x.outer_iter().enumerate() {
+            let mean = row.sum() / nf;
+            let var = row.iter().map(|v| (*v - mean) * (*v - mean)).sum::<F>() / nf;
+            let inv = F::one() / (var + F::of(self.eps)).sqrt();
+            self.inv_std[bi] = inv;
+            for j in 0..self.n {
+                let xh = (row[j] - mean) * inv;
+                self.xhat[[bi, j]] = xh;
+                out[[bi, j]] = self.params[0].value[[0, j]] * xh + self.params[1].value[[0, j]];
+            }
+        }
+    }
+
+    fn backward(
+        &mut self,
+        _inputs: &[ArrayView2<F>],
+        _out: ArrayView2<F>,
+        grad_out: ArrayView2<F>,
+        grad_inputs: &mut [Array2<F>],
+    ) {
+        let nf = F::of(self.n.max(1) as f64);
+        self.params[0].grad.fill(F::zero());
+        self.params[1].grad.fill(F::zero());
+        for (bi, dy) in grad_out.outer_iter().enumerate() {
+            let (mut s1, mut s2) = (F::zero(), F::zero());
+            for j in 0..self.n {
+                let g = dy[j] * self.params[0].value[[0, j]];
+                s1 += g;
+                s2 += g * self.xhat[[bi, j]];
+                self.params[0].grad[[0, j]] += dy[j] * self.xhat[[bi, j]];
+                self.params[1].grad[[0, j]] += dy[j];
+            }
+            if let Some(dx) = grad_inputs.first_mut() {
+                for j in 0..self.n {
+                    let g = dy[j] * self.params[0].value[[0, j]];
+                    dx[[bi, j]] = self.inv_std[bi] / nf * (nf * g - s1 - self.xhat[[bi, j]] * s2);
+                }
+            }
+        }
+    }
+
+    fn params(&self) -> &[Param<F>] {
+        &self.params
+    }
+
+    fn params_mut(&mut self) -> &mut [Param<F>] {
+        &mut self.params
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::gradcheck::{check, random};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn run(l: &mut dyn Layer<f64>, x: &Array2<f64>, mode: Mode) -> Array2<f64> {
+        let mut out = Array2::zeros((x.nrows(), l.output_len()));
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        l.forward(
+            &[x.view()],
+            &mut out,
+            &mut Ctx {
+                mode,
+                rng: &mut rng,
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn batchnorm_train_and_eval_by_hand() {
+        let mut bn = BatchNorm::<f64>::new(1, 1, 0.1, 0.0);
+        let x = ndarray::array![[1.0], [3.0]];
+        // mean 2, var 1 → xhat ∓1.
+        assert_eq!(
+            run(&mut bn, &x, Mode::Train),
+            ndarray::array![[-1.0], [1.0]]
+        );
+        // running: mean 0.9·0 + 0.1·2 = 0.2; var 0.9·1 + 0.1·2 (unbiased) = 1.1.
+        let y = run(&mut bn, &ndarray::array![[0.2]], Mode::Eval);
+        assert!(y[[0, 0]].abs() < 1e-12);
+        let y = run(&mut bn, &ndarray::array![[1.3]], Mode::Eval);
+        assert!((y[[0, 0]] - 1.1 / 1.1f64.sqrt()).abs() < 1e-12);
+        assert_eq!(bn.buffers()[1].1, vec![1.1]);
+    }
+
+    #[test]
+    fn gradients() {
+        let mut bn = BatchNorm::<f64>::new(3, 1, 0.1, 1e-5);
+        bn.params[0].value = ndarray::array![[0.5, 1.5, -1.0]];
+        assert!(check(&mut bn, &[random(4, 3, 1)], 1e-6).is_ok());
+        let mut bn2 = BatchNorm::<f64>::new(2, 6, 0.1, 1e-5);
+        assert!(check(&mut bn2, &[random(3, 12, 2)], 1e-6).is_ok());
+        let mut ln = LayerNorm::<f64>::new(5, 1e-5);
+        ln.params[0].value = ndarray::array![[0.5, 1.5, -1.0, 2.0, 1.0]];
+        ln.params[1].value = ndarray::array![[0.1, 0.0, 0.2, -0.3, 0.0]];
+        let r = check(&mut ln, &[random(3, 5, 3)], 1e-6);
+        assert!(r.is_ok(), "{:?}", r.err());
+    }
+}
