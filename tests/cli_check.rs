@@ -44,8 +44,8 @@ fn a_graph_with_problems_exits_1_and_names_the_node() {
     let text = std::fs::read_to_string(root().join("projects/mnist_cnn.ron"))
         .unwrap()
         .replace(
-            r#"(id: 7, name: "flatten", layer: Flatten"#,
-            r#"(id: 7, name: "flatten", layer: Dropout(rate: 0.5)"#,
+            r#"(id: 7, name: "flatten", kind: Flatten"#,
+            r#"(id: 7, name: "flatten", kind: Dropout(rate: 0.5)"#,
         );
     let p = temp("noflatten.ron", &text);
     let out = bin().arg("check").arg(&p).output().unwrap();

@@ -47,17 +47,30 @@ pub struct Recurrent<F: Float> {
     h: usize,
     return_sequences: bool,
     params: Vec<Param<F>>,
-    /// `x·W_ihᵀ + b_ih` for all steps, rows `b·T + t`: `[B·T, G·H]`.
+    /// `x·W_ihᵀ + b_ih` for all steps, rows `b·T + t` (batch-major):
+    /// `[B·T, G·H]`.
     xw: Array2<F>,
-    /// Hidden states, rows `b·(T+1) + t` (t = 0 is the zero state).
+    /// Hidden states, time-major: rows `t·B + b` for t = 0..=T (t = 0 is
+    /// the zero state), so each step's block is contiguous.
     hs: Array2<F>,
-    /// LSTM cell states likewise; unused otherwise.
+    /// LSTM cell states, laid out like `hs`.
     cs: Array2<F>,
-    /// Activated gates per step, rows `b·T + t`: `[B·T, G·H]`; for GRU the
-    /// last third holds `W_hn h + b_hn` after the n gate values.
+    /// Activated gates per step, time-major rows `t·B + b`: `[T·B, G·H]`.
     gates: Array2<F>,
-    /// GRU: `W_hn h + b_hn` per step `[B·T, H]`.
+    /// GRU: `W_hn h + b_hn` per step, time-major `[T·B, H]`.
     hn: Array2<F>,
+    /// Scratch `[B, G·H]`: `h·W_hhᵀ` in forward.
+    hw: Array2<F>,
+    /// Backward: gradients of the input projections, batch-major `[B·T, G·H]`.
+    dxw: Array2<F>,
+    /// Backward: gradients of the hidden projections, time-major `[T·B, G·H]`.
+    dhh: Array2<F>,
+    /// Backward scratch `[B, H]`: gradient reaching h (and c for LSTM).
+    dh: Array2<F>,
+    dc: Array2<F>,
+    dh_direct: Array2<F>,
+    /// The input as `[B·T, I]`.
+    xs: Array2<F>,
 }
 
 impl<F: Float> Recurrent<F> {
@@ -84,6 +97,7 @@ impl<F: Float> Recurrent<F> {
             fill(&mut bih, InitKind::Uniform(bound), units, g, rng);
             fill(&mut bhh, InitKind::Uniform(bound), units, g, rng);
         }
+        let z = |c| Array2::zeros((0, c));
         Self {
             cell,
             t: steps.max(1),
@@ -96,24 +110,36 @@ impl<F: Float> Recurrent<F> {
                 Param::new("bias_ih", vec![g], bih, false),
                 Param::new("bias_hh", vec![g], bhh, false),
             ],
-            xw: Array2::zeros((0, g)),
-            hs: Array2::zeros((0, units)),
-            cs: Array2::zeros((0, units)),
-            gates: Array2::zeros((0, g)),
-            hn: Array2::zeros((0, units)),
+            xw: z(g),
+            hs: z(units),
+            cs: z(units),
+            gates: z(g),
+            hn: z(units),
+            hw: z(g),
+            dxw: z(g),
+            dhh: z(g),
+            dh: z(units),
+            dc: z(units),
+            dh_direct: z(units),
+            xs: z(input),
         }
     }
 
     fn ensure(&mut self, b: usize) {
-        let g = self.cell.gates() * self.h;
-        if self.xw.nrows() != b * self.t {
-            self.xw = Array2::zeros((b * self.t, g));
-            self.gates = Array2::zeros((b * self.t, g));
-            self.hs = Array2::zeros((b * (self.t + 1), self.h));
-            self.cs = Array2::zeros((b * (self.t + 1), self.h));
-            if self.cell == Cell::Gru {
-                self.hn = Array2::zeros((b * self.t, self.h));
-            }
+        let (t, h, g) = (self.t, self.h, self.cell.gates() * self.h);
+        if self.xw.nrows() != b * t {
+            self.xw = Array2::zeros((b * t, g));
+            self.gates = Array2::zeros((t * b, g));
+            self.hs = Array2::zeros(((t + 1) * b, h));
+            self.cs = Array2::zeros(((t + 1) * b, h));
+            self.hn = Array2::zeros((t * b, h));
+            self.hw = Array2::zeros((b, g));
+            self.dxw = Array2::zeros((b * t, g));
+            self.dhh = Array2::zeros((t * b, g));
+            self.dh = Array2::zeros((b, h));
+            self.dc = Array2::zeros((b, h));
+            self.dh_direct = Array2::zeros((b, h));
+            self.xs = Array2::zeros((b * t, self.i));
         }
     }
 }
@@ -141,54 +167,63 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         self.ensure(b);
         let (t_len, h, g) = (self.t, self.h, self.cell.gates() * self.h);
         // All steps' input projections in one product: [B·T, I]·W_ihᵀ.
-        let xs = x
-            .to_shape((b * t_len, self.i))
-            .map(|v| v.to_owned())
-            .unwrap_or_else(|_| Array2::zeros((b * t_len, self.i)));
+        for (mut dst, src) in self
+            .xs
+            .exact_chunks_mut((t_len, self.i))
+            .into_iter()
+            .zip(x.outer_iter())
+        {
+            for (d, v) in dst.iter_mut().zip(src.iter()) {
+                *d = *v;
+            }
+        }
+        let [wih, whh, bih, bhh] = &self.params[..] else {
+            return;
+        };
         gemm(
             F::one(),
-            xs.view(),
-            self.params[0].value.t(),
+            self.xs.view(),
+            wih.value.t(),
             F::zero(),
             &mut self.xw.view_mut(),
         );
-        let bih = self.params[2].value.row(0).to_owned();
-        self.xw.axis_iter_mut(Axis(0)).for_each(|mut r| r += &bih);
-        let bhh = self.params[3].value.row(0).to_owned();
-        let whh = self.params[1].value.clone();
-        let mut hw = Array2::zeros((b, g));
-        for bi in 0..b {
-            self.hs.row_mut(bi * (t_len + 1)).fill(F::zero());
-            self.cs.row_mut(bi * (t_len + 1)).fill(F::zero());
+        let bhh_v: Vec<F> = bhh.value.iter().copied().collect();
+        for mut row in self.xw.outer_iter_mut() {
+            row.iter_mut()
+                .zip(bih.value.iter())
+                .for_each(|(v, bb)| *v += *bb);
         }
+        self.hs.slice_mut(s![0..b, ..]).fill(F::zero());
+        self.cs.slice_mut(s![0..b, ..]).fill(F::zero());
         for t in 0..t_len {
-            let hprev = self.hs.slice(s![t..;t_len + 1, ..]).to_owned();
+            let (done, rest) = self.hs.view_mut().split_at(Axis(0), (t + 1) * b);
+            let hprev = done.slice(s![t * b.., ..]);
+            let mut hnext = rest.slice_move(s![..b, ..]);
             gemm(
                 F::one(),
                 hprev.view(),
-                whh.t(),
+                whh.value.t(),
                 F::zero(),
-                &mut hw.view_mut(),
+                &mut self.hw.view_mut(),
             );
+            let (cdone, crest) = self.cs.view_mut().split_at(Axis(0), (t + 1) * b);
+            let cprev = cdone.slice(s![t * b.., ..]);
+            let mut cnext = crest.slice_move(s![..b, ..]);
             for bi in 0..b {
-                let row = bi * t_len + t;
-                let xw = self.xw.row(row);
-                let mut gate = self.gates.row_mut(row);
-                let hw_b = hw.row(bi);
-                let cprev = self.cs.row(bi * (t_len + 1) + t).to_owned();
-                let mut hnew = vec![F::zero(); h];
-                let mut cnew = vec![F::zero(); h];
+                let xw = self.xw.row(bi * t_len + t);
+                let hw = self.hw.row(bi);
+                let mut gate = self.gates.row_mut(t * b + bi);
                 match self.cell {
                     Cell::Rnn => {
                         for u in 0..h {
-                            let v = (xw[u] + hw_b[u] + bhh[u]).tanh();
+                            let v = (xw[u] + hw[u] + bhh_v[u]).tanh();
                             gate[u] = v;
-                            hnew[u] = v;
+                            hnext[[bi, u]] = v;
                         }
                     }
                     Cell::Lstm => {
                         for u in 0..h {
-                            let pre = |k: usize| xw[k * h + u] + hw_b[k * h + u] + bhh[k * h + u];
+                            let pre = |k: usize| xw[k * h + u] + hw[k * h + u] + bhh_v[k * h + u];
                             let (i, f, gg, o) = (
                                 sigmoid(pre(0)),
                                 sigmoid(pre(1)),
@@ -199,68 +234,51 @@ impl<F: Float> Layer<F> for Recurrent<F> {
                             gate[h + u] = f;
                             gate[2 * h + u] = gg;
                             gate[3 * h + u] = o;
-                            let c = f * cprev[u] + i * gg;
-                            cnew[u] = c;
-                            hnew[u] = o * c.tanh();
+                            let c = f * cprev[[bi, u]] + i * gg;
+                            cnext[[bi, u]] = c;
+                            hnext[[bi, u]] = o * c.tanh();
                         }
                     }
                     Cell::Gru => {
-                        let mut hn_row = self.hn.row_mut(row);
                         for u in 0..h {
-                            let r = sigmoid(xw[u] + hw_b[u] + bhh[u]);
-                            let z = sigmoid(xw[h + u] + hw_b[h + u] + bhh[h + u]);
-                            let hn = hw_b[2 * h + u] + bhh[2 * h + u];
+                            let r = sigmoid(xw[u] + hw[u] + bhh_v[u]);
+                            let z = sigmoid(xw[h + u] + hw[h + u] + bhh_v[h + u]);
+                            let hn = hw[2 * h + u] + bhh_v[2 * h + u];
                             let n = (xw[2 * h + u] + r * hn).tanh();
                             gate[u] = r;
                             gate[h + u] = z;
                             gate[2 * h + u] = n;
-                            hn_row[u] = hn;
-                            hnew[u] = (F::one() - z) * n + z * hprev[[bi, u]];
+                            self.hn[[t * b + bi, u]] = hn;
+                            hnext[[bi, u]] = (F::one() - z) * n + z * hprev[[bi, u]];
                         }
                     }
                 }
-                let base = bi * (t_len + 1) + t + 1;
-                self.hs
-                    .row_mut(base)
-                    .iter_mut()
-                    .zip(&hnew)
-                    .for_each(|(d, v)| *d = *v);
-                self.cs
-                    .row_mut(base)
-                    .iter_mut()
-                    .zip(&cnew)
-                    .for_each(|(d, v)| *d = *v);
             }
         }
+        let _ = g;
         for (bi, mut o) in out.outer_iter_mut().enumerate() {
             if self.return_sequences {
                 for t in 0..t_len {
                     o.slice_mut(s![t * h..(t + 1) * h])
-                        .assign(&self.hs.row(bi * (t_len + 1) + t + 1));
+                        .assign(&self.hs.row((t + 1) * b + bi));
                 }
             } else {
-                o.assign(&self.hs.row(bi * (t_len + 1) + t_len));
+                o.assign(&self.hs.row(t_len * b + bi));
             }
         }
     }
 
     fn backward(
         &mut self,
-        inputs: &[ArrayView2<F>],
+        _inputs: &[ArrayView2<F>],
         _out: ArrayView2<F>,
         grad_out: ArrayView2<F>,
         grad_inputs: &mut [Array2<F>],
     ) {
-        let x = &inputs[0];
-        let b = x.nrows();
-        let (t_len, h, g) = (self.t, self.h, self.cell.gates() * self.h);
-        let whh = self.params[1].value.clone();
-        let mut dxw = Array2::<F>::zeros((b * t_len, g));
-        let mut dwhh = Array2::<F>::zeros((g, h));
-        let mut dbhh = Array2::<F>::zeros((1, g));
-        let mut dh = Array2::<F>::zeros((b, h));
-        let mut dc = Array2::<F>::zeros((b, h));
-        let mut dpre = Array2::<F>::zeros((b, g));
+        let b = grad_out.nrows();
+        let (t_len, h) = (self.t, self.h);
+        self.dh.fill(F::zero());
+        self.dc.fill(F::zero());
         for t in (0..t_len).rev() {
             // Gradient arriving at h_t from the output.
             for bi in 0..b {
@@ -272,104 +290,112 @@ impl<F: Float> Layer<F> for Recurrent<F> {
                     } else {
                         F::zero()
                     };
-                    dh[[bi, u]] += from_out;
+                    self.dh[[bi, u]] += from_out;
                 }
             }
-            let mut dh_direct = Array2::<F>::zeros((b, h));
             for bi in 0..b {
                 let row = bi * t_len + t;
-                let gate = self.gates.row(row);
-                let hprev = self.hs.row(bi * (t_len + 1) + t);
-                let cprev = self.cs.row(bi * (t_len + 1) + t);
-                let c = self.cs.row(bi * (t_len + 1) + t + 1);
+                let trow = t * b + bi;
+                let gate = self.gates.row(trow);
+                let mut dhh = self.dhh.row_mut(trow);
+                let mut dxw = self.dxw.row_mut(row);
                 for u in 0..h {
-                    let dhu = dh[[bi, u]];
+                    let dhu = self.dh[[bi, u]];
                     match self.cell {
                         Cell::Rnn => {
                             let y = gate[u];
-                            dpre[[bi, u]] = dhu * (F::one() - y * y);
-                            dxw[[row, u]] = dpre[[bi, u]];
+                            let d = dhu * (F::one() - y * y);
+                            dhh[u] = d;
+                            dxw[u] = d;
                         }
                         Cell::Lstm => {
                             let (i, f, gg, o) =
                                 (gate[u], gate[h + u], gate[2 * h + u], gate[3 * h + u]);
-                            let tc = c[u].tanh();
-                            let dcu = dc[[bi, u]] + dhu * o * (F::one() - tc * tc);
+                            let tc = self.cs[[(t + 1) * b + bi, u]].tanh();
+                            let dcu = self.dc[[bi, u]] + dhu * o * (F::one() - tc * tc);
+                            let cprev = self.cs[[t * b + bi, u]];
                             let vals = [
                                 dcu * gg * i * (F::one() - i),
-                                dcu * cprev[u] * f * (F::one() - f),
+                                dcu * cprev * f * (F::one() - f),
                                 dcu * i * (F::one() - gg * gg),
                                 dhu * tc * o * (F::one() - o),
                             ];
                             for (k, v) in vals.into_iter().enumerate() {
-                                dpre[[bi, k * h + u]] = v;
-                                dxw[[row, k * h + u]] = v;
+                                dhh[k * h + u] = v;
+                                dxw[k * h + u] = v;
                             }
-                            dc[[bi, u]] = dcu * f;
+                            self.dc[[bi, u]] = dcu * f;
                         }
                         Cell::Gru => {
                             let (r, z, n) = (gate[u], gate[h + u], gate[2 * h + u]);
-                            let hn = self.hn[[row, u]];
+                            let hn = self.hn[[trow, u]];
+                            let hprev = self.hs[[t * b + bi, u]];
                             let dn = dhu * (F::one() - z) * (F::one() - n * n);
-                            let dz = dhu * (hprev[u] - n) * z * (F::one() - z);
+                            let dz = dhu * (hprev - n) * z * (F::one() - z);
                             let dr = dn * hn * r * (F::one() - r);
-                            dxw[[row, u]] = dr;
-                            dxw[[row, h + u]] = dz;
-                            dxw[[row, 2 * h + u]] = dn;
-                            dpre[[bi, u]] = dr;
-                            dpre[[bi, h + u]] = dz;
-                            dpre[[bi, 2 * h + u]] = dn * r;
-                            dh_direct[[bi, u]] = dhu * z;
+                            dxw[u] = dr;
+                            dxw[h + u] = dz;
+                            dxw[2 * h + u] = dn;
+                            dhh[u] = dr;
+                            dhh[h + u] = dz;
+                            dhh[2 * h + u] = dn * r;
+                            self.dh_direct[[bi, u]] = dhu * z;
                         }
                     }
                 }
             }
-            let hprev = self.hs.slice(s![t..;t_len + 1, ..]);
-            gemm(F::one(), dpre.t(), hprev, F::one(), &mut dwhh.view_mut());
-            dbhh.row_mut(0)
-                .iter_mut()
-                .zip(dpre.sum_axis(Axis(0)))
-                .for_each(|(d, v)| *d += v);
             // dh_{t−1} = dpre·W_hh (+ GRU's direct path).
+            let dpre = self.dhh.slice(s![t * b..(t + 1) * b, ..]);
             gemm(
                 F::one(),
-                dpre.view(),
-                whh.view(),
+                dpre,
+                self.params[1].value.view(),
                 F::zero(),
-                &mut dh.view_mut(),
+                &mut self.dh.view_mut(),
             );
             if self.cell == Cell::Gru {
-                dh += &dh_direct;
+                self.dh += &self.dh_direct;
             }
         }
-        let xs = x
-            .to_shape((b * t_len, self.i))
-            .map(|v| v.to_owned())
-            .unwrap_or_else(|_| Array2::zeros((b * t_len, self.i)));
+        // Weight gradients in one product each over all steps.
+        let hprev_all = self.hs.slice(s![..t_len * b, ..]);
         gemm(
             F::one(),
-            dxw.t(),
-            xs.view(),
+            self.dhh.t(),
+            hprev_all,
+            F::zero(),
+            &mut self.params[1].grad.view_mut(),
+        );
+        let dbhh = self.dhh.sum_axis(Axis(0));
+        self.params[3].grad.row_mut(0).assign(&dbhh);
+        gemm(
+            F::one(),
+            self.dxw.t(),
+            self.xs.view(),
             F::zero(),
             &mut self.params[0].grad.view_mut(),
         );
-        self.params[1].grad.assign(&dwhh);
-        let dbih = dxw.sum_axis(Axis(0));
+        let dbih = self.dxw.sum_axis(Axis(0));
         self.params[2].grad.row_mut(0).assign(&dbih);
-        self.params[3].grad.assign(&dbhh);
         if let Some(dx) = grad_inputs.first_mut()
             && dx.ncols() > 0
         {
-            let mut dxs = Array2::zeros((b * t_len, self.i));
-            gemm(
-                F::one(),
-                dxw.view(),
-                self.params[0].value.view(),
-                F::zero(),
-                &mut dxs.view_mut(),
-            );
-            if let Ok(v) = dxs.into_shape_with_order((b, t_len * self.i)) {
-                dx.assign(&v);
+            for (mut dst, src) in dx
+                .outer_iter_mut()
+                .zip(self.dxw.exact_chunks((t_len, self.dxw.ncols())))
+            {
+                // dx for sample b = dxw_b [T, G] · W_ih [G, I], flattened.
+                if let Some(d) = dst.as_slice_mut()
+                    && let Ok(mut dm) = ndarray::ArrayViewMut2::from_shape((t_len, self.i), d)
+                {
+                    gemm(
+                        F::one(),
+                        src,
+                        self.params[0].value.view(),
+                        F::zero(),
+                        &mut dm,
+                    );
+                }
             }
         }
     }

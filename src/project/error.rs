@@ -1,71 +1,91 @@
-//! `ProjectError`: everything that can go wrong reading or writing files.
+//! `ProjectError`: everything that can go wrong reading or writing project files.
 
 use std::path::PathBuf;
 
-/// Why a project, weights or recovery file could not be read or written.
+/// Why a project, recovery or weights file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
-    /// The file system refused.
+    /// The operating system refused a read or write.
     #[error("{}: {source}", path.display())]
     Io {
-        /// The file.
+        /// The file involved.
         path: PathBuf,
         /// What the system said.
+        #[source]
         source: std::io::Error,
     },
-    /// Larger than any real project; refused before reading.
-    #[error("{}: the file is {bytes} bytes; a project file is at most {limit} bytes — is this the right file?", path.display())]
+    /// The file is larger than any real project (checked before reading).
+    #[error("{}: the file is {bytes} bytes; the limit is {limit} bytes", path.display())]
     TooLarge {
-        /// The file.
+        /// The file involved.
         path: PathBuf,
         /// Its size.
         bytes: u64,
-        /// The limit.
+        /// The largest size accepted.
         limit: u64,
     },
-    /// Not UTF-8 text.
-    #[error(
-        "{origin}: this is not a text file (byte {offset} is not UTF-8) — a project file is RON text"
-    )]
+    /// The file holds binary data or is not UTF-8.
+    #[error("{origin}: not a text file (binary data or invalid UTF-8)")]
     NotText {
-        /// File name or other origin.
+        /// Where the text came from (a path or a label).
         origin: String,
-        /// First bad byte.
-        offset: usize,
     },
-    /// RON syntax or a value of the wrong type.
+    /// The RON is malformed or has the wrong shape; positions are 1-based.
     #[error("{origin}:{line}:{col}: {message}")]
     Syntax {
-        /// File name or other origin.
+        /// Where the text came from (a path or a label).
         origin: String,
-        /// 1-based line.
+        /// Line, from 1.
         line: usize,
-        /// 1-based column.
+        /// Column, from 1.
         col: usize,
-        /// What was expected.
+        /// What was expected or found.
         message: String,
     },
-    /// Written by a newer Neuroglass.
+    /// The file was written by a newer Neuroglass.
     #[error(
-        "{origin}: this project is format version {found}, made by a newer Neuroglass; this one reads versions up to {supported} — please update Neuroglass"
+        "{origin}: this file is format version {found}, written by a newer Neuroglass; \
+         this version reads up to version {supported}"
     )]
     NewerVersion {
-        /// File name or other origin.
+        /// Where the text came from.
         origin: String,
-        /// The file's version.
+        /// The version in the file.
         found: u32,
-        /// The newest this build reads.
+        /// The newest version this program reads.
         supported: u32,
     },
-    /// Well-formed, but its content makes no sense.
+    /// The file parses but its content makes no sense (duplicate ids, a wire
+    /// to a missing node, NaN positions, absurd sizes…).
     #[error("{origin}: {message}")]
     Invalid {
-        /// File name or other origin.
+        /// Where the text came from.
         origin: String,
-        /// What is wrong and what to do.
+        /// What is wrong and, where it helps, the limit.
         message: String,
     },
-    /// Could not be turned into text (a bug; never input).
-    #[error("could not write the project: {0}")]
-    Serialize(String),
+    /// A weights file is damaged or holds something other than f32 tensors.
+    #[error("{}: {message}", path.display())]
+    Weights {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ProjectError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(origin: &str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            origin: origin.to_owned(),
+            message: message.into(),
+        }
+    }
 }

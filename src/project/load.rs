@@ -1,104 +1,225 @@
-//! Reading project files, defensively: size, text, nesting and version are
-//! checked before anything is built.
+//! Reading project files: size check, text check, nesting pre-scan, version
+//! probe, per-version parsing, migration forward, semantic validation.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::model::Project;
+use serde::Deserialize;
 
 use super::ProjectError;
-use super::convert::from_file;
-use super::format::{ProjectFileV1, VERSION, VersionProbe};
+use super::format::{CURRENT_VERSION, ProjectFileV0, ProjectFileV1};
+use super::validate::validate_file;
+use crate::model::Project;
 
-/// Largest project file read, in bytes.
+/// Largest project file read (16 MiB); checked before reading.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
-/// Deepest bracket nesting accepted (real files need about 6).
+
+/// Deepest bracket nesting accepted. Real projects nest about 6 deep.
 pub const MAX_NESTING: usize = 64;
 
 /// Reads and checks a project file.
 ///
-/// # Errors
-/// [`ProjectError`] naming the file, and the line and column for syntax.
+/// The size is checked from the file's metadata before reading and again
+/// while reading (the file may grow); binary data is refused before parsing.
 pub fn load(path: &Path) -> Result<Project, ProjectError> {
-    let io = |source| ProjectError::Io {
-        path: path.to_path_buf(),
-        source,
+    let text = read_text_bounded(path, MAX_FILE_BYTES)?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Reads a whole text file of at most `limit` bytes, refusing binary data.
+pub(crate) fn read_text_bounded(path: &Path, limit: u64) -> Result<String, ProjectError> {
+    let bytes = read_bounded(path, limit)?;
+    if bytes.contains(&0) {
+        return Err(ProjectError::NotText {
+            origin: path.display().to_string(),
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| ProjectError::NotText {
+        origin: path.display().to_string(),
+    })
+}
+
+/// Reads a whole file of at most `limit` bytes; the size is checked before
+/// reading anything.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ProjectError> {
+    let file = std::fs::File::open(path).map_err(|e| ProjectError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| ProjectError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(ProjectError::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory, not a file",
+            ),
+        ));
+    }
+    let too_large = |bytes| ProjectError::TooLarge {
+        path: PathBuf::from(path),
+        bytes,
+        limit,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let bytes = file.metadata().map_err(io)?.len();
-    if bytes > MAX_FILE_BYTES {
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ProjectError::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Parses project text; `origin` (a path or a label) names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Project, ProjectError> {
+    if text.len() as u64 > MAX_FILE_BYTES {
         return Err(ProjectError::TooLarge {
-            path: path.to_path_buf(),
-            bytes,
+            path: PathBuf::from(origin),
+            bytes: text.len() as u64,
             limit: MAX_FILE_BYTES,
         });
     }
-    let mut buf = Vec::with_capacity(bytes as usize);
-    // Read at most one byte past the limit, in case the file grew.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(io)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(ProjectError::TooLarge {
-            path: path.to_path_buf(),
-            bytes: buf.len() as u64,
-            limit: MAX_FILE_BYTES,
+    if text.contains('\0') {
+        return Err(ProjectError::NotText {
+            origin: origin.to_owned(),
         });
     }
-    let origin = path.display().to_string();
-    let text = String::from_utf8(buf).map_err(|e| ProjectError::NotText {
-        origin: origin.clone(),
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    parse(&text, &origin)
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(syntax(
+            origin,
+            1,
+            1,
+            "the file is empty; expected a project `(version: 1, …)`",
+        ));
+    }
+    check_nesting(text, origin)?;
+    let file = match probe_version(text, origin)? {
+        0 => from_ron::<ProjectFileV0>(text, origin)?.migrate(),
+        1 => from_ron::<ProjectFileV1>(text, origin)?,
+        found => {
+            return Err(ProjectError::NewerVersion {
+                origin: origin.to_owned(),
+                found,
+                supported: CURRENT_VERSION,
+            });
+        }
+    };
+    validate_file(&file, origin)?;
+    Ok(file.into_project())
 }
 
-/// Line and column (1-based) of byte `offset` in `text`.
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+fn syntax(origin: &str, line: usize, col: usize, message: impl Into<String>) -> ProjectError {
+    ProjectError::Syntax {
+        origin: origin.to_owned(),
+        line,
+        col,
+        message: message.into(),
+    }
 }
 
-/// Refuses text nested deeper than [`MAX_NESTING`] before the parser sees
-/// it (strings and comments are skipped).
+fn ron_options() -> ron::Options {
+    // ron counts about two levels per bracket; with the pre-scan's bracket
+    // limit this is never reached, and stays a second guard.
+    ron::Options::default().with_recursion_limit(MAX_NESTING * 4)
+}
+
+fn from_ron<T: for<'de> Deserialize<'de>>(text: &str, origin: &str) -> Result<T, ProjectError> {
+    ron_options().from_str(text).map_err(|e| {
+        syntax(
+            origin,
+            e.span.start.line.max(1),
+            e.span.start.col.max(1),
+            match e.code {
+                ron::Error::ExceededRecursionLimit => {
+                    format!("brackets nest deeper than {MAX_NESTING} levels")
+                }
+                code => code.to_string(),
+            },
+        )
+    })
+}
+
+/// Reads only the `version` field, skipping everything else.
+fn probe_version(text: &str, origin: &str) -> Result<u32, ProjectError> {
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        u32::deserialize(d).map(Some)
+    }
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default, deserialize_with = "present")]
+        version: Option<u32>,
+    }
+    let probe: Probe = from_ron(text, origin)?;
+    probe.version.ok_or_else(|| {
+        ProjectError::invalid(
+            origin,
+            "there is no `version` field; is this a Neuroglass project file?",
+        )
+    })
+}
+
+/// Refuses nesting deeper than [`MAX_NESTING`] before the recursive parser
+/// sees it, with the position where the limit was passed. Brackets inside
+/// strings and comments are not counted.
 fn check_nesting(text: &str, origin: &str) -> Result<(), ProjectError> {
     let mut depth = 0usize;
+    let (mut line, mut col) = (1usize, 0usize);
+    let mut chars = text.chars().peekable();
     let mut in_string = false;
-    let mut escaped = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let mut block_comment = 0usize;
+    let mut line_comment = false;
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+            col = 0;
+            line_comment = false;
+            continue;
+        }
+        col += 1;
+        if line_comment {
+            continue;
+        }
+        if block_comment > 0 {
+            if c == '*' && chars.peek() == Some(&'/') {
+                chars.next();
+                col += 1;
+                block_comment -= 1;
+            } else if c == '/' && chars.peek() == Some(&'*') {
+                chars.next();
+                col += 1;
+                block_comment += 1;
+            }
+            continue;
+        }
         if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
+            if c == '\\' {
+                if chars.next_if(|n| *n != '\n').is_some() {
+                    col += 1;
+                }
+            } else if c == '"' {
+                in_string = false;
             }
             continue;
         }
         match c {
             '"' => in_string = true,
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
-                for (_, n) in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
+            '/' if chars.peek() == Some(&'/') => line_comment = true,
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                col += 1;
+                block_comment = 1;
             }
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    let (line, col) = position(text, i);
-                    return Err(ProjectError::Syntax {
-                        origin: origin.to_string(),
+                    return Err(syntax(
+                        origin,
                         line,
                         col,
-                        message: format!(
-                            "brackets nested more than {MAX_NESTING} deep; this is not a project file"
-                        ),
-                    });
+                        format!("brackets nest deeper than {MAX_NESTING} levels"),
+                    ));
                 }
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
@@ -106,50 +227,4 @@ fn check_nesting(text: &str, origin: &str) -> Result<(), ProjectError> {
         }
     }
     Ok(())
-}
-
-fn syntax(origin: &str, e: ron::error::SpannedError) -> ProjectError {
-    ProjectError::Syntax {
-        origin: origin.to_string(),
-        line: e.span.start.line,
-        col: e.span.start.col,
-        message: e.code.to_string(),
-    }
-}
-
-/// Parses project text; `origin` names it in messages.
-///
-/// # Errors
-/// As [`load`].
-pub fn parse(text: &str, origin: &str) -> Result<Project, ProjectError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(ProjectError::Syntax {
-            origin: origin.to_string(),
-            line: 1,
-            col: 1,
-            message: "the file is empty; expected a project such as `(version: 1, graph: (nodes: [...]))`".into(),
-        });
-    }
-    check_nesting(text, origin)?;
-    let options = ron::Options::default().with_recursion_limit(MAX_NESTING);
-    let probe: VersionProbe = options.from_str(text).map_err(|e| syntax(origin, e))?;
-    match probe.version {
-        0 => Err(ProjectError::Invalid {
-            origin: origin.to_string(),
-            message: "format version 0 does not exist; the first version is 1".into(),
-        }),
-        v if v > VERSION => Err(ProjectError::NewerVersion {
-            origin: origin.to_string(),
-            found: v,
-            supported: VERSION,
-        }),
-        _ => {
-            let file: ProjectFileV1 = options.from_str(text).map_err(|e| syntax(origin, e))?;
-            from_file(file, origin).map_err(|message| ProjectError::Invalid {
-                origin: origin.to_string(),
-                message,
-            })
-        }
-    }
 }

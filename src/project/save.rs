@@ -1,69 +1,101 @@
-//! Writing files atomically: a temporary file in the same folder, flushed
-//! to disk, then renamed over the target, so a failed save never leaves a
-//! half-written file or loses the previous one.
+//! Writing project files: deterministic pretty RON and atomic replacement.
 
 use std::io::Write;
-use std::path::Path;
-
-use crate::model::Project;
+use std::path::{Path, PathBuf};
 
 use super::ProjectError;
-use super::convert::to_file;
+use super::format::ProjectFileV1;
+use super::validate::validate_file;
+use crate::model::Project;
 
-/// The project as RON text (deterministic: same project, same bytes).
-///
-/// # Errors
-/// Only if serialisation fails, which valid projects never do.
+/// The project as the text of a file: pretty RON, fields in a fixed order,
+/// nodes by id, edges sorted, so the same project always gives the same
+/// bytes. Refuses a project that would not load back (NaN positions,
+/// absurd sizes…).
 pub fn to_string(project: &Project) -> Result<String, ProjectError> {
+    let file = ProjectFileV1::from_project(project);
+    validate_file(&file, "project")?;
     let config = ron::ser::PrettyConfig::new()
-        .depth_limit(3)
-        .indentor("    ".to_string())
-        .struct_names(false);
-    let mut s = ron::ser::to_string_pretty(&to_file(project), config)
-        .map_err(|e| ProjectError::Serialize(e.to_string()))?;
-    s.push('\n');
-    Ok(s)
+        .indentor("    ".to_owned())
+        .new_line("\n".to_owned())
+        .struct_names(false)
+        .separate_tuple_members(false)
+        .enumerate_arrays(false)
+        .depth_limit(3);
+    let mut text = ron::ser::to_string_pretty(&file, config)
+        .map_err(|e| ProjectError::invalid("project", format!("cannot be written as RON: {e}")))?;
+    text.push('\n');
+    Ok(text)
 }
 
-/// Writes `bytes` to `path` atomically.
-///
-/// # Errors
-/// [`ProjectError::Io`] when the folder cannot be written; the previous
-/// file, if any, is then untouched.
+/// Saves a project atomically: the previous file stays intact if anything
+/// fails.
+pub fn save(project: &Project, path: &Path) -> Result<(), ProjectError> {
+    let text = to_string(project)?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory is written, flushed to disk, then renamed over `path` (and the
+/// directory synced). On any failure the temporary file is removed and
+/// whatever was at `path` is untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
-    let io = |source| ProjectError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let file_name = path.file_name().ok_or_else(|| {
+        ProjectError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
+        )
+    })?;
+    if path.is_dir() {
+        return Err(ProjectError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+        ));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+        _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    // One writer at a time in this process: the temporary name is per
+    // process, so an autosave and a save must not interleave.
+    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    let result = write_then_rename(&tmp, path, bytes);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(io)
+    result?;
+    // Make the rename itself durable; not all systems can open a directory.
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
-/// Saves a project atomically.
-///
-/// # Errors
-/// As [`write_atomic`].
-pub fn save(project: &Project, path: &Path) -> Result<(), ProjectError> {
-    write_atomic(path, to_string(project)?.as_bytes())
+fn write_then_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)
+        .or_else(|e| {
+            // A stale temp file from a crashed save: replace it.
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                std::fs::remove_file(tmp)?;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(tmp)
+            } else {
+                Err(e)
+            }
+        })
+        .map_err(|e| ProjectError::io(tmp, e))?;
+    f.write_all(bytes).map_err(|e| ProjectError::io(tmp, e))?;
+    f.sync_all().map_err(|e| ProjectError::io(tmp, e))?;
+    drop(f);
+    std::fs::rename(tmp, path).map_err(|e| ProjectError::io(path, e))
 }

@@ -1,126 +1,101 @@
-//! Trained weights beside the project, as `.safetensors` (PyTorch and
-//! most tools read it directly): little-endian `f32`, one tensor per
-//! parameter or buffer, named `{layer}.{parameter}`.
+//! Trained weights beside the project, as `.safetensors` (F32, little
+//! endian), which PyTorch reads with `safetensors.torch.load_file`.
 
 use std::path::{Path, PathBuf};
 
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use super::ProjectError;
+use super::load::read_bounded;
 use super::save::write_atomic;
 
-/// A named tensor: `(name, shape, row-major values)`.
+/// One tensor: name, shape, values in row-major order.
 pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
 
-/// Largest weights file read.
-pub const MAX_BYTES: u64 = 4 << 30;
+/// Largest weights file read (2 GiB); checked before reading.
+pub const MAX_WEIGHTS_BYTES: u64 = 2 << 30;
 
-/// `foo.safetensors` beside `foo.ron`.
-pub fn weights_path_for(project: &Path) -> PathBuf {
-    project.with_extension("safetensors")
+/// `dir/foo.ron` → `dir/foo.safetensors`.
+pub fn weights_path_for(project_path: &Path) -> PathBuf {
+    project_path.with_extension("safetensors")
 }
 
-/// Writes tensors atomically.
-///
-/// # Errors
-/// The file cannot be written, or a tensor's values disagree with its shape.
-pub fn save_weights(path: &Path, tensors: &[NamedTensor]) -> Result<(), ProjectError> {
-    let invalid = |message: String| ProjectError::Invalid {
-        origin: path.display().to_string(),
-        message,
-    };
-    let bytes: Vec<Vec<u8>> = tensors
-        .iter()
-        .map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect())
-        .collect();
-    let mut views = Vec::with_capacity(tensors.len());
-    for ((name, shape, _), b) in tensors.iter().zip(&bytes) {
-        let view = TensorView::new(Dtype::F32, shape.clone(), b)
-            .map_err(|e| invalid(format!("tensor `{name}`: {e}")))?;
-        views.push((name.clone(), view));
-    }
-    let data = safetensors::serialize(views, None).map_err(|e| invalid(e.to_string()))?;
-    write_atomic(path, &data)
-}
-
-/// Reads tensors written by [`save_weights`] (or by PyTorch, if `f32`).
-///
-/// # Errors
-/// The file cannot be read, is too large, corrupt, or holds non-`f32` data.
-pub fn load_weights(path: &Path) -> Result<Vec<NamedTensor>, ProjectError> {
-    let origin = path.display().to_string();
-    let io = |source| ProjectError::Io {
+fn bad(path: &Path, message: impl Into<String>) -> ProjectError {
+    ProjectError::Weights {
         path: path.to_path_buf(),
-        source,
-    };
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > MAX_BYTES {
-        return Err(ProjectError::TooLarge {
-            path: path.to_path_buf(),
-            bytes: len,
-            limit: MAX_BYTES,
-        });
+        message: message.into(),
     }
-    let bytes = std::fs::read(path).map_err(io)?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| ProjectError::Invalid {
-        origin: origin.clone(),
-        message: format!("not a valid .safetensors file: {e}"),
-    })?;
-    let mut out = Vec::new();
-    let mut names = st.names();
-    names.sort();
-    for name in names {
-        let t = st.tensor(name).map_err(|e| ProjectError::Invalid {
-            origin: origin.clone(),
-            message: e.to_string(),
-        })?;
-        if t.dtype() != Dtype::F32 {
-            return Err(ProjectError::Invalid {
-                origin,
-                message: format!(
-                    "tensor `{name}` is {:?}; Neuroglass reads F32 weights",
-                    t.dtype()
-                ),
-            });
+}
+
+/// Saves tensors atomically. Names must be unique and each shape's element
+/// count must match its values.
+pub fn save_weights(path: &Path, tensors: &[NamedTensor]) -> Result<(), ProjectError> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut bytes: Vec<(&str, Vec<usize>, Vec<u8>)> = Vec::with_capacity(tensors.len());
+    for (name, shape, values) in tensors {
+        if !names.insert(name.as_str()) {
+            return Err(bad(path, format!("two tensors are named {name:?}")));
         }
-        let values = t
-            .data()
+        let n = shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| bad(path, format!("tensor {name:?}: shape {shape:?} overflows")))?;
+        if n != values.len() {
+            return Err(bad(
+                path,
+                format!(
+                    "tensor {name:?}: shape {shape:?} has {n} elements but {} values were given",
+                    values.len()
+                ),
+            ));
+        }
+        let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        bytes.push((name, shape.clone(), data));
+    }
+    let mut views = Vec::with_capacity(bytes.len());
+    for (name, shape, data) in &bytes {
+        let view = TensorView::new(Dtype::F32, shape.clone(), data)
+            .map_err(|e| bad(path, format!("tensor {name:?}: {e}")))?;
+        views.push((*name, view));
+    }
+    let out = safetensors::serialize(views, None).map_err(|e| bad(path, e.to_string()))?;
+    write_atomic(path, &out)
+}
+
+/// Loads every tensor, sorted by name. Damaged files, other dtypes and
+/// files over [`MAX_WEIGHTS_BYTES`] are refused with a clear error.
+pub fn load_weights(path: &Path) -> Result<Vec<NamedTensor>, ProjectError> {
+    let buf = read_bounded(path, MAX_WEIGHTS_BYTES)?;
+    let st = SafeTensors::deserialize(&buf)
+        .map_err(|e| bad(path, format!("not a valid safetensors file: {e}")))?;
+    let mut out = Vec::new();
+    for (name, view) in st.iter() {
+        if view.dtype() != Dtype::F32 {
+            return Err(bad(
+                path,
+                format!(
+                    "tensor {name:?} is {:?}; only F32 is supported",
+                    view.dtype()
+                ),
+            ));
+        }
+        let data = view.data();
+        let n = view
+            .shape()
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d));
+        if n.and_then(|n| n.checked_mul(4)) != Some(data.len()) {
+            return Err(bad(
+                path,
+                format!("tensor {name:?}: size does not match its shape"),
+            ));
+        }
+        let values = data
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        out.push((name.to_string(), t.shape().to_vec(), values));
+        out.push((name.to_owned(), view.shape().to_vec(), values));
     }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip_and_garbage() {
-        let d = std::env::temp_dir().join(format!("ng-weights-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        let p = d.join("w.safetensors");
-        let t = vec![
-            (
-                "a.weight".to_string(),
-                vec![2, 3],
-                vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-            ),
-            ("a.bias".to_string(), vec![2], vec![-1.0, 0.5]),
-        ];
-        save_weights(&p, &t).unwrap();
-        let mut back = load_weights(&p).unwrap();
-        back.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut want = t.clone();
-        want.sort_by(|a, b| a.0.cmp(&b.0));
-        assert_eq!(back, want);
-        assert!(save_weights(&p, &[("bad".into(), vec![5], vec![1.0])]).is_err());
-        std::fs::write(&p, b"\xff\xff\xff\xff\xff\xff\xff\x7f garbage").unwrap();
-        assert!(load_weights(&p).is_err());
-        std::fs::write(&p, b"").unwrap();
-        assert!(load_weights(&p).is_err());
-        let _ = std::fs::remove_dir_all(&d);
-    }
 }
