@@ -60,6 +60,10 @@ enum Command {
         /// One JSON object per workload and thread count.
         #[arg(long)]
         json: bool,
+        /// Instead of the workloads: compare training this project alone
+        /// with training it through the trainer thread with a watcher.
+        #[arg(long)]
+        trainer: Option<PathBuf>,
     },
 }
 
@@ -85,10 +89,16 @@ fn main() -> ExitCode {
             json,
         }),
         Some(Command::Bench {
+            trainer: Some(project),
+            reps,
+            ..
+        }) => neuroglass::cli::bench::trainer_overhead(&project, reps.min(7)),
+        Some(Command::Bench {
             workloads,
             threads,
             reps,
             json,
+            trainer: None,
         }) => neuroglass::cli::bench::bench(&workloads, &threads, reps, json),
         None => {
             eprintln!("the window is not built yet; try `neuroglass bench`");

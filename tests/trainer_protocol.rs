@@ -33,6 +33,14 @@ fn xor_data(n: usize) -> TrainData {
 }
 
 fn xor_session(config: TrainConfig, samples: usize) -> Box<Session> {
+    Box::new(Session::new(
+        xor_compiled(&config),
+        xor_data(samples),
+        config,
+    ))
+}
+
+fn xor_compiled(config: &TrainConfig) -> neuroglass::model::Compiled<f32> {
     let mut g = Graph::new();
     let i = g.add_node("in", LayerSpec::Input, [0.0, 0.0]);
     let h = g.add_node(
@@ -60,10 +68,9 @@ fn xor_session(config: TrainConfig, samples: usize) -> Box<Session> {
         classes: Some(2),
         targets: 1,
     };
-    let a = analyze(&g, Some(&info), &config);
+    let a = analyze(&g, Some(&info), config);
     assert!(!a.has_errors());
-    let c = compile::<f32>(&g, &a, &info, &config, config.seed).unwrap();
-    Box::new(Session::new(c, xor_data(samples), config))
+    compile::<f32>(&g, &a, &info, config, config.seed).unwrap()
 }
 
 fn config() -> TrainConfig {
@@ -438,4 +445,124 @@ fn snapshot_on_request_and_reset() {
     t.send(TrainerCommand::ResetWeights).unwrap();
     collect(&t, |e| matches!(e, TrainerEvent::WeightsReset));
     let _ = array![[0.0f32]];
+}
+
+#[test]
+fn target_accuracy_stops_the_run() {
+    let t = Trainer::spawn(None).unwrap();
+    let cfg = TrainConfig {
+        epochs: 500,
+        target_accuracy: Some(0.9),
+        ..config()
+    };
+    t.send(TrainerCommand::Start {
+        session: xor_session(cfg, 400),
+        paused: false,
+    })
+    .unwrap();
+    let ev = collect(&t, finished);
+    match ev.last().unwrap() {
+        TrainerEvent::Finished {
+            reason: FinishReason::TargetReached(what),
+            last: Some(m),
+            ..
+        } => {
+            assert_eq!(what, "accuracy 0.9");
+            assert!(m.val_metric >= 0.9 && m.epoch < 500);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn early_stopping_restores_the_best_weights() {
+    // A tiny, noisy training set overfits quickly: validation loss turns.
+    let t = Trainer::spawn(None).unwrap();
+    let cfg = TrainConfig {
+        epochs: 2000,
+        learning_rate: 0.05,
+        batch_size: 4,
+        early_stopping: Some(EarlyStopping {
+            patience: 5,
+            restore_best: true,
+        }),
+        ..config()
+    };
+    t.send(TrainerCommand::Start {
+        session: xor_session(cfg.clone(), 30),
+        paused: false,
+    })
+    .unwrap();
+    let ev = collect(&t, finished);
+    let epochs: Vec<EpochMetrics> = ev
+        .iter()
+        .filter_map(|e| match e {
+            TrainerEvent::Epoch(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    match ev.last().unwrap() {
+        TrainerEvent::Finished {
+            reason: FinishReason::EarlyStopped { best_epoch },
+            ..
+        } => {
+            let best = epochs
+                .iter()
+                .min_by(|a, b| a.val_loss.total_cmp(&b.val_loss))
+                .unwrap();
+            assert_eq!(*best_epoch, best.epoch);
+            assert_eq!(
+                epochs.len(),
+                best.epoch + 5,
+                "stops after `patience` epochs without improvement"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The weights now are the best epoch's: evaluating them gives its loss.
+    let best = epochs
+        .iter()
+        .min_by(|a, b| a.val_loss.total_cmp(&b.val_loss))
+        .unwrap();
+    t.send(TrainerCommand::RequestWeights).unwrap();
+    let ev = collect(&t, |e| matches!(e, TrainerEvent::Weights(_)));
+    let Some(TrainerEvent::Weights(w)) = ev.last() else {
+        unreachable!()
+    };
+    let mut c = xor_compiled(&cfg);
+    c.network.load_state_dict(w).unwrap();
+    let data = xor_data(30);
+    let Labels::Classes(labels) = &data.val_y else {
+        unreachable!()
+    };
+    let targets = neuroglass::engine::loss::Targets::Classes(labels);
+    let (val, _) = c
+        .network
+        .evaluate(data.val_x.view(), &targets, c.loss, 64)
+        .unwrap();
+    assert!(
+        (val - best.val_loss).abs() < 1e-6,
+        "{val} vs best {}",
+        best.val_loss
+    );
+}
+
+#[test]
+fn shutdown_joins_the_thread_promptly() {
+    let t = Trainer::spawn(None).unwrap();
+    t.send(TrainerCommand::Start {
+        session: xor_session(
+            TrainConfig {
+                epochs: 1_000_000,
+                ..config()
+            },
+            400,
+        ),
+        paused: false,
+    })
+    .unwrap();
+    collect(&t, |e| matches!(e, TrainerEvent::Epoch(_)));
+    let start = Instant::now();
+    t.shutdown();
+    assert!(start.elapsed() < Duration::from_secs(5));
 }

@@ -47,3 +47,102 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
         ExitCode::SUCCESS
     }
 }
+
+/// Builds a fresh session for `project` (same seed every time).
+fn session_for(path: &std::path::Path) -> Result<crate::trainer::Session, String> {
+    use crate::model::compile::compile;
+    use crate::model::load_data::{info_of, load_data};
+    let project = crate::project::load(path).map_err(|e| e.to_string())?;
+    let prepared = load_data(&project.data, path.parent(), project.training.seed)
+        .map_err(|e| e.to_string())?;
+    let info = info_of(&prepared);
+    let analysis = crate::model::analyze(&project.graph, Some(&info), &project.training);
+    let compiled = compile::<f32>(
+        &project.graph,
+        &analysis,
+        &info,
+        &project.training,
+        project.training.seed,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(crate::trainer::Session::new(
+        compiled,
+        crate::trainer::TrainData::from_prepared(prepared),
+        project.training,
+    ))
+}
+
+/// Training throughput of `project` alone (the session driven in a loop)
+/// and through the trainer thread with a watcher draining its events every
+/// 16 ms like the window; prints medians of `reps` alternating runs and
+/// their ratio.
+pub fn trainer_overhead(path: &std::path::Path, reps: usize) -> ExitCode {
+    use crate::trainer::{Trainer, TrainerCommand, TrainerEvent};
+    use std::time::{Duration, Instant};
+    let mut alone = Vec::new();
+    let mut watched = Vec::new();
+    for _ in 0..reps.max(1) {
+        let mut s = match session_for(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+        let samples = (s.train_samples() * s.epochs()) as f64;
+        let t = Instant::now();
+        let mut step = 0u64;
+        for epoch in 1..=s.epochs() {
+            s.begin_epoch(epoch);
+            for _ in 0..s.batches_per_epoch() {
+                let _ = s.train_batch(epoch, step);
+                step += 1;
+            }
+            let _ = s.end_epoch(epoch);
+        }
+        alone.push(samples / t.elapsed().as_secs_f64());
+
+        let Ok(s) = session_for(path) else {
+            return ExitCode::from(2);
+        };
+        let Ok(trainer) = Trainer::spawn(None) else {
+            return ExitCode::from(1);
+        };
+        let t = Instant::now();
+        if trainer
+            .send(TrainerCommand::Start {
+                session: Box::new(s),
+                paused: false,
+            })
+            .is_err()
+        {
+            return ExitCode::from(1);
+        }
+        let mut done = false;
+        while !done {
+            std::thread::sleep(Duration::from_millis(16));
+            for e in trainer.drain(Duration::from_millis(10)) {
+                if matches!(
+                    e,
+                    TrainerEvent::Finished { .. } | TrainerEvent::Failed { .. }
+                ) {
+                    done = true;
+                }
+            }
+        }
+        // The watcher's last 16 ms nap may overshoot the end; subtract half.
+        let secs = (t.elapsed().as_secs_f64() - 0.008).max(1e-9);
+        watched.push(samples / secs);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (a, w) = (median(&mut alone), median(&mut watched));
+    println!(
+        "{}: alone {a:.0} samples/s, with a watcher {w:.0} samples/s, ratio {:.3}",
+        path.display(),
+        w / a
+    );
+    ExitCode::SUCCESS
+}
