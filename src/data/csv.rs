@@ -3,7 +3,7 @@
 //! to indices; text features one-hot encoded; empty cells reported or
 //! dropped. Errors name the file, line and column.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use ndarray::Array2;
@@ -25,18 +25,13 @@ pub struct CsvOptions {
     pub drop_empty: bool,
 }
 
-/// Splits CSV text into records of fields, each with its 1-based line.
-fn records(text: &str, delim: char) -> Vec<(usize, Vec<String>)> {
-    let mut out = Vec::new();
+/// Splits one record (which may span lines inside quotes) into fields.
+fn split_record(record: &str, delim: char, fields: &mut Vec<String>) {
+    fields.clear();
     let mut field = String::new();
-    let mut row = Vec::new();
     let mut in_quotes = false;
-    let mut line = 1;
-    let mut row_line = 1;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
+    let mut chars = record.chars().peekable();
     while let Some(c) = chars.next() {
-        any = true;
         if in_quotes {
             match c {
                 '"' if chars.peek() == Some(&'"') => {
@@ -44,38 +39,57 @@ fn records(text: &str, delim: char) -> Vec<(usize, Vec<String>)> {
                     field.push('"');
                 }
                 '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
                 _ => field.push(c),
             }
-            continue;
+        } else if c == '"' && field.is_empty() {
+            in_quotes = true;
+        } else if c == delim {
+            fields.push(std::mem::take(&mut field));
+        } else {
+            field.push(c);
         }
-        match c {
-            '"' if field.is_empty() => in_quotes = true,
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                row.push(std::mem::take(&mut field));
-                if !(row.len() == 1 && row[0].trim().is_empty()) {
-                    out.push((row_line, std::mem::take(&mut row)));
-                }
-                row.clear();
-                line += 1;
-                row_line = line;
-                any = false;
+    }
+    fields.push(field);
+}
+
+/// Reads records one at a time from a buffered reader, joining lines that
+/// a quoted field spans, and counting lines and bytes.
+struct Records<R> {
+    reader: R,
+    line: usize,
+    bytes: u64,
+    buf: String,
+}
+
+impl<R: std::io::BufRead> Records<R> {
+    /// The next record's text and its first line, or `None` at the end.
+    fn next_record(&mut self) -> std::io::Result<Option<(usize, String)>> {
+        loop {
+            self.buf.clear();
+            let n = self.reader.read_line(&mut self.buf)?;
+            if n == 0 {
+                return Ok(None);
             }
-            c if c == delim => row.push(std::mem::take(&mut field)),
-            _ => field.push(c),
+            self.bytes += n as u64;
+            self.line += 1;
+            let first = self.line;
+            let mut record = self.buf.trim_end_matches(['\n', '\r']).to_string();
+            while record.matches('"').count() % 2 == 1 {
+                self.buf.clear();
+                let n = self.reader.read_line(&mut self.buf)?;
+                if n == 0 {
+                    break;
+                }
+                self.bytes += n as u64;
+                self.line += 1;
+                record.push('\n');
+                record.push_str(self.buf.trim_end_matches(['\n', '\r']));
+            }
+            if !record.trim().is_empty() {
+                return Ok(Some((first, record)));
+            }
         }
     }
-    if any {
-        row.push(field);
-        if !(row.len() == 1 && row[0].trim().is_empty()) {
-            out.push((row_line, row));
-        }
-    }
-    out
 }
 
 /// The delimiter among `,` `;` and tab that appears most in the first line.
@@ -91,42 +105,47 @@ pub fn detect_delimiter(text: &str) -> char {
     best.0
 }
 
-/// Reads a CSV file (at most `max_bytes`).
+/// Called with the share of the file read so far, in [0, 1].
+pub type Progress<'a> = &'a mut dyn FnMut(f32);
+
+/// Reads a CSV file, streaming: memory grows with the parsed numbers
+/// (4 bytes a cell), not with the text. `progress` hears how far it got.
 ///
 /// # Errors
-/// [`DataError`] naming the file, line and column.
-pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset, DataError> {
+/// [`DataError`] naming the file, line and column; a file whose numbers
+/// would not fit in the available memory is refused before reading.
+pub fn load(
+    path: &Path,
+    opts: &CsvOptions,
+    progress: Option<Progress>,
+) -> Result<Dataset, DataError> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| DataError::Io {
+    let io = |source| DataError::Io {
         path: name.clone(),
         source,
-    })?;
-    // Text plus parsed floats take about three times the file's size.
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let total = file.metadata().map_err(io)?.len();
+    // Parsed cells take at most about as many bytes as their text.
     if let Some(avail) = available_memory()
-        && meta.len().saturating_mul(3) > avail
+        && total > avail / 2
     {
         return Err(DataError::Format {
             path: name,
             message: format!(
-                "the file is {:.1} GB and would need about {:.1} GB of memory, more than the {:.1} GB available",
-                meta.len() as f64 / 1e9,
-                meta.len() as f64 * 3.0 / 1e9,
+                "the file is {:.1} GB; loading it could need that much memory, and only {:.1} GB is available",
+                total as f64 / 1e9,
                 avail as f64 / 1e9
             ),
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| DataError::Format {
-        path: name.clone(),
-        message: format!(
-            "byte {} is not UTF-8 text; save the file as UTF-8 CSV",
-            e.utf8_error().valid_up_to()
-        ),
-    })?;
-    parse(&text, &name, opts)
+    read(
+        std::io::BufReader::with_capacity(1 << 20, file),
+        total,
+        &name,
+        opts,
+        progress,
+    )
 }
 
 /// Memory the system says is available, where it says (Linux).
@@ -142,22 +161,103 @@ fn number(s: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// One column as it is read: numbers until the first cell that is not.
+enum Column {
+    Numbers(Vec<f32>),
+    Text {
+        codes: Vec<u32>,
+        index: BTreeMap<String, u32>,
+        /// Where the first non-number was, for messages.
+        first: (usize, String),
+    },
+}
+
+impl Column {
+    fn push(&mut self, cell: &str, line: usize) {
+        let cell = cell.trim();
+        match self {
+            Self::Numbers(v) => match number(cell) {
+                Some(x) => v.push(x as f32),
+                None => {
+                    let mut index = BTreeMap::new();
+                    let mut codes = Vec::with_capacity(v.capacity());
+                    for x in v.iter() {
+                        let key = format!("{x}");
+                        let n = index.len() as u32;
+                        codes.push(*index.entry(key).or_insert(n));
+                    }
+                    let n = index.len() as u32;
+                    codes.push(*index.entry(cell.to_string()).or_insert(n));
+                    *self = Self::Text {
+                        codes,
+                        index,
+                        first: (line, cell.to_string()),
+                    };
+                }
+            },
+            Self::Text { codes, index, .. } => {
+                let n = index.len() as u32;
+                let code = match index.get(cell) {
+                    Some(c) => *c,
+                    None => {
+                        index.insert(cell.to_string(), n);
+                        n
+                    }
+                };
+                codes.push(code);
+            }
+        }
+    }
+}
+
 /// Parses CSV text; `path` names it in messages.
 ///
 /// # Errors
 /// As [`load`].
 pub fn parse(text: &str, path: &str, opts: &CsvOptions) -> Result<Dataset, DataError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    read(
+        std::io::Cursor::new(text.as_bytes()),
+        text.len() as u64,
+        path,
+        opts,
+        None,
+    )
+}
+
+fn read<R: std::io::BufRead>(
+    reader: R,
+    total: u64,
+    path: &str,
+    opts: &CsvOptions,
+    mut progress: Option<Progress>,
+) -> Result<Dataset, DataError> {
     let fmt = |message: String| DataError::Format {
         path: path.to_string(),
         message,
     };
-    let delim = detect_delimiter(text);
-    let mut recs = records(text, delim).into_iter();
-    let (_, header) = recs
-        .next()
-        .ok_or_else(|| fmt("the file is empty; expected a header row and data rows".into()))?;
-    let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+    let io = |source| DataError::Io {
+        path: path.to_string(),
+        source,
+    };
+    let mut recs = Records {
+        reader,
+        line: 0,
+        bytes: 0,
+        buf: String::new(),
+    };
+    let Some((_, header_text)) = recs.next_record().map_err(io)? else {
+        return Err(fmt(
+            "the file is empty; expected a header row and data rows".into(),
+        ));
+    };
+    let header_text = header_text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&header_text)
+        .to_string();
+    let delim = detect_delimiter(&header_text);
+    let mut fields = Vec::new();
+    split_record(&header_text, delim, &mut fields);
+    let header: Vec<String> = fields.iter().map(|h| h.trim().to_string()).collect();
     if header.len() < 2 {
         return Err(fmt(format!(
             "the header has {} column; a data set needs at least one feature and a target (is the delimiter `,`, `;` or tab?)",
@@ -173,24 +273,27 @@ pub fn parse(text: &str, path: &str, opts: &CsvOptions) -> Result<Dataset, DataE
         })?,
         None => header.len() - 1,
     };
-    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
-    for (line, r) in recs {
-        if r.len() != header.len() {
+    let mut columns: Vec<Column> = header.iter().map(|_| Column::Numbers(Vec::new())).collect();
+    let mut lines: Vec<usize> = Vec::new();
+    let mut last_report = 0u64;
+    while let Some((line, record)) = recs.next_record().map_err(io)? {
+        split_record(&record, delim, &mut fields);
+        if fields.len() != header.len() {
             return Err(DataError::Cell {
                 path: path.to_string(),
                 line,
                 column: header
-                    .get(r.len().min(header.len() - 1))
+                    .get(fields.len().min(header.len() - 1))
                     .cloned()
                     .unwrap_or_default(),
                 message: format!(
                     "this row has {} cells but the header has {}",
-                    r.len(),
+                    fields.len(),
                     header.len()
                 ),
             });
         }
-        if let Some(c) = r.iter().position(|c| c.trim().is_empty()) {
+        if let Some(c) = fields.iter().position(|c| c.trim().is_empty()) {
             if opts.drop_empty {
                 continue;
             }
@@ -202,78 +305,108 @@ pub fn parse(text: &str, path: &str, opts: &CsvOptions) -> Result<Dataset, DataE
                     .into(),
             });
         }
-        rows.push((line, r));
-    }
-    if rows.is_empty() {
-        return Err(fmt("the file has a header but no data rows".into()));
-    }
-    // Column kinds: numeric if every cell is a number.
-    let numeric: Vec<bool> = (0..header.len())
-        .map(|c| rows.iter().all(|(_, r)| number(&r[c]).is_some()))
-        .collect();
-    // Features: numeric columns as they are, text columns one-hot.
-    let mut names = Vec::new();
-    let mut columns: Vec<(usize, Option<Vec<String>>)> = Vec::new();
-    for c in (0..header.len()).filter(|&c| c != target) {
-        if numeric[c] {
-            names.push(header[c].clone());
-            columns.push((c, None));
-        } else {
-            let cats: BTreeSet<&str> = rows.iter().map(|(_, r)| r[c].trim()).collect();
-            if cats.len() > MAX_CATEGORIES {
-                let (line, r) = rows
-                    .iter()
-                    .find(|(_, r)| number(&r[c]).is_none())
-                    .map_or((0, ""), |(l, r)| (*l, r[c].as_str()));
-                return Err(DataError::Cell {
-                    path: path.to_string(),
-                    line,
-                    column: header[c].clone(),
-                    message: format!(
-                        "`{}` is not a number, and the column has {} different texts — too many to one-hot encode (at most {MAX_CATEGORIES})",
-                        r.trim(),
-                        cats.len()
-                    ),
-                });
-            }
-            let cats: Vec<String> = cats.into_iter().map(str::to_string).collect();
-            names.extend(cats.iter().map(|v| format!("{}={v}", header[c])));
-            columns.push((c, Some(cats)));
+        for (col, cell) in columns.iter_mut().zip(&fields) {
+            col.push(cell, line);
+        }
+        lines.push(line);
+        if let Some(p) = progress.as_mut()
+            && recs.bytes - last_report > 1 << 22
+        {
+            last_report = recs.bytes;
+            p(recs.bytes as f32 / total.max(1) as f32);
         }
     }
-    let width = names.len();
-    let mut x = Array2::zeros((rows.len(), width));
-    for (i, (_, r)) in rows.iter().enumerate() {
-        let mut j = 0;
-        for (c, cats) in &columns {
-            match cats {
-                None => {
-                    x[[i, j]] = number(&r[*c]).unwrap_or(0.0) as f32;
-                    j += 1;
+    if let Some(p) = progress.as_mut() {
+        p(1.0);
+    }
+    let rows = lines.len();
+    if rows == 0 {
+        return Err(fmt("the file has a header but no data rows".into()));
+    }
+    // Features: numeric columns as they are, text columns one-hot.
+    let mut names = Vec::new();
+    let mut width = 0usize;
+    for (c, col) in columns.iter().enumerate() {
+        if c == target {
+            continue;
+        }
+        match col {
+            Column::Numbers(_) => {
+                names.push(header[c].clone());
+                width += 1;
+            }
+            Column::Text { index, first, .. } => {
+                if index.len() > MAX_CATEGORIES {
+                    return Err(DataError::Cell {
+                        path: path.to_string(),
+                        line: first.0,
+                        column: header[c].clone(),
+                        message: format!(
+                            "`{}` is not a number, and the column has {} different texts — too many to one-hot encode (at most {MAX_CATEGORIES})",
+                            first.1,
+                            index.len()
+                        ),
+                    });
                 }
-                Some(cats) => {
-                    if let Ok(k) = cats.binary_search_by(|v| v.as_str().cmp(r[*c].trim())) {
-                        x[[i, j + k]] = 1.0;
-                    }
-                    j += cats.len();
+                // One-hot columns in sorted order of the texts.
+                names.extend(index.keys().map(|v| format!("{}={v}", header[c])));
+                width += index.len();
+            }
+        }
+    }
+    let mut x = Array2::zeros((rows, width));
+    let mut j = 0;
+    for (c, col) in columns.iter().enumerate() {
+        if c == target {
+            continue;
+        }
+        match col {
+            Column::Numbers(v) => {
+                for (i, val) in v.iter().enumerate() {
+                    x[[i, j]] = *val;
                 }
+                j += 1;
+            }
+            Column::Text { codes, index, .. } => {
+                // Code → position among the sorted texts.
+                let mut rank = vec![0usize; index.len()];
+                for (pos, code) in index.values().enumerate() {
+                    rank[*code as usize] = pos;
+                }
+                for (i, code) in codes.iter().enumerate() {
+                    x[[i, j + rank[*code as usize]]] = 1.0;
+                }
+                j += index.len();
             }
         }
     }
     let tname = header[target].clone();
+    let tcol = columns.swap_remove(target);
     let target = if opts.classification {
-        let values: BTreeSet<String> = rows
-            .iter()
-            .map(|(_, r)| r[target].trim().to_string())
-            .collect();
-        let mut names: Vec<String> = values.into_iter().collect();
-        if numeric[target] {
-            names.sort_by(|a, b| {
-                number(a)
-                    .unwrap_or(0.0)
-                    .total_cmp(&number(b).unwrap_or(0.0))
-            });
-        }
+        // Class names sorted: by value for numbers, by text otherwise.
+        let (names, labels): (Vec<String>, Vec<u32>) = match tcol {
+            Column::Numbers(v) => {
+                let mut distinct: Vec<f32> = v.clone();
+                distinct.sort_by(f32::total_cmp);
+                distinct.dedup();
+                let names = distinct.iter().map(|d| format!("{d}")).collect();
+                let labels = v
+                    .iter()
+                    .map(|x| distinct.partition_point(|d| d < x) as u32)
+                    .collect();
+                (names, labels)
+            }
+            Column::Text { codes, index, .. } => {
+                let mut rank = vec![0u32; index.len()];
+                for (pos, code) in index.values().enumerate() {
+                    rank[*code as usize] = pos as u32;
+                }
+                (
+                    index.into_keys().collect(),
+                    codes.iter().map(|c| rank[*c as usize]).collect(),
+                )
+            }
+        };
         if names.len() < 2 {
             return Err(fmt(format!(
                 "the target column `{tname}` has only one class (`{}`); classification needs at least two",
@@ -286,32 +419,24 @@ pub fn parse(text: &str, path: &str, opts: &CsvOptions) -> Result<Dataset, DataE
                 names.len()
             )));
         }
-        let index: BTreeMap<&str, u32> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i as u32))
-            .collect();
-        let labels = rows
-            .iter()
-            .map(|(_, r)| index.get(r[target].trim()).copied().unwrap_or(0))
-            .collect();
         Target::Classes { labels, names }
     } else {
-        let mut y = Array2::zeros((rows.len(), 1));
-        for (i, (line, r)) in rows.iter().enumerate() {
-            y[[i, 0]] = number(&r[target]).ok_or_else(|| DataError::Cell {
-                path: path.to_string(),
-                line: *line,
-                column: tname.clone(),
-                message: format!(
-                    "`{}` is not a number (the target of a regression must be)",
-                    r[target].trim()
-                ),
-            })? as f32;
-        }
-        Target::Values {
-            y,
-            names: vec![tname],
+        match tcol {
+            Column::Numbers(v) => Target::Values {
+                y: Array2::from_shape_vec((rows, 1), v).map_err(|e| fmt(e.to_string()))?,
+                names: vec![tname],
+            },
+            Column::Text { first, .. } => {
+                return Err(DataError::Cell {
+                    path: path.to_string(),
+                    line: first.0,
+                    column: tname,
+                    message: format!(
+                        "`{}` is not a number (the target of a regression must be)",
+                        first.1
+                    ),
+                });
+            }
         }
     };
     let file = Path::new(path)

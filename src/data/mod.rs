@@ -140,3 +140,72 @@ pub enum DataError {
     #[error("{0}")]
     Settings(String),
 }
+
+/// What the UI shows about a data set before training.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Rows.
+    pub rows: usize,
+    /// Shape of one sample.
+    pub input_shape: Vec<usize>,
+    /// For classification: each class's name and row count.
+    pub classes: Vec<(String, usize)>,
+    /// Per feature (at most the first 64): name, minimum, maximum.
+    pub ranges: Vec<(String, f32, f32)>,
+    /// Rows to preview: the first row of each class, then the first rows.
+    pub samples: Vec<usize>,
+}
+
+impl Dataset {
+    /// A summary for display: counts, ranges and a few rows to preview.
+    pub fn summary(&self) -> Summary {
+        let classes = match &self.target {
+            Target::Classes { labels, names } => {
+                let mut counts = vec![0usize; names.len()];
+                for &l in labels {
+                    if let Some(c) = counts.get_mut(l as usize) {
+                        *c += 1;
+                    }
+                }
+                names.iter().cloned().zip(counts).collect()
+            }
+            Target::Values { .. } => Vec::new(),
+        };
+        let ranges = (0..self.x.ncols().min(64))
+            .map(|j| {
+                let c = self.x.column(j);
+                let lo = c.iter().copied().fold(f32::INFINITY, f32::min);
+                let hi = c.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let name = self
+                    .feature_names
+                    .get(j)
+                    .cloned()
+                    .unwrap_or_else(|| format!("x{j}"));
+                (name, lo, hi)
+            })
+            .collect();
+        let mut samples = Vec::new();
+        if let Target::Classes { labels, names } = &self.target {
+            for c in 0..names.len() as u32 {
+                if let Some(i) = labels.iter().position(|l| *l == c) {
+                    samples.push(i);
+                }
+            }
+        }
+        for i in 0..self.len().min(16) {
+            if samples.len() >= 16 {
+                break;
+            }
+            if !samples.contains(&i) {
+                samples.push(i);
+            }
+        }
+        Summary {
+            rows: self.len(),
+            input_shape: self.input_shape.clone(),
+            classes,
+            ranges,
+            samples,
+        }
+    }
+}

@@ -136,7 +136,10 @@ pub fn load_data(
                 classification: *classification,
                 drop_empty: *drop_empty,
             };
-            (csv::load(&resolve_path(path, project_dir), &opts)?, None)
+            (
+                csv::load(&resolve_path(path, project_dir), &opts, None)?,
+                None,
+            )
         }
         DataSource::Idx { path } => idx_folder(&resolve_path(path, project_dir))?,
     };
