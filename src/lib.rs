@@ -13,3 +13,4 @@ pub mod export;
 pub mod model;
 pub mod project;
 pub mod trainer;
+pub mod ui;

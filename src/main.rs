@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Project to open in the window (default: the bundled spiral example).
+    project: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -100,9 +102,12 @@ fn main() -> ExitCode {
             json,
             trainer: None,
         }) => neuroglass::cli::bench::bench(&workloads, &threads, reps, json),
-        None => {
-            eprintln!("the window is not built yet; try `neuroglass bench`");
-            ExitCode::from(2)
-        }
+        None => match neuroglass::ui::run(cli.project) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e:#}");
+                ExitCode::from(2)
+            }
+        },
     }
 }

@@ -1,0 +1,167 @@
+//! The window's side of training: the trainer handle, what it has said,
+//! and turning a project into a session to start. No training math here.
+
+use std::time::Duration;
+
+use crate::model::compile::compile;
+use crate::model::load_data::{info_of, load_data};
+use crate::model::{Project, analyze};
+use crate::trainer::{
+    FinishReason, History, Session, TrainData, Trainer, TrainerCommand, TrainerEvent,
+};
+
+/// Where the run is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunState {
+    /// Nothing started yet.
+    Idle,
+    /// Training.
+    Training,
+    /// Paused at a step.
+    Paused,
+    /// The run ended.
+    Finished(FinishReason),
+    /// The trainer failed or could not start.
+    Failed(String),
+}
+
+/// The window's view of training.
+pub struct Run {
+    trainer: Option<Trainer>,
+    /// Every step and epoch so far.
+    pub history: History,
+    /// Where the run is.
+    pub state: RunState,
+    /// Epochs planned.
+    pub epochs: usize,
+    /// Throughput reported by the latest progress event.
+    pub samples_per_sec: f64,
+    /// Seconds trained (from the finish event, or the latest epoch's sum).
+    pub seconds: f64,
+    /// Whether the latest epoch metric is accuracy (else R²).
+    pub classification: bool,
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Self {
+            trainer: None,
+            history: History::default(),
+            state: RunState::Idle,
+            epochs: 0,
+            samples_per_sec: 0.0,
+            seconds: 0.0,
+            classification: true,
+        }
+    }
+}
+
+/// Builds a session for `project` (loading its data, checking and
+/// compiling its graph).
+pub fn session_for(
+    project: &Project,
+    dir: Option<&std::path::Path>,
+) -> Result<(Session, bool), String> {
+    let seed = project.training.seed;
+    let prepared = load_data(&project.data, dir, seed)
+        .map_err(|e| format!("the data could not be loaded: {e}"))?;
+    let info = info_of(&prepared);
+    let analysis = analyze(&project.graph, Some(&info), &project.training);
+    let compiled = compile::<f32>(&project.graph, &analysis, &info, &project.training, seed)
+        .map_err(|e| e.to_string())?;
+    let classification = info.classes.is_some();
+    Ok((
+        Session::new(
+            compiled,
+            TrainData::from_prepared(prepared),
+            project.training.clone(),
+        ),
+        classification,
+    ))
+}
+
+impl Run {
+    /// Starts training `project` on a fresh trainer thread; `wake` is
+    /// called when events arrive (the window's repaint).
+    pub fn start(
+        &mut self,
+        project: &Project,
+        dir: Option<&std::path::Path>,
+        wake: Option<Box<dyn Fn() + Send>>,
+        paused: bool,
+    ) {
+        self.history.clear();
+        self.samples_per_sec = 0.0;
+        self.seconds = 0.0;
+        self.epochs = project.training.epochs;
+        let (session, classification) = match session_for(project, dir) {
+            Ok(s) => s,
+            Err(e) => {
+                self.state = RunState::Failed(e);
+                return;
+            }
+        };
+        self.classification = classification;
+        if self.trainer.is_none() {
+            match Trainer::spawn(wake) {
+                Ok(t) => self.trainer = Some(t),
+                Err(e) => {
+                    self.state =
+                        RunState::Failed(format!("could not start the trainer thread: {e}"));
+                    return;
+                }
+            }
+        }
+        self.state = if paused {
+            RunState::Paused
+        } else {
+            RunState::Training
+        };
+        self.send(TrainerCommand::Start {
+            session: Box::new(session),
+            paused,
+        });
+    }
+
+    /// Sends a command; a trainer that is gone or busy is reported in the state.
+    pub fn send(&mut self, command: TrainerCommand) {
+        if let Some(t) = &self.trainer
+            && let Err(e) = t.send(command)
+        {
+            self.state = RunState::Failed(e.to_string());
+        }
+    }
+
+    /// Takes what the trainer has said, for at most `budget`.
+    pub fn poll(&mut self, budget: Duration) {
+        let Some(t) = &self.trainer else { return };
+        for e in t.drain(budget) {
+            match e {
+                TrainerEvent::Progress(p) => {
+                    self.history.steps.extend(p.steps.iter().copied());
+                    self.samples_per_sec = p.samples_per_sec;
+                }
+                TrainerEvent::Epoch(m) => {
+                    self.seconds += m.seconds;
+                    self.history.epochs.push(m);
+                }
+                TrainerEvent::Paused { .. } => self.state = RunState::Paused,
+                TrainerEvent::Resumed => self.state = RunState::Training,
+                TrainerEvent::Finished {
+                    reason, seconds, ..
+                } => {
+                    self.seconds = seconds;
+                    self.state = RunState::Finished(reason);
+                }
+                TrainerEvent::Failed { message } => self.state = RunState::Failed(message),
+                TrainerEvent::WeightsReset => self.history.clear(),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether a run is under way (training or paused).
+    pub fn active(&self) -> bool {
+        matches!(self.state, RunState::Training | RunState::Paused)
+    }
+}

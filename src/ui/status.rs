@@ -1,0 +1,53 @@
+//! The status bar: state, epoch, throughput, time.
+
+use super::run::{Run, RunState};
+use super::theme;
+
+/// Draws the status bar.
+pub fn ui(ui: &mut egui::Ui, run: &Run, message: Option<&str>) {
+    ui.horizontal(|ui| {
+        let epoch = run.history.epochs.last().map_or(0, |m| m.epoch);
+        match &run.state {
+            RunState::Idle => {
+                ui.label("idle");
+            }
+            RunState::Training => {
+                ui.label(format!("training · epoch {epoch} of {}", run.epochs));
+            }
+            RunState::Paused => {
+                ui.label(format!("paused · epoch {epoch} of {}", run.epochs));
+            }
+            RunState::Finished(reason) => {
+                let color = if matches!(reason, crate::trainer::FinishReason::Diverged { .. }) {
+                    theme::ERROR
+                } else {
+                    theme::OK
+                };
+                ui.colored_label(color, reason.to_string());
+            }
+            RunState::Failed(m) => {
+                ui.colored_label(theme::ERROR, m);
+            }
+        }
+        ui.separator();
+        ui.label(format!("{:.0} samples/s", run.samples_per_sec));
+        ui.separator();
+        ui.label(format!("{:.1} s", run.seconds));
+        if let Some(last) = run.history.epochs.last() {
+            ui.separator();
+            let metric = if run.classification {
+                "val acc"
+            } else {
+                "val R²"
+            };
+            ui.label(format!(
+                "val loss {:.4} · {metric} {:.3}",
+                last.val_loss, last.val_metric
+            ));
+        }
+        if let Some(m) = message {
+            ui.separator();
+            ui.colored_label(theme::ERROR, m);
+        }
+    });
+}
