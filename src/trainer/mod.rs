@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod protocol;
 pub mod session;
 pub mod snapshot;
+pub mod train_data;
 pub mod worker;
 
 pub use handle::{SendError, Trainer};
