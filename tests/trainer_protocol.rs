@@ -566,3 +566,46 @@ fn shutdown_joins_the_thread_promptly() {
     t.shutdown();
     assert!(start.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn start_project_builds_on_the_trainer_thread_and_reports_bad_data() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let t = Trainer::spawn(None).unwrap();
+    let mut p = neuroglass::project::load(&root.join("projects/xor.ron")).unwrap();
+    p.training.epochs = 2;
+    t.send(TrainerCommand::StartProject {
+        project: Box::new(p.clone()),
+        dir: Some(root.join("projects")),
+        paused: false,
+    })
+    .unwrap();
+    let ev = collect(&t, finished);
+    assert!(matches!(
+        ev.first(),
+        Some(TrainerEvent::Started { epochs: 2, .. })
+    ));
+    assert!(matches!(
+        ev.last(),
+        Some(TrainerEvent::Finished {
+            reason: FinishReason::Completed,
+            ..
+        })
+    ));
+    p.data.source = DataSource::Csv {
+        path: "missing.csv".into(),
+        target: None,
+        classification: true,
+        drop_empty: false,
+    };
+    t.send(TrainerCommand::StartProject {
+        project: Box::new(p),
+        dir: Some(root.join("projects")),
+        paused: false,
+    })
+    .unwrap();
+    let ev = collect(&t, finished);
+    match ev.last().unwrap() {
+        TrainerEvent::Failed { message } => assert!(message.contains("missing.csv"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -50,26 +50,8 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
 
 /// Builds a fresh session for `project` (same seed every time).
 fn session_for(path: &std::path::Path) -> Result<crate::trainer::Session, String> {
-    use crate::model::compile::compile;
-    use crate::model::load_data::{info_of, load_data};
     let project = crate::project::load(path).map_err(|e| e.to_string())?;
-    let prepared = load_data(&project.data, path.parent(), project.training.seed)
-        .map_err(|e| e.to_string())?;
-    let info = info_of(&prepared);
-    let analysis = crate::model::analyze(&project.graph, Some(&info), &project.training);
-    let compiled = compile::<f32>(
-        &project.graph,
-        &analysis,
-        &info,
-        &project.training,
-        project.training.seed,
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(crate::trainer::Session::new(
-        compiled,
-        crate::trainer::TrainData::from_prepared(prepared),
-        project.training,
-    ))
+    crate::trainer::Session::from_project(&project, path.parent())
 }
 
 /// Training throughput of `project` alone (the session driven in a loop)

@@ -14,6 +14,18 @@ pub enum TrainerCommand {
         /// Start paused.
         paused: bool,
     },
+    /// Build a session for this project on the trainer thread (loading
+    /// its data and compiling it, so the watcher never waits for that),
+    /// then start as `Start` does; a project that cannot train becomes
+    /// `Failed` with the reason.
+    StartProject {
+        /// The project, as it is now.
+        project: Box<crate::model::Project>,
+        /// The folder its relative data paths start from.
+        dir: Option<std::path::PathBuf>,
+        /// Start paused.
+        paused: bool,
+    },
     /// Pause after the current batch.
     Pause,
     /// Continue a paused run.

@@ -89,6 +89,38 @@ impl Session {
         }
     }
 
+    /// Builds a session for a project: loads and prepares its data
+    /// (relative paths from `dir`), checks the graph against it and
+    /// compiles it.
+    ///
+    /// # Errors
+    /// A message saying what is wrong: unreadable data or a graph with
+    /// problems.
+    pub fn from_project(
+        project: &crate::model::Project,
+        dir: Option<&std::path::Path>,
+    ) -> Result<Self, String> {
+        use crate::model::load_data::{info_of, load_data};
+        let seed = project.training.seed;
+        let prepared = load_data(&project.data, dir, seed)
+            .map_err(|e| format!("the data could not be loaded: {e}"))?;
+        let info = info_of(&prepared);
+        let analysis = crate::model::analyze(&project.graph, Some(&info), &project.training);
+        let compiled = crate::model::compile::compile::<f32>(
+            &project.graph,
+            &analysis,
+            &info,
+            &project.training,
+            seed,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(Self::new(
+            compiled,
+            TrainData::from_prepared(prepared),
+            project.training.clone(),
+        ))
+    }
+
     /// The training settings.
     pub fn config(&self) -> &TrainConfig {
         &self.config

@@ -276,6 +276,24 @@ fn handle(
             out.flush();
             return false;
         }
+        TrainerCommand::StartProject {
+            project,
+            dir,
+            paused,
+        } => match Session::from_project(&project, dir.as_deref()) {
+            Ok(session) => {
+                return handle(
+                    TrainerCommand::Start {
+                        session: Box::new(session),
+                        paused,
+                    },
+                    run,
+                    last,
+                    out,
+                );
+            }
+            Err(message) => out.push(TrainerEvent::Failed { message }),
+        },
         TrainerCommand::Start { session, paused } => {
             if let Some(mut r) = run.take() {
                 r.finish(FinishReason::Stopped, out);

@@ -72,7 +72,9 @@ impl NeuroglassApp {
                     .waker
                     .clone()
                     .map(|c| Box::new(move || c.request_repaint()) as Box<dyn Fn() + Send>);
-                self.run.start(&project, self.doc.dir(), wake, paused);
+                let classification = self.doc.data.as_ref().is_none_or(|d| d.classes.is_some());
+                self.run
+                    .start(&project, self.doc.dir(), classification, wake, paused);
                 if paused {
                     self.run.send(TrainerCommand::Step(1));
                 }

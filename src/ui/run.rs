@@ -1,14 +1,11 @@
-//! The window's side of training: the trainer handle, what it has said,
-//! and turning a project into a session to start. No training math here.
+//! The window's side of training: the trainer handle and what it has
+//! said. Loading data and compiling happen on the trainer thread; no
+//! training math here.
 
 use std::time::Duration;
 
-use crate::model::compile::compile;
-use crate::model::load_data::{info_of, load_data};
-use crate::model::{Project, analyze};
-use crate::trainer::{
-    FinishReason, History, Session, TrainData, Trainer, TrainerCommand, TrainerEvent,
-};
+use crate::model::Project;
+use crate::trainer::{FinishReason, History, Trainer, TrainerCommand, TrainerEvent};
 
 /// Where the run is.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,37 +53,15 @@ impl Default for Run {
     }
 }
 
-/// Builds a session for `project` (loading its data, checking and
-/// compiling its graph).
-pub fn session_for(
-    project: &Project,
-    dir: Option<&std::path::Path>,
-) -> Result<(Session, bool), String> {
-    let seed = project.training.seed;
-    let prepared = load_data(&project.data, dir, seed)
-        .map_err(|e| format!("the data could not be loaded: {e}"))?;
-    let info = info_of(&prepared);
-    let analysis = analyze(&project.graph, Some(&info), &project.training);
-    let compiled = compile::<f32>(&project.graph, &analysis, &info, &project.training, seed)
-        .map_err(|e| e.to_string())?;
-    let classification = info.classes.is_some();
-    Ok((
-        Session::new(
-            compiled,
-            TrainData::from_prepared(prepared),
-            project.training.clone(),
-        ),
-        classification,
-    ))
-}
-
 impl Run {
-    /// Starts training `project` on a fresh trainer thread; `wake` is
-    /// called when events arrive (the window's repaint).
+    /// Starts training `project` on the trainer thread (created on first
+    /// use); the data is loaded and the graph compiled there, so this
+    /// returns at once. `wake` is called when events arrive.
     pub fn start(
         &mut self,
         project: &Project,
         dir: Option<&std::path::Path>,
+        classification: bool,
         wake: Option<Box<dyn Fn() + Send>>,
         paused: bool,
     ) {
@@ -94,13 +69,6 @@ impl Run {
         self.samples_per_sec = 0.0;
         self.seconds = 0.0;
         self.epochs = project.training.epochs;
-        let (session, classification) = match session_for(project, dir) {
-            Ok(s) => s,
-            Err(e) => {
-                self.state = RunState::Failed(e);
-                return;
-            }
-        };
         self.classification = classification;
         if self.trainer.is_none() {
             match Trainer::spawn(wake) {
@@ -117,8 +85,9 @@ impl Run {
         } else {
             RunState::Training
         };
-        self.send(TrainerCommand::Start {
-            session: Box::new(session),
+        self.send(TrainerCommand::StartProject {
+            project: Box::new(project.clone()),
+            dir: dir.map(std::path::Path::to_path_buf),
             paused,
         });
     }
