@@ -609,3 +609,40 @@ fn start_project_builds_on_the_trainer_thread_and_reports_bad_data() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn slow_motion_waits_after_each_batch_and_still_obeys_pause() {
+    let t = Trainer::spawn(None).unwrap();
+    // 2 epochs × 5 batches of 16 = 10 batches.
+    let cfg = TrainConfig {
+        epochs: 2,
+        batch_size: 16,
+        ..config()
+    };
+    t.send(TrainerCommand::Start {
+        session: xor_session(cfg, 100),
+        paused: true,
+    })
+    .unwrap();
+    collect(&t, |e| matches!(e, TrainerEvent::Paused { .. }));
+    t.send(TrainerCommand::SetStepDelay(Duration::from_millis(30)))
+        .unwrap();
+    let start = Instant::now();
+    t.send(TrainerCommand::Resume).unwrap();
+    collect(
+        &t,
+        |e| matches!(e, TrainerEvent::Progress(p) if p.step >= 3),
+    );
+    t.send(TrainerCommand::Pause).unwrap();
+    let ev = collect(&t, |e| matches!(e, TrainerEvent::Paused { .. }));
+    let TrainerEvent::Paused { step } = ev.last().unwrap() else {
+        unreachable!()
+    };
+    assert!(*step < 10, "paused mid-run at step {step}");
+    t.send(TrainerCommand::SetStepDelay(Duration::ZERO))
+        .unwrap();
+    t.send(TrainerCommand::Resume).unwrap();
+    collect(&t, finished);
+    // At least the waits after the first three batches happened.
+    assert!(start.elapsed() >= Duration::from_millis(60));
+}

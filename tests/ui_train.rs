@@ -95,3 +95,28 @@ fn every_bundled_example_opens_without_problems() {
         assert!(d.data.is_some(), "{name}");
     }
 }
+
+#[test]
+fn slow_motion_lets_a_class_watch() {
+    let mut app = NeuroglassApp::new(None);
+    app.delay_ms = 50;
+    let mut h = harness(app);
+    h.step();
+    h.get_by_label("Train").click();
+    h.step();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(500) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let steps = h.state().run.history.steps.len();
+    assert!(
+        h.state().run.state == RunState::Training,
+        "{:?}",
+        h.state().run.state
+    );
+    assert!(
+        (2..=12).contains(&steps),
+        "{steps} steps in 0.5 s at 50 ms per batch"
+    );
+}

@@ -38,6 +38,9 @@ pub enum TrainerCommand {
     ResetWeights,
     /// Change the learning rate from the next batch on.
     SetLearningRate(f32),
+    /// Wait this long after each batch (slow motion for a class to watch;
+    /// zero for full speed). Commands are still taken during the wait.
+    SetStepDelay(std::time::Duration),
     /// Send a `Snapshot` event as soon as possible.
     RequestSnapshot,
     /// Send the current weights (of the running or the last finished run)

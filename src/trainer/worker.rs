@@ -36,6 +36,7 @@ struct Run {
     last: Option<EpochMetrics>,
     snapshot_wanted: bool,
     watches_snapshots: bool,
+    step_delay: Duration,
     snapshot_cost: Duration,
     last_snapshot: Instant,
 }
@@ -63,6 +64,7 @@ impl Run {
             last: None,
             snapshot_wanted: false,
             watches_snapshots: false,
+            step_delay: Duration::ZERO,
             snapshot_cost: Duration::ZERO,
             last_snapshot: now,
         }
@@ -353,6 +355,11 @@ fn handle(
                 r.session.set_base_lr(lr as f64);
             }
         }
+        TrainerCommand::SetStepDelay(d) => {
+            if let Some(r) = run {
+                r.step_delay = d.min(Duration::from_secs(5));
+            }
+        }
         TrainerCommand::RequestWeights => {
             let weights = match (run.as_ref(), last.as_ref()) {
                 (Some(r), _) => Some(r.session.network().state_dict()),
@@ -379,11 +386,21 @@ fn handle(
 pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
     let mut run: Option<Run> = None;
     let mut last: Option<Box<Session>> = None;
+    // Whether the slow-motion wait after the latest batch has been done.
+    let mut waited = true;
     loop {
         let active = run.as_ref().is_some_and(|r| !r.paused);
         // Take commands: without waiting while training, else wait (briefly
         // when events are still waiting for room in the channel).
-        let first = if active {
+        let delay = run.as_ref().map_or(Duration::ZERO, |r| r.step_delay);
+        let first = if active && !delay.is_zero() && !waited {
+            waited = true;
+            match commands.recv_timeout(delay) {
+                Ok(c) => Some(c),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        } else if active {
             match commands.try_recv() {
                 Ok(c) => Some(c),
                 Err(TryRecvError::Empty) => None,
@@ -424,6 +441,7 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
             r.maybe_snapshot(&mut out, true);
             continue;
         }
+        waited = false;
         let result = catch_unwind(AssertUnwindSafe(|| {
             let end = r.advance(&mut out);
             r.maybe_snapshot(&mut out, false);

@@ -21,6 +21,8 @@ pub struct NeuroglassApp {
     pub run: Run,
     /// The learning-rate control.
     pub lr: f32,
+    /// Slow motion: milliseconds to wait after each batch.
+    pub delay_ms: u32,
     /// The latest error to show.
     pub message: Option<String>,
     waker: Option<egui::Context>,
@@ -39,6 +41,7 @@ impl NeuroglassApp {
             doc,
             run: Run::default(),
             lr,
+            delay_ms: 0,
             message,
             waker: None,
         }
@@ -75,6 +78,8 @@ impl NeuroglassApp {
                 let classification = self.doc.data.as_ref().is_none_or(|d| d.classes.is_some());
                 self.run
                     .start(&project, self.doc.dir(), classification, wake, paused);
+                let delay = Duration::from_millis(self.delay_ms.into());
+                self.run.send(TrainerCommand::SetStepDelay(delay));
                 if paused {
                     self.run.send(TrainerCommand::Step(1));
                 }
@@ -83,6 +88,15 @@ impl NeuroglassApp {
             Command::Resume => self.run.send(TrainerCommand::Resume),
             Command::Stop => self.run.send(TrainerCommand::Stop),
             Command::ResetWeights => self.run.send(TrainerCommand::ResetWeights),
+            Command::SetStepDelay(ms) => {
+                self.delay_ms = ms;
+                if self.run.active() {
+                    self.run
+                        .send(TrainerCommand::SetStepDelay(Duration::from_millis(
+                            ms.into(),
+                        )));
+                }
+            }
             Command::SetLearningRate(lr) => {
                 self.lr = lr;
                 if self.run.active() {
@@ -129,7 +143,13 @@ impl NeuroglassApp {
         egui::Panel::right("training")
             .default_size(theme::SIDE_PANEL_WIDTH)
             .show(ui, |ui| {
-                cmds.extend(train_panel::ui(ui, &self.doc, &self.run, &mut self.lr));
+                cmds.extend(train_panel::ui(
+                    ui,
+                    &self.doc,
+                    &self.run,
+                    &mut self.lr,
+                    &mut self.delay_ms,
+                ));
             });
         egui::CentralPanel::default().show(ui, |ui| plots::ui(ui, &self.run));
         for c in cmds {

@@ -24,4 +24,6 @@ pub enum Command {
     ResetWeights,
     /// Change the learning rate (also while training).
     SetLearningRate(f32),
+    /// Slow motion: milliseconds to wait after each batch (0 = full speed).
+    SetStepDelay(u32),
 }

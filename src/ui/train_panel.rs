@@ -5,7 +5,13 @@ use super::document::Document;
 use super::run::{Run, RunState};
 
 /// Draws the training panel; `lr` is the learning-rate control's value.
-pub fn ui(ui: &mut egui::Ui, doc: &Document, run: &Run, lr: &mut f32) -> Option<Command> {
+pub fn ui(
+    ui: &mut egui::Ui,
+    doc: &Document,
+    run: &Run,
+    lr: &mut f32,
+    delay_ms: &mut u32,
+) -> Option<Command> {
     let mut cmd = None;
     let t = &doc.project.training;
     ui.heading("Training");
@@ -49,6 +55,14 @@ pub fn ui(ui: &mut egui::Ui, doc: &Document, run: &Run, lr: &mut f32) -> Option<
         .text("learning rate");
     if ui.add(slider).changed() {
         cmd = Some(Command::SetLearningRate(*lr));
+    }
+    let slow = egui::Slider::new(delay_ms, 0..=200).text("ms pause per batch");
+    if ui
+        .add(slow)
+        .on_hover_text("slow motion, so a class can watch small networks learn")
+        .changed()
+    {
+        cmd = Some(Command::SetStepDelay(*delay_ms));
     }
     ui.separator();
     egui::Grid::new("settings").num_columns(2).show(ui, |ui| {
