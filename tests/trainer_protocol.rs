@@ -98,6 +98,28 @@ fn collect(t: &Trainer, mut stop: impl FnMut(&TrainerEvent) -> bool) -> Vec<Trai
     panic!("timed out; got {} events, last {:?}", v.len(), v.last());
 }
 
+/// The epoch metrics among `events`, in order.
+fn epochs_of(events: &[TrainerEvent]) -> Vec<EpochMetrics> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            TrainerEvent::Epoch(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many steps' losses `events` carry.
+fn step_count(events: &[TrainerEvent]) -> usize {
+    events
+        .iter()
+        .map(|e| match e {
+            TrainerEvent::Progress(p) => p.steps.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
 fn finished(e: &TrainerEvent) -> bool {
     matches!(
         e,
@@ -123,22 +145,10 @@ fn a_run_completes_in_order_and_learns_xor() {
             validation_samples: 80
         }
     ));
-    let epochs: Vec<&EpochMetrics> = events
-        .iter()
-        .filter_map(|e| match e {
-            TrainerEvent::Epoch(m) => Some(m),
-            _ => None,
-        })
-        .collect();
+    let epochs = epochs_of(&events);
     assert_eq!(epochs.len(), 30);
     assert!(epochs.windows(2).all(|w| w[1].epoch == w[0].epoch + 1));
-    let steps: usize = events
-        .iter()
-        .map(|e| match e {
-            TrainerEvent::Progress(p) => p.steps.len(),
-            _ => 0,
-        })
-        .sum();
+    let steps = step_count(&events);
     assert_eq!(steps, 30 * 20, "every step's loss arrives");
     match events.last().unwrap() {
         TrainerEvent::Finished {
@@ -176,13 +186,7 @@ fn pause_step_resume_stop() {
         "{:?}",
         ev.last()
     );
-    let steps: usize = ev
-        .iter()
-        .map(|e| match e {
-            TrainerEvent::Progress(p) => p.steps.len(),
-            _ => 0,
-        })
-        .sum();
+    let steps = step_count(&ev);
     assert_eq!(steps, 3);
     // Nothing happens while paused.
     assert!(t.recv_timeout(Duration::from_millis(200)).is_none());
@@ -384,13 +388,7 @@ fn progress_is_coalesced_and_loses_no_step() {
         .iter()
         .filter(|e| matches!(e, TrainerEvent::Progress(_)))
         .count();
-    let steps: usize = ev
-        .iter()
-        .map(|e| match e {
-            TrainerEvent::Progress(p) => p.steps.len(),
-            _ => 0,
-        })
-        .sum();
+    let steps = step_count(&ev);
     assert_eq!(steps, 3000 * 2);
     assert!(
         progress as f64 <= secs * 62.5 + 2.0,
@@ -494,13 +492,7 @@ fn early_stopping_restores_the_best_weights() {
     })
     .unwrap();
     let ev = collect(&t, finished);
-    let epochs: Vec<EpochMetrics> = ev
-        .iter()
-        .filter_map(|e| match e {
-            TrainerEvent::Epoch(m) => Some(m.clone()),
-            _ => None,
-        })
-        .collect();
+    let epochs = epochs_of(&ev);
     match ev.last().unwrap() {
         TrainerEvent::Finished {
             reason: FinishReason::EarlyStopped { best_epoch },
