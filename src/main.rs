@@ -70,6 +70,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    neuroglass::ui::process_start();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Check { project, json }) => neuroglass::cli::check::run(&project, json),

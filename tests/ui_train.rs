@@ -41,7 +41,7 @@ fn train_the_spiral_and_see_the_loss_fall() {
     assert_eq!(epochs.len(), 200);
     assert!(epochs.last().unwrap().val_loss < epochs[0].val_loss / 4.0);
     assert!(epochs.last().unwrap().val_metric >= 0.95);
-    let pts = neuroglass::ui::plots::step_points(&app.run);
+    let pts = app.plots.step_points();
     assert!(
         !pts.is_empty() && pts.len() <= 2000,
         "{} plotted points",
@@ -56,7 +56,9 @@ fn train_the_spiral_and_see_the_loss_fall() {
 fn open_an_example_and_step_one_batch() {
     let mut h = harness(NeuroglassApp::new(None));
     h.step();
-    h.get_by_label("Open example").click();
+    h.get_by_label("File").click();
+    h.step();
+    h.get_by_label_contains("Open example").click();
     h.step();
     h.get_by_label("xor.ron").click();
     h.step();

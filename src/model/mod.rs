@@ -19,7 +19,9 @@ pub use analysis::{Analysis, NodeInfo, Problem, Severity};
 pub use project::Project;
 pub mod datainfo;
 pub mod infer;
+pub mod layout;
 pub mod load_data;
+pub mod reference;
 pub mod validate;
 
 pub use datainfo::{DataInfo, data_info, resolve_data_info};

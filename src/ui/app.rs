@@ -1,161 +1,367 @@
-//! The application: panels around the plots, commands applied in one place.
+//! The application: the window's state, its panels laid out around the
+//! canvas, and the bookkeeping after each frame (validation, undo steps,
+//! autosave, edits while training).
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::trainer::TrainerCommand;
+use crate::model::{Graph, Project};
 
+use super::canvas::{self, CanvasState};
 use super::command::Command;
 use super::document::Document;
+use super::editor::Editor;
+use super::files::FileDialogs;
+use super::inspector::{self, InspectorState};
+use super::perf::FrameTimes;
+use super::plots::PlotState;
+use super::prefs::Prefs;
+use super::preview::PreviewState;
 use super::run::Run;
-use super::{plots, project_panel, status, theme, train_panel};
+use super::theme::{self, ThemeChoice};
+use super::{
+    data_form, dialogs, help, menu, palette, plots, shortcuts, status, train_panel, training_form,
+};
 
 /// How long one frame may spend taking trainer events.
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+/// How often unsaved changes are written to the recovery file.
+const AUTOSAVE_EVERY: Duration = Duration::from_secs(20);
+
+/// The tabs of the right-hand panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideTab {
+    /// The selected layer.
+    Layer,
+    /// Loss, optimizer and the rest.
+    Training,
+    /// The data set.
+    Data,
+}
 
 /// The whole window's state.
 pub struct NeuroglassApp {
     /// The open project.
     pub doc: Document,
+    /// Selection, clipboard and undo.
+    pub editor: Editor,
+    /// Pan, zoom and gestures of the canvas.
+    pub canvas: CanvasState,
+    /// Text being typed in the inspector.
+    pub inspector: InspectorState,
+    /// The data preview.
+    pub preview: PreviewState,
+    /// Plot settings and cached curves.
+    pub plots: PlotState,
     /// Training as the window sees it.
     pub run: Run,
     /// The learning-rate control.
     pub lr: f32,
     /// Slow motion: milliseconds to wait after each batch.
     pub delay_ms: u32,
-    /// The latest error to show.
+    /// The latest message to show in the status bar.
     pub message: Option<String>,
-    waker: Option<egui::Context>,
+    /// Remembered settings.
+    pub prefs: Prefs,
+    /// File dialogs under way.
+    pub files: FileDialogs,
+    /// A command waiting for the answer to "save changes?".
+    pub pending: Option<Command>,
+    /// The graph changed while training: ask whether to restart.
+    pub restart_prompt: bool,
+    /// A recovery file to offer.
+    pub recovery_offer: Option<PathBuf>,
+    /// Help window open.
+    pub help_open: bool,
+    /// Performance readout open.
+    pub perf_open: bool,
+    /// The right panel's tab.
+    pub side_tab: SideTab,
+    /// Frame-time measurements.
+    pub frames: FrameTimes,
+    /// The project as of the last undo step.
+    committed: Project,
+    /// The graph the current run trains.
+    run_graph: Option<Graph>,
+    last_autosave: Instant,
+    applied_look: Option<(ThemeChoice, bool)>,
+    /// The user answered "discard" to quitting.
+    pub(super) quit_confirmed: bool,
+    pub(super) ctx: Option<egui::Context>,
 }
 
 impl NeuroglassApp {
     /// Opens `path`, or the bundled spiral example.
     pub fn new(path: Option<PathBuf>) -> Self {
+        Self::with_prefs(path, Prefs::default())
+    }
+
+    /// Opens `path` with remembered settings.
+    pub fn with_prefs(path: Option<PathBuf>, mut prefs: Prefs) -> Self {
         let (doc, message) = match path.as_deref().map(Document::open) {
             Some(Ok(d)) => (d, None),
             Some(Err(e)) => (Self::fallback(), Some(e)),
             None => (Self::fallback(), None),
         };
+        if let Some(p) = &doc.path {
+            prefs.remember(p);
+        }
+        let recovery_offer = crate::project::recovery::find_recovery(doc.path.as_deref());
         let lr = doc.project.training.learning_rate;
         Self {
+            committed: doc.project.clone(),
             doc,
+            editor: Editor::default(),
+            canvas: CanvasState::fitted(),
+            inspector: InspectorState::default(),
+            preview: PreviewState::default(),
+            plots: PlotState::default(),
             run: Run::default(),
             lr,
             delay_ms: 0,
             message,
-            waker: None,
+            prefs,
+            files: FileDialogs::default(),
+            pending: None,
+            restart_prompt: false,
+            recovery_offer,
+            help_open: false,
+            perf_open: false,
+            side_tab: SideTab::Layer,
+            frames: FrameTimes::new(crate::ui::process_start()),
+            run_graph: None,
+            last_autosave: Instant::now(),
+            applied_look: None,
+            quit_confirmed: false,
+            ctx: None,
         }
     }
 
     fn fallback() -> Document {
         // The bundled example parses: a test checks every bundled file.
-        Document::bundled("spiral.ron").unwrap_or_else(|_| Document::new(Default::default(), None))
+        Document::bundled("spiral.ron").unwrap_or_else(|_| Document::new(Project::default(), None))
     }
 
-    /// Applies one command.
-    pub fn apply(&mut self, cmd: Command) {
-        match cmd {
-            Command::Open(path) => match Document::open(&path) {
-                Ok(d) => self.replace(d),
-                Err(e) => self.message = Some(e),
-            },
-            Command::OpenBundled(name) => match Document::bundled(name) {
-                Ok(d) => self.replace(d),
-                Err(e) => self.message = Some(e),
-            },
-            Command::Train | Command::Step => {
-                let paused = cmd == Command::Step;
-                if paused && self.run.active() {
-                    self.run.send(TrainerCommand::Step(1));
-                    return;
-                }
-                let mut project = self.doc.project.clone();
-                project.training.learning_rate = self.lr;
-                let wake = self
-                    .waker
-                    .clone()
-                    .map(|c| Box::new(move || c.request_repaint()) as Box<dyn Fn() + Send>);
-                let classification = self.doc.data.as_ref().is_none_or(|d| d.classes.is_some());
-                self.run
-                    .start(&project, self.doc.dir(), classification, wake, paused);
-                let delay = Duration::from_millis(self.delay_ms.into());
-                self.run.send(TrainerCommand::SetStepDelay(delay));
-                if paused {
-                    self.run.send(TrainerCommand::Step(1));
-                }
-            }
-            Command::Pause => self.run.send(TrainerCommand::Pause),
-            Command::Resume => self.run.send(TrainerCommand::Resume),
-            Command::Stop => self.run.send(TrainerCommand::Stop),
-            Command::ResetWeights => self.run.send(TrainerCommand::ResetWeights),
-            Command::SetStepDelay(ms) => {
-                self.delay_ms = ms;
-                if self.run.active() {
-                    self.run
-                        .send(TrainerCommand::SetStepDelay(Duration::from_millis(
-                            ms.into(),
-                        )));
-                }
-            }
-            Command::SetLearningRate(lr) => {
-                self.lr = lr;
-                if self.run.active() {
-                    self.run.send(TrainerCommand::SetLearningRate(lr));
-                }
-            }
-        }
-    }
-
-    fn replace(&mut self, doc: Document) {
+    /// Replaces the document (after any unsaved-changes question).
+    pub(super) fn replace(&mut self, doc: Document) {
         if self.run.active() {
-            self.run.send(TrainerCommand::Stop);
+            self.run.send(crate::trainer::TrainerCommand::Stop);
         }
         self.lr = doc.project.training.learning_rate;
+        self.committed = doc.project.clone();
+        self.recovery_offer = crate::project::recovery::find_recovery(doc.path.as_deref());
+        if let Some(p) = &doc.path {
+            self.prefs.remember(p);
+        }
         self.doc = doc;
+        self.editor = Editor::default();
+        self.canvas.fit_pending = true;
         self.run.history.clear();
         self.run.state = super::run::RunState::Idle;
+        self.run_graph = None;
+        self.restart_prompt = false;
         self.message = None;
     }
 
-    /// Takes trainer events (never waits).
+    /// Records that training started on the current graph.
+    pub(super) fn started_training(&mut self) {
+        self.run_graph = Some(self.doc.project.graph.clone());
+        self.restart_prompt = false;
+    }
+
+    /// Keeps training the graph of the run (the user chose not to restart):
+    /// later edits are compared with the graph as it is now.
+    pub(super) fn started_training_keep_old(&mut self) {
+        self.run_graph = Some(self.doc.project.graph.clone());
+    }
+
+    /// A context to wake the window from other threads.
+    pub(super) fn waker(&self) -> Option<Box<dyn Fn() + Send>> {
+        self.ctx
+            .clone()
+            .map(|c| Box::new(move || c.request_repaint()) as Box<dyn Fn() + Send>)
+    }
+
+    /// Takes trainer events and dialog answers (never waits).
     pub fn logic_step(&mut self, ctx: &egui::Context) {
-        if self.waker.is_none() {
-            self.waker = Some(ctx.clone());
+        if self.ctx.is_none() {
+            self.ctx = Some(ctx.clone());
         }
         self.run.poll(DRAIN_BUDGET);
-        if self.run.active() {
+        if let Some(c) = self.files.poll() {
+            self.apply(c);
+        }
+        self.doc.refresh();
+        if self.run.active()
+            || self.files.waiting()
+            || self.doc.reading_data()
+            || self.preview.busy()
+        {
             ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty() && !self.quit_confirmed
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.pending = Some(Command::Quit);
+        }
+        let look = (self.prefs.theme, self.prefs.classroom);
+        if self.applied_look != Some(look) {
+            theme::apply(ctx, look.0, look.1);
+            self.applied_look = Some(look);
         }
     }
 
-    /// Draws one frame into `ui` and applies what the panels asked for.
+    /// Draws one frame into `ui` and applies what was asked for.
     pub fn ui_frame(&mut self, ui: &mut egui::Ui) {
+        let began = self.frames.frame_started();
         let ctx = ui.ctx().clone();
         self.logic_step(&ctx);
-        let mut cmds = Vec::new();
-        egui::Panel::bottom("status")
-            .show(ui, |ui| status::ui(ui, &self.run, self.message.as_deref()));
-        egui::Panel::left("project")
-            .default_size(theme::SIDE_PANEL_WIDTH)
-            .show(ui, |ui| {
-                cmds.extend(project_panel::ui(ui, &self.doc));
-            });
-        egui::Panel::right("training")
-            .default_size(theme::SIDE_PANEL_WIDTH)
-            .show(ui, |ui| {
-                cmds.extend(train_panel::ui(
-                    ui,
-                    &self.doc,
-                    &self.run,
-                    &mut self.lr,
-                    &mut self.delay_ms,
-                ));
-            });
-        egui::CentralPanel::default().show(ui, |ui| plots::ui(ui, &self.run));
+        let mut cmds = shortcuts::read(&ctx);
+        for f in ctx.input(|i| i.raw.dropped_files.clone()) {
+            let p = f.path().to_path_buf();
+            if !p.as_os_str().is_empty() {
+                let csv = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                cmds.push(if csv {
+                    Command::UseCsv(p)
+                } else {
+                    Command::Open(p)
+                });
+            }
+        }
+        egui::Panel::top("menu").show(ui, |ui| {
+            let mut ms = menu::MenuState {
+                prefs: &mut self.prefs,
+                can_undo: self.editor.undo.can_undo(),
+                can_redo: self.editor.undo.can_redo(),
+                has_selection: !self.editor.selection.nodes.is_empty(),
+                has_history: !self.run.history.steps.is_empty(),
+                perf_open: self.perf_open,
+            };
+            cmds.extend(menu::ui(ui, &mut ms));
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            status::ui(ui, &self.run, &self.doc, self.message.as_deref());
+        });
+        if self.prefs.show_palette {
+            egui::Panel::left("palette")
+                .default_size(theme::PALETTE_WIDTH)
+                .show(ui, |ui| {
+                    if let Some(spec) = palette::ui(ui) {
+                        cmds.push(Command::Append(spec));
+                    }
+                });
+        }
+        if self.prefs.show_side {
+            egui::Panel::right("side")
+                .default_size(theme::SIDE_PANEL_WIDTH)
+                .show(ui, |ui| self.side_ui(ui, &mut cmds));
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.prefs.show_views {
+                egui::Panel::bottom("views")
+                    .resizable(true)
+                    .default_size(theme::VIEWS_HEIGHT)
+                    .show(ui, |ui| {
+                        plots::ui(ui, &self.run, &mut self.plots, self.prefs.classroom)
+                    });
+            }
+            canvas::ui(ui, &mut self.doc, &mut self.editor, &mut self.canvas);
+        });
+        cmds.extend(dialogs::ui(self, &ctx));
+        if let Some(c) = self.files.ui(&ctx) {
+            cmds.push(c);
+        }
+        help::ui(&ctx, &mut self.help_open);
+        if self.perf_open {
+            let frames = &self.frames;
+            egui::Window::new("Performance")
+                .open(&mut self.perf_open)
+                .show(&ctx, |ui| frames.ui(ui));
+        }
         for c in cmds {
             self.apply(c);
         }
+        self.after_edits(&ctx);
+        self.frames.frame_built(began);
     }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        cmds.extend(train_panel::ui(
+            ui,
+            &self.doc,
+            &self.run,
+            &mut self.lr,
+            &mut self.delay_ms,
+        ));
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.side_tab, SideTab::Layer, "Layer");
+            ui.selectable_value(&mut self.side_tab, SideTab::Training, "Training");
+            ui.selectable_value(&mut self.side_tab, SideTab::Data, "Data");
+        });
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("side-scroll")
+            .show(ui, |ui| match self.side_tab {
+                SideTab::Layer => {
+                    inspector::ui(ui, &mut self.doc, &mut self.editor, &mut self.inspector)
+                }
+                SideTab::Training => training_form::ui(ui, &mut self.doc.project.training),
+                SideTab::Data => data_form::ui(ui, &mut self.doc, &mut self.preview),
+            });
+    }
+
+    /// After the frame's edits: re-validate, record an undo step once the
+    /// gesture or typing has settled, pause a run whose graph changed, and
+    /// write the recovery file now and then.
+    fn after_edits(&mut self, ctx: &egui::Context) {
+        self.editor
+            .selection
+            .retain_existing(&self.doc.project.graph);
+        self.doc.refresh();
+        let settled = !ctx.input(|i| i.pointer.any_down()) && !ctx.egui_wants_keyboard_input();
+        if settled && self.doc.project != self.committed {
+            let before = std::mem::replace(&mut self.committed, self.doc.project.clone());
+            self.editor.undo.record(before);
+        }
+        if self.run.active()
+            && !self.restart_prompt
+            && let Some(g) = &self.run_graph
+            && !same_structure(g, &self.doc.project.graph)
+        {
+            self.run.send(crate::trainer::TrainerCommand::Pause);
+            self.restart_prompt = true;
+        }
+        if self.doc.dirty() && self.last_autosave.elapsed() >= AUTOSAVE_EVERY {
+            self.last_autosave = Instant::now();
+            let project = self.doc.project.clone();
+            let path = self.doc.path.clone();
+            let _ = std::thread::Builder::new()
+                .name("autosave".into())
+                .spawn(move || crate::project::recovery::write_recovery(&project, path.as_deref()));
+        }
+    }
+
+    /// Sets the committed state after undo or redo.
+    pub(super) fn restore(&mut self, p: Project) {
+        self.doc.project = p.clone();
+        self.committed = p;
+        self.editor
+            .selection
+            .retain_existing(&self.doc.project.graph);
+        self.doc.refresh();
+    }
+}
+
+/// Whether two graphs have the same layers and wires (names and positions
+/// aside).
+pub fn same_structure(a: &Graph, b: &Graph) -> bool {
+    a.edges() == b.edges()
+        && a.nodes().len() == b.nodes().len()
+        && a.nodes()
+            .iter()
+            .zip(b.nodes())
+            .all(|(x, y)| x.id == y.id && x.spec == y.spec)
 }
 
 impl eframe::App for NeuroglassApp {
@@ -165,5 +371,9 @@ impl eframe::App for NeuroglassApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.ui_frame(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, super::prefs::KEY, &self.prefs);
     }
 }

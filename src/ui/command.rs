@@ -1,21 +1,66 @@
-//! What panels ask for; applied in one place at the end of a frame.
+//! What menus, panels and shortcuts ask for; applied in one place at the
+//! end of a frame.
 
 use std::path::PathBuf;
 
-/// An intent from a panel.
+use crate::model::LayerSpec;
+
+/// An intent from a panel, menu or shortcut.
 #[must_use]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
+    /// An empty project (asks about unsaved changes first).
+    New,
+    /// Choose a project file to open.
+    OpenDialog,
     /// Open a project file.
     Open(PathBuf),
     /// Open a bundled example by its file name.
     OpenBundled(&'static str),
+    /// Save to the project's file (asks for one if it has none).
+    Save,
+    /// Choose a file and save there.
+    SaveAsDialog,
+    /// Save to this file.
+    SaveTo(PathBuf),
+    /// Use a CSV file as the data (dropped onto the window).
+    UseCsv(PathBuf),
+    /// Write the metrics history as CSV: choose a file.
+    ExportMetricsDialog,
+    /// Write the metrics history as CSV to this file.
+    ExportMetrics(PathBuf),
+    /// Leave the program (asks about unsaved changes first).
+    Quit,
+    /// Step back one edit.
+    Undo,
+    /// Step forward one undone edit.
+    Redo,
+    /// Copy the selected layers.
+    Copy,
+    /// Copy and delete the selected layers.
+    Cut,
+    /// Paste layers (from this clipboard text, or the last copy).
+    Paste(Option<String>),
+    /// Copy and paste the selection in one go.
+    Duplicate,
+    /// Delete the selection.
+    Delete,
+    /// Select every layer.
+    SelectAll,
+    /// Add a layer after the selected one.
+    Append(LayerSpec),
+    /// Arrange the layers in rows.
+    AutoLayout,
+    /// Show the whole graph.
+    FitView,
     /// Start training from fresh weights.
     Train,
     /// Pause after the current batch.
     Pause,
     /// Continue.
     Resume,
+    /// Pause when training, resume when paused.
+    TogglePause,
     /// Train one batch, then pause.
     Step,
     /// End the run.
@@ -26,4 +71,12 @@ pub enum Command {
     SetLearningRate(f32),
     /// Slow motion: milliseconds to wait after each batch (0 = full speed).
     SetStepDelay(u32),
+    /// Switch light and dark.
+    ToggleTheme,
+    /// Large fonts and thick lines for a projector, or back.
+    ToggleClassroom,
+    /// Show the shortcuts and the layer reference.
+    ShowHelp,
+    /// Show frame times.
+    TogglePerformance,
 }

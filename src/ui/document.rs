@@ -1,8 +1,12 @@
-//! The open project, where it came from, and its analysis.
+//! The open project, where it came from, its analysis and whether it has
+//! unsaved changes. Data shapes of file sources (CSV, IDX) are read on a
+//! helper thread so the window never waits for a large file.
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{Analysis, DataInfo, Project, analyze, resolve_data_info};
+use crossbeam_channel::{Receiver, bounded};
+
+use crate::model::{Analysis, DataInfo, DataSpec, Project, analyze, data_info, resolve_data_info};
 
 /// Bundled examples, embedded so the window always has something to open.
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -51,30 +55,52 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The data's shape as the window knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataState {
+    /// Known.
+    Known(DataInfo),
+    /// Being read on a helper thread.
+    Reading,
+    /// Could not be read; the message says why.
+    Failed(String),
+}
+
 /// The project being shown.
 pub struct Document {
-    /// The project.
+    /// The project as edited.
     pub project: Project,
-    /// Its file, if it has one (bundled examples have none).
+    /// Its file, if it has one (bundled examples and new projects have none).
     pub path: Option<PathBuf>,
     /// The data's shape, when known.
     pub data: Option<DataInfo>,
-    /// Shapes and problems.
+    /// Where reading the data's shape stands.
+    pub data_state: DataState,
+    /// Shapes and problems of `project`.
     pub analysis: Analysis,
+    /// The project as last saved or opened (for "unsaved changes").
+    saved: Project,
+    /// The project `analysis` describes.
+    analyzed: Project,
+    probe: Option<Receiver<Result<DataInfo, String>>>,
 }
 
 impl Document {
     /// A document for a project.
     pub fn new(project: Project, path: Option<PathBuf>) -> Self {
-        let dir = path.as_deref().and_then(Path::parent);
-        let data = resolve_data_info(&project, dir).ok();
-        let analysis = analyze(&project.graph, data.as_ref(), &project.training);
-        Self {
+        let mut d = Self {
+            saved: project.clone(),
+            analyzed: project.clone(),
             project,
             path,
-            data,
-            analysis,
-        }
+            data: None,
+            data_state: DataState::Reading,
+            analysis: Analysis::default(),
+            probe: None,
+        };
+        d.read_data_info();
+        d.analysis = analyze(&d.project.graph, d.data.as_ref(), &d.project.training);
+        d
     }
 
     /// A bundled example by file name.
@@ -96,5 +122,85 @@ impl Document {
     /// The folder relative data paths start from.
     pub fn dir(&self) -> Option<&Path> {
         self.path.as_deref().and_then(Path::parent)
+    }
+
+    /// Whether there are changes since the last save or open.
+    pub fn dirty(&self) -> bool {
+        self.project != self.saved
+    }
+
+    /// The current state counts as saved (to `path`).
+    pub fn mark_saved(&mut self, path: PathBuf) {
+        self.path = Some(path);
+        self.saved = self.project.clone();
+    }
+
+    /// Re-validates after edits; reads the data's shape again when the data
+    /// settings changed. Cheap when nothing changed.
+    pub fn refresh(&mut self) {
+        self.poll_probe();
+        if self.project == self.analyzed {
+            return;
+        }
+        if self.project.data != self.analyzed.data {
+            self.read_data_info();
+        }
+        self.reanalyze();
+    }
+
+    fn reanalyze(&mut self) {
+        self.analysis = analyze(
+            &self.project.graph,
+            self.data.as_ref(),
+            &self.project.training,
+        );
+        self.analyzed = self.project.clone();
+    }
+
+    fn read_data_info(&mut self) {
+        self.probe = None;
+        if let Some(info) = data_info(&self.project.data) {
+            self.data = Some(info.clone());
+            self.data_state = DataState::Known(info);
+            return;
+        }
+        self.data = None;
+        self.data_state = DataState::Reading;
+        let (tx, rx) = bounded(1);
+        let spec: DataSpec = self.project.data.clone();
+        let project = Project {
+            data: spec,
+            ..Project::default()
+        };
+        let dir = self.dir().map(Path::to_path_buf);
+        let spawned = std::thread::Builder::new()
+            .name("data-probe".into())
+            .spawn(move || {
+                let r = resolve_data_info(&project, dir.as_deref()).map_err(|e| e.to_string());
+                let _ = tx.send(r);
+            });
+        match spawned {
+            Ok(_) => self.probe = Some(rx),
+            Err(e) => self.data_state = DataState::Failed(format!("could not read the data: {e}")),
+        }
+    }
+
+    fn poll_probe(&mut self) {
+        let Some(rx) = &self.probe else { return };
+        let Ok(r) = rx.try_recv() else { return };
+        self.probe = None;
+        match r {
+            Ok(info) => {
+                self.data = Some(info.clone());
+                self.data_state = DataState::Known(info);
+            }
+            Err(e) => self.data_state = DataState::Failed(e),
+        }
+        self.reanalyze();
+    }
+
+    /// Whether the data's shape is still being read.
+    pub fn reading_data(&self) -> bool {
+        self.probe.is_some()
     }
 }

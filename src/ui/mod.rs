@@ -1,18 +1,42 @@
-//! The window (first slice): open an example, see its layers, shapes and
-//! problems, train it with live loss curves, and steer the run. The node
-//! canvas editor comes next.
+//! The window: a layer palette, the network canvas, the inspector and
+//! training settings, live plots and a status bar, with menus, shortcuts,
+//! undo, files and themes. Everything drawn lives here; no training math.
 
+pub mod actions;
 pub mod app;
+pub mod canvas;
 pub mod command;
+pub mod data_form;
+pub mod dialogs;
 pub mod document;
+pub mod editor;
+pub mod files;
+pub mod help;
+pub mod inspector;
+pub mod menu;
+pub mod palette;
+pub mod perf;
 pub mod plots;
-pub mod project_panel;
+pub mod prefs;
+pub mod preview;
 pub mod run;
+pub mod shortcuts;
 pub mod status;
 pub mod theme;
 pub mod train_panel;
+pub mod training_form;
+
+use std::sync::OnceLock;
+use std::time::Instant;
 
 pub use app::NeuroglassApp;
+
+static START: OnceLock<Instant> = OnceLock::new();
+
+/// When the program started (the first call fixes it; `main` calls it first).
+pub fn process_start() -> Instant {
+    *START.get_or_init(Instant::now)
+}
 
 /// Opens the window on `project`, or on the bundled spiral example.
 ///
@@ -21,14 +45,21 @@ pub use app::NeuroglassApp;
 pub fn run(project: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_inner_size([1280.0, 800.0])
-            .with_title("Neuroglass"),
+            .with_inner_size([1400.0, 860.0])
+            .with_title("Neuroglass")
+            .with_drag_and_drop(true),
         ..Default::default()
     };
     eframe::run_native(
         "Neuroglass",
         options,
-        Box::new(|_cc| Ok(Box::new(NeuroglassApp::new(project)))),
+        Box::new(|cc| {
+            let prefs = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, prefs::KEY))
+                .unwrap_or_default();
+            Ok(Box::new(NeuroglassApp::with_prefs(project, prefs)))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

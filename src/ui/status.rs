@@ -4,8 +4,21 @@ use super::run::{Run, RunState};
 use super::theme;
 
 /// Draws the status bar.
-pub fn ui(ui: &mut egui::Ui, run: &Run, message: Option<&str>) {
+pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &super::document::Document, message: Option<&str>) {
     ui.horizontal(|ui| {
+        let file = doc
+            .path
+            .as_deref()
+            .and_then(std::path::Path::file_name)
+            .map_or("not saved".into(), |f| f.to_string_lossy().into_owned());
+        let star = if doc.dirty() { " •" } else { "" };
+        ui.label(format!("{} ({file}){star}", doc.project.name))
+            .on_hover_text(if doc.dirty() {
+                "unsaved changes"
+            } else {
+                "saved"
+            });
+        ui.separator();
         let epoch = run.history.epochs.last().map_or(0, |m| m.epoch);
         match &run.state {
             RunState::Idle => {
@@ -47,7 +60,15 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, message: Option<&str>) {
         }
         if let Some(m) = message {
             ui.separator();
-            ui.colored_label(theme::ERROR, m);
+            let failed = m.contains("could not") || m.contains("cannot") || m.contains("problem");
+            ui.colored_label(
+                if failed {
+                    theme::ERROR
+                } else {
+                    ui.visuals().text_color()
+                },
+                m,
+            );
         }
     });
 }

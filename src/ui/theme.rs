@@ -1,20 +1,110 @@
-//! Every colour and size the window uses.
+//! Every colour and size the window uses, and the light, dark and
+//! classroom looks.
 
 use egui::Color32;
+
+use crate::model::LayerGroup;
 
 /// Training loss.
 pub const TRAIN: Color32 = Color32::from_rgb(0x3b, 0x82, 0xf6);
 /// Validation loss.
 pub const VALIDATION: Color32 = Color32::from_rgb(0xf9, 0x73, 0x16);
+/// Learning rate.
+pub const LEARNING_RATE: Color32 = Color32::from_rgb(0x8b, 0x5c, 0xf6);
 /// A problem.
 pub const ERROR: Color32 = Color32::from_rgb(0xdc, 0x26, 0x26);
 /// A warning.
 pub const WARNING: Color32 = Color32::from_rgb(0xd9, 0x77, 0x06);
 /// Things that are fine.
 pub const OK: Color32 = Color32::from_rgb(0x16, 0xa3, 0x4a);
+/// Selected nodes and wires.
+pub const SELECTION: Color32 = Color32::from_rgb(0x25, 0x63, 0xeb);
+/// Input pins.
+pub const PIN_IN: Color32 = Color32::from_rgb(0x94, 0xa3, 0xb8);
+/// Output pins.
+pub const PIN_OUT: Color32 = Color32::from_rgb(0x64, 0x74, 0x8b);
+/// Wires.
+pub const WIRE: Color32 = Color32::from_rgb(0x94, 0xa3, 0xb8);
+/// Positive weights (wire colouring).
+pub const POSITIVE: Color32 = Color32::from_rgb(0x25, 0x63, 0xeb);
+/// Negative weights (wire colouring).
+pub const NEGATIVE: Color32 = Color32::from_rgb(0xea, 0x58, 0x0c);
+/// Class colours for scatter plots and boundaries.
+pub const CLASSES: [Color32; 10] = [
+    Color32::from_rgb(0x25, 0x63, 0xeb),
+    Color32::from_rgb(0xea, 0x58, 0x0c),
+    Color32::from_rgb(0x16, 0xa3, 0x4a),
+    Color32::from_rgb(0x93, 0x33, 0xea),
+    Color32::from_rgb(0xdb, 0x27, 0x77),
+    Color32::from_rgb(0x0d, 0x94, 0x88),
+    Color32::from_rgb(0xca, 0x8a, 0x04),
+    Color32::from_rgb(0x47, 0x55, 0x69),
+    Color32::from_rgb(0x84, 0xcc, 0x16),
+    Color32::from_rgb(0x06, 0xb6, 0xd4),
+];
 /// Width of the side panels, in points.
 pub const SIDE_PANEL_WIDTH: f32 = 300.0;
+/// Width of the palette, in points.
+pub const PALETTE_WIDTH: f32 = 170.0;
+/// Height of the live views under the canvas, in points.
+pub const VIEWS_HEIGHT: f32 = 300.0;
 /// Height of each plot, in points.
 pub const PLOT_HEIGHT: f32 = 220.0;
 /// Points per plotted line after decimation (min/max pairs).
 pub const PLOT_BUCKETS: usize = 1000;
+/// Wire width at zoom 1, in points.
+pub const WIRE_WIDTH: f32 = 2.0;
+
+/// The colour strip of a palette group.
+pub fn group_color(g: LayerGroup) -> Color32 {
+    match g {
+        LayerGroup::Input => Color32::from_rgb(0x64, 0x74, 0x8b),
+        LayerGroup::Core => Color32::from_rgb(0x25, 0x63, 0xeb),
+        LayerGroup::Convolution => Color32::from_rgb(0x0d, 0x94, 0x88),
+        LayerGroup::Recurrent => Color32::from_rgb(0x93, 0x33, 0xea),
+        LayerGroup::Normalization => Color32::from_rgb(0xca, 0x8a, 0x04),
+        LayerGroup::Activation => Color32::from_rgb(0xea, 0x58, 0x0c),
+        LayerGroup::Merge => Color32::from_rgb(0xdb, 0x27, 0x77),
+    }
+}
+
+/// Light or dark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+pub enum ThemeChoice {
+    /// Dark background.
+    #[default]
+    Dark,
+    /// Light background.
+    Light,
+}
+
+/// Applies the theme and, for classroom mode, large text, thick lines and
+/// strong contrast for a projector.
+pub fn apply(ctx: &egui::Context, theme: ThemeChoice, classroom: bool) {
+    let mut visuals = match theme {
+        ThemeChoice::Dark => egui::Visuals::dark(),
+        ThemeChoice::Light => egui::Visuals::light(),
+    };
+    if classroom {
+        visuals.override_text_color = Some(match theme {
+            ThemeChoice::Dark => Color32::WHITE,
+            ThemeChoice::Light => Color32::BLACK,
+        });
+        for w in [
+            &mut visuals.widgets.noninteractive,
+            &mut visuals.widgets.inactive,
+            &mut visuals.widgets.hovered,
+            &mut visuals.widgets.active,
+        ] {
+            w.bg_stroke.width = w.bg_stroke.width.max(1.5);
+            w.fg_stroke.width = w.fg_stroke.width.max(2.0);
+        }
+    }
+    ctx.set_visuals(visuals);
+    ctx.set_zoom_factor(if classroom { 1.5 } else { 1.0 });
+}
+
+/// Line width for plots: thicker in classroom mode.
+pub fn line_width(classroom: bool) -> f32 {
+    if classroom { 3.5 } else { 1.5 }
+}

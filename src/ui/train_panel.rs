@@ -1,4 +1,4 @@
-//! The right panel: the run's buttons, the learning rate and the settings.
+//! The run's buttons, the live learning-rate control and slow motion.
 
 use super::command::Command;
 use super::document::Document;
@@ -13,8 +13,7 @@ pub fn ui(
     delay_ms: &mut u32,
 ) -> Option<Command> {
     let mut cmd = None;
-    let t = &doc.project.training;
-    ui.heading("Training");
+    ui.heading("Run");
     let can_train = !doc.analysis.has_errors();
     ui.horizontal_wrapped(|ui| {
         if ui
@@ -64,20 +63,5 @@ pub fn ui(
     {
         cmd = Some(Command::SetStepDelay(*delay_ms));
     }
-    ui.separator();
-    egui::Grid::new("settings").num_columns(2).show(ui, |ui| {
-        for (k, v) in [
-            ("loss", t.loss.name().to_string()),
-            ("optimizer", t.optimizer.name().to_string()),
-            ("batch size", t.batch_size.to_string()),
-            ("epochs", t.epochs.to_string()),
-            ("L1 / L2", format!("{} / {}", t.l1, t.l2)),
-            ("seed", t.seed.to_string()),
-        ] {
-            ui.label(k);
-            ui.label(v);
-            ui.end_row();
-        }
-    });
     cmd
 }

@@ -1,0 +1,268 @@
+//! Applying commands: files, edits, training and view switches, in one
+//! place. Commands that would lose unsaved changes ask first.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::model::layout::{Spacing, auto_layout};
+use crate::trainer::TrainerCommand;
+
+use super::app::{NeuroglassApp, SideTab};
+use super::command::Command;
+use super::document::Document;
+use super::files::Purpose;
+use super::run::RunState;
+
+impl NeuroglassApp {
+    /// Applies one command.
+    pub fn apply(&mut self, cmd: Command) {
+        let discards = matches!(
+            cmd,
+            Command::New
+                | Command::Open(_)
+                | Command::OpenBundled(_)
+                | Command::OpenDialog
+                | Command::Quit
+        );
+        if discards && self.doc.dirty() && !self.quit_confirmed {
+            self.pending = Some(cmd);
+            return;
+        }
+        self.apply_now(cmd);
+    }
+
+    /// Applies a command without asking about unsaved changes.
+    pub fn apply_now(&mut self, cmd: Command) {
+        match cmd {
+            Command::New => {
+                let mut p = crate::model::Project {
+                    name: "Untitled".into(),
+                    ..Default::default()
+                };
+                p.training = crate::model::TrainConfig::default();
+                self.replace(Document::new(p, None));
+            }
+            Command::OpenDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                self.files.request(Purpose::Open, dir.as_deref(), "");
+            }
+            Command::Open(path) => match Document::open(&path) {
+                Ok(d) => self.replace(d),
+                Err(e) => self.message = Some(format!("{e} — the open project is unchanged.")),
+            },
+            Command::OpenBundled(name) => match Document::bundled(name) {
+                Ok(d) => self.replace(d),
+                Err(e) => self.message = Some(e),
+            },
+            Command::Save => match self.doc.path.clone() {
+                Some(p) => self.save_to(&p),
+                None => self.apply_now(Command::SaveAsDialog),
+            },
+            Command::SaveAsDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                let name = format!("{}.ron", file_stem(&self.doc.project.name));
+                self.files.request(Purpose::SaveAs, dir.as_deref(), &name);
+            }
+            Command::SaveTo(p) => self.save_to(&p),
+            Command::UseCsv(p) => self.use_csv(&p),
+            Command::ExportMetricsDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                let name = format!("{}-metrics.csv", file_stem(&self.doc.project.name));
+                self.files
+                    .request(Purpose::ExportMetrics, dir.as_deref(), &name);
+            }
+            Command::ExportMetrics(p) => {
+                let csv = crate::export::metrics::metrics_csv(&self.run.history);
+                self.message = Some(
+                    match crate::project::save::write_atomic(&p, csv.as_bytes()) {
+                        Ok(()) => format!("metrics written to {}", p.display()),
+                        Err(e) => format!("could not write the metrics: {e}"),
+                    },
+                );
+            }
+            Command::Quit => {
+                self.quit_confirmed = true;
+                if let Some(c) = &self.waker_ctx() {
+                    c.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+            Command::Undo => {
+                if let Some(p) = self.editor.undo.undo(&self.doc.project) {
+                    self.restore(p);
+                }
+            }
+            Command::Redo => {
+                if let Some(p) = self.editor.undo.redo(&self.doc.project) {
+                    self.restore(p);
+                }
+            }
+            Command::Copy => self.copy(),
+            Command::Cut => {
+                self.copy();
+                self.editor.delete_selection(&mut self.doc.project);
+            }
+            Command::Paste(text) => {
+                self.editor.paste(&mut self.doc.project, text.as_deref());
+            }
+            Command::Duplicate => {
+                self.editor.duplicate(&mut self.doc.project);
+            }
+            Command::Delete => {
+                self.editor.delete_selection(&mut self.doc.project);
+            }
+            Command::SelectAll => {
+                self.editor.selection.nodes = self
+                    .doc
+                    .project
+                    .graph
+                    .nodes()
+                    .iter()
+                    .map(|n| n.id)
+                    .collect();
+            }
+            Command::Append(spec) => {
+                self.editor.append(&mut self.doc.project, spec);
+                self.side_tab = SideTab::Layer;
+            }
+            Command::AutoLayout => {
+                let placed = auto_layout(&self.doc.project.graph, Spacing::default());
+                for (id, pos) in placed {
+                    if let Some(n) = self.doc.project.graph.node_mut(id) {
+                        n.pos = pos;
+                    }
+                }
+                self.canvas.fit_pending = true;
+            }
+            Command::FitView => self.canvas.fit_pending = true,
+            Command::Train | Command::Step => self.train(cmd == Command::Step),
+            Command::Pause => self.run.send(TrainerCommand::Pause),
+            Command::Resume => self.run.send(TrainerCommand::Resume),
+            Command::TogglePause => match self.run.state {
+                RunState::Training => self.run.send(TrainerCommand::Pause),
+                RunState::Paused => self.run.send(TrainerCommand::Resume),
+                _ => {}
+            },
+            Command::Stop => self.run.send(TrainerCommand::Stop),
+            Command::ResetWeights => self.run.send(TrainerCommand::ResetWeights),
+            Command::SetStepDelay(ms) => {
+                self.delay_ms = ms;
+                if self.run.active() {
+                    self.run
+                        .send(TrainerCommand::SetStepDelay(Duration::from_millis(
+                            ms.into(),
+                        )));
+                }
+            }
+            Command::SetLearningRate(lr) => {
+                self.lr = lr;
+                if self.run.active() {
+                    self.run.send(TrainerCommand::SetLearningRate(lr));
+                }
+            }
+            Command::ToggleTheme => {
+                self.prefs.theme = match self.prefs.theme {
+                    super::theme::ThemeChoice::Dark => super::theme::ThemeChoice::Light,
+                    super::theme::ThemeChoice::Light => super::theme::ThemeChoice::Dark,
+                };
+            }
+            Command::ToggleClassroom => self.prefs.classroom = !self.prefs.classroom,
+            Command::ShowHelp => self.help_open = true,
+            Command::TogglePerformance => self.perf_open = !self.perf_open,
+        }
+    }
+
+    fn waker_ctx(&self) -> Option<egui::Context> {
+        self.ctx.clone()
+    }
+
+    fn copy(&mut self) {
+        if let Some(text) = self.editor.copy(&self.doc.project)
+            && let Some(c) = self.waker_ctx()
+        {
+            c.copy_text(text);
+        }
+    }
+
+    fn train(&mut self, paused: bool) {
+        if paused && self.run.active() {
+            self.run.send(TrainerCommand::Step(1));
+            return;
+        }
+        if self.doc.analysis.has_errors() {
+            self.message = Some(
+                "The network has problems (red on the canvas); fix them before training.".into(),
+            );
+            return;
+        }
+        let mut project = self.doc.project.clone();
+        project.training.learning_rate = self.lr;
+        let wake = self.waker();
+        let classification = self.doc.data.as_ref().is_none_or(|d| d.classes.is_some());
+        let dir = self.doc.dir().map(Path::to_path_buf);
+        self.run
+            .start(&project, dir.as_deref(), classification, wake, paused);
+        self.run
+            .send(TrainerCommand::SetStepDelay(Duration::from_millis(
+                self.delay_ms.into(),
+            )));
+        if paused {
+            self.run.send(TrainerCommand::Step(1));
+        }
+        self.started_training();
+    }
+
+    fn save_to(&mut self, path: &Path) {
+        match crate::project::save(&self.doc.project, path) {
+            Ok(()) => {
+                let old = self.doc.path.clone();
+                self.doc.mark_saved(path.to_path_buf());
+                self.prefs.remember(path);
+                let _ = crate::project::recovery::discard_recovery(old.as_deref());
+                let _ = crate::project::recovery::discard_recovery(Some(path));
+                self.message = Some(format!("saved {}", path.display()));
+            }
+            Err(e) => {
+                self.message = Some(format!(
+                    "{e} — nothing was changed on disk; try another place."
+                ))
+            }
+        }
+    }
+
+    fn use_csv(&mut self, path: &Path) {
+        let shown = match self.doc.dir() {
+            Some(d) => path.strip_prefix(d).unwrap_or(path),
+            None => path,
+        };
+        self.doc.project.data.source = crate::model::DataSource::Csv {
+            path: shown.display().to_string(),
+            target: None,
+            classification: true,
+            drop_empty: false,
+        };
+        self.side_tab = SideTab::Data;
+        self.message = Some(format!(
+            "using {} as the data; the last column is the target — change it in the Data tab",
+            path.display()
+        ));
+    }
+}
+
+/// A file name from a project name: letters, digits, '-' and '_' only.
+fn file_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.trim_matches('_').is_empty() {
+        "project".into()
+    } else {
+        s
+    }
+}

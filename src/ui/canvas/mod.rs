@@ -1,0 +1,488 @@
+//! The network canvas: nodes with pins, wires dragged from pin to pin, pan,
+//! zoom, box and shift selection, moving, and layers dropped from the
+//! palette. Edits change the project directly (the app records undo steps
+//! and re-validates); refused wires say why.
+
+pub mod node;
+pub mod view;
+
+use egui::{Color32, Id, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
+
+use crate::model::{LayerSpec, NodeId, validate::fmt_bytes};
+
+use super::document::Document;
+use super::editor::Editor;
+use super::theme;
+use node::{NODE_SIZE, NodeLook, PIN_RADIUS};
+pub use view::View;
+
+/// A layer being dragged from the palette.
+#[derive(Clone, Debug)]
+pub struct PaletteDrag(pub LayerSpec);
+
+/// The canvas's own state: view and gestures under way.
+pub struct CanvasState {
+    /// Pan and zoom.
+    pub view: View,
+    /// Fit the graph into view on the next frame.
+    pub fit_pending: bool,
+    /// A wire being dragged from this node's output.
+    wire_from: Option<NodeId>,
+    /// Where a box selection started (screen).
+    box_start: Option<Pos2>,
+    /// The canvas area last frame (screen).
+    pub area: Rect,
+}
+
+impl Default for CanvasState {
+    fn default() -> Self {
+        Self {
+            view: View::default(),
+            fit_pending: false,
+            wire_from: None,
+            box_start: None,
+            area: Rect::NOTHING,
+        }
+    }
+}
+
+impl CanvasState {
+    /// A canvas that fits the graph into view on its first frame.
+    pub fn fitted() -> Self {
+        Self {
+            fit_pending: true,
+            ..Self::default()
+        }
+    }
+
+    /// Screen rectangle of a node as last drawn (for tests and tools).
+    pub fn node_rect(&self, pos: [f32; 2]) -> Rect {
+        self.view.rect_to_screen(self.area, pos, NODE_SIZE)
+    }
+}
+
+fn node_bounds(doc: &Document) -> Option<Rect> {
+    view::bounds(
+        doc.project
+            .graph
+            .nodes()
+            .iter()
+            .map(|n| (n.pos, NODE_SIZE + Vec2::new(0.0, 30.0))),
+    )
+}
+
+/// Draws the canvas and handles its gestures.
+pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mut CanvasState) {
+    let (area, bg) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    state.area = area;
+    let painter = ui.painter_at(area);
+    painter.rect_filled(area, 0.0, ui.visuals().faint_bg_color);
+    if state.fit_pending {
+        state.fit_pending = false;
+        if let Some(b) = node_bounds(doc) {
+            state.view.fit(area, b);
+        }
+    }
+    paint_grid(
+        &painter,
+        area,
+        &state.view,
+        ui.visuals().weak_text_color().gamma_multiply(0.15),
+    );
+    pan_and_zoom(ui, area, &bg, state);
+
+    let pointer = ui.ctx().pointer_interact_pos();
+    let shift = ui.input(|i| i.modifiers.shift);
+    let zoom = state.view.zoom;
+    let rects: Vec<(NodeId, Rect)> = doc
+        .project
+        .graph
+        .nodes()
+        .iter()
+        .map(|n| (n.id, state.view.rect_to_screen(area, n.pos, NODE_SIZE)))
+        .collect();
+    let rect_of = |id: NodeId| rects.iter().find(|(n, _)| *n == id).map(|(_, r)| *r);
+
+    // Wires under the nodes.
+    let wire_stroke = Stroke::new(theme::WIRE_WIDTH * zoom.max(0.5), theme::WIRE);
+    for e in doc.project.graph.edges() {
+        let (Some(a), Some(b)) = (rect_of(e.from), rect_of(e.to)) else {
+            continue;
+        };
+        let n_in = doc.project.graph.inputs_of(e.to).len();
+        let stroke = if editor.selection.edge == Some(*e) {
+            Stroke::new(wire_stroke.width * 2.0, theme::SELECTION)
+        } else {
+            wire_stroke
+        };
+        node::paint_wire(
+            &painter,
+            node::output_pin(a),
+            node::input_slot(b, e.port, n_in),
+            stroke,
+        );
+    }
+
+    // Nodes, then their pins on top for interaction.
+    let mut move_by: Option<Vec2> = None;
+    let mut clicked_node = false;
+    for (id, rect) in &rects {
+        let Some(label) = doc.project.graph.node(*id).map(|n| n.name.clone()) else {
+            continue;
+        };
+        let resp = ui
+            .interact(*rect, Id::new(("node", *id)), Sense::click_and_drag())
+            .on_hover_ui(|ui| node_tooltip(ui, doc, *id));
+        resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
+        if resp.clicked() || resp.drag_started() {
+            clicked_node = true;
+            if shift && resp.clicked() {
+                if !editor.selection.nodes.remove(id) {
+                    editor.selection.nodes.insert(*id);
+                }
+                editor.selection.edge = None;
+            } else if !editor.selection.nodes.contains(id) {
+                editor.selection.only(*id);
+            }
+        }
+        if resp.dragged() {
+            move_by = Some(resp.drag_delta() / zoom);
+        }
+        node_menu(&resp, doc, editor, *id);
+        let look = NodeLook {
+            info: doc.analysis.nodes.get(id),
+            selected: editor.selection.nodes.contains(id),
+            hovered: resp.hovered(),
+            zoom,
+            visuals: ui.visuals(),
+        };
+        if let Some(n) = doc.project.graph.node(*id) {
+            node::paint(&painter, *rect, n, &look);
+        }
+    }
+    if let Some(d) = move_by {
+        for id in editor.selection.nodes.clone() {
+            if let Some(n) = doc.project.graph.node_mut(id) {
+                n.pos = [n.pos[0] + d.x, n.pos[1] + d.y];
+            }
+        }
+    }
+    pins(ui, doc, editor, state, &rects);
+
+    // The wire being dragged.
+    if let (Some(from), Some(p)) = (state.wire_from.and_then(rect_of), pointer) {
+        node::paint_wire(
+            &painter,
+            node::output_pin(from),
+            p,
+            Stroke::new(wire_stroke.width, theme::SELECTION),
+        );
+    }
+
+    // Box selection and clicks on the background.
+    if bg.drag_started_by(PointerButton::Primary) {
+        state.box_start = pointer;
+    }
+    if let (Some(start), Some(p)) = (state.box_start, pointer) {
+        let r = Rect::from_two_pos(start, p);
+        painter.rect(
+            r,
+            0.0,
+            theme::SELECTION.gamma_multiply(0.1),
+            Stroke::new(1.0, theme::SELECTION),
+            StrokeKind::Inside,
+        );
+        if bg.drag_stopped() {
+            state.box_start = None;
+            if !shift {
+                editor.selection.clear();
+            }
+            for (id, nr) in &rects {
+                if r.intersects(*nr) {
+                    editor.selection.nodes.insert(*id);
+                }
+            }
+        }
+    }
+    if !ui.input(|i| i.pointer.primary_down()) && !bg.drag_stopped() {
+        state.box_start = None;
+    }
+    if bg.clicked() && !clicked_node {
+        editor.selection.clear();
+        if let Some(p) = pointer {
+            editor.selection.edge = wire_at(doc, &rect_of, p, 6.0);
+        }
+    }
+    background_menu(&bg, doc, editor, state);
+    palette_drop(ui, area, doc, editor, state);
+    corner_totals(&painter, area, doc, ui.visuals());
+    if let Some(msg) = editor.refusal.clone() {
+        let bar = Rect::from_min_max(
+            Pos2::new(area.left() + 8.0, area.bottom() - 44.0),
+            Pos2::new(area.right() - 8.0, area.bottom() - 8.0),
+        );
+        let mut close = false;
+        ui.scope_builder(egui::UiBuilder::new().max_rect(bar), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.colored_label(theme::ERROR, msg);
+                    close = ui.small_button("✕").clicked();
+                });
+            });
+        });
+        if close {
+            editor.refusal = None;
+        }
+    }
+    if doc.project.graph.nodes().is_empty() {
+        painter.text(
+            area.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drag layers here from the palette, or double-click one.\nStart with an Input.",
+            egui::FontId::proportional(16.0),
+            ui.visuals().weak_text_color(),
+        );
+    }
+}
+
+fn pins(
+    ui: &mut egui::Ui,
+    doc: &mut Document,
+    editor: &mut Editor,
+    state: &mut CanvasState,
+    rects: &[(NodeId, Rect)],
+) {
+    let zoom = state.view.zoom;
+    let hit = Vec2::splat(2.5 * PIN_RADIUS * zoom.max(0.6));
+    let mut done: Option<(NodeId, Option<NodeId>)> = None;
+    for (id, rect) in rects {
+        let out = ui.interact(
+            Rect::from_center_size(node::output_pin(*rect), hit),
+            Id::new(("out-pin", *id)),
+            Sense::drag(),
+        );
+        out.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Other, true, "output pin"));
+        if out.drag_started() {
+            state.wire_from = Some(*id);
+        }
+        if out.drag_stopped() && state.wire_from == Some(*id) {
+            let target = ui
+                .ctx()
+                .pointer_interact_pos()
+                .and_then(|p| node_at(rects, p, hit.y));
+            done = Some((*id, target));
+        }
+        let takes_input = doc
+            .project
+            .graph
+            .node(*id)
+            .is_some_and(|n| n.spec.arity() != Some(0));
+        if takes_input {
+            let inp = ui.interact(
+                Rect::from_center_size(node::input_pin(*rect), hit),
+                Id::new(("in-pin", *id)),
+                Sense::drag(),
+            );
+            // Grabbing an input pin picks up its wire to move it elsewhere.
+            if inp.drag_started()
+                && let Some(e) = doc.project.graph.inputs_of(*id).last().copied()
+            {
+                doc.project.graph.disconnect(e);
+                state.wire_from = Some(e.from);
+            }
+            if inp.drag_stopped()
+                && let Some(from) = state.wire_from
+            {
+                let target = ui
+                    .ctx()
+                    .pointer_interact_pos()
+                    .and_then(|p| node_at(rects, p, hit.y));
+                done = Some((from, target));
+            }
+        }
+    }
+    if let Some((from, target)) = done {
+        state.wire_from = None;
+        if let Some(to) = target
+            && to != from
+            && editor.connect(doc, from, to)
+        {
+            editor.selection.only(to);
+        }
+    }
+    if !ui.input(|i| i.pointer.any_down())
+        && done.is_none()
+        && !ui.input(|i| i.pointer.any_released())
+    {
+        state.wire_from = None;
+    }
+}
+
+fn node_at(rects: &[(NodeId, Rect)], p: Pos2, margin: f32) -> Option<NodeId> {
+    rects
+        .iter()
+        .rev()
+        .find(|(_, r)| r.expand(margin).contains(p))
+        .map(|(id, _)| *id)
+}
+
+fn wire_at(
+    doc: &Document,
+    rect_of: &impl Fn(NodeId) -> Option<Rect>,
+    p: Pos2,
+    within: f32,
+) -> Option<crate::model::Edge> {
+    let g = &doc.project.graph;
+    g.edges()
+        .iter()
+        .filter_map(|e| {
+            let (a, b) = (rect_of(e.from)?, rect_of(e.to)?);
+            let to = node::input_slot(b, e.port, g.inputs_of(e.to).len());
+            let d = node::wire_distance(node::output_pin(a), to, p);
+            (d <= within).then_some((d, *e))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, e)| e)
+}
+
+fn pan_and_zoom(ui: &egui::Ui, area: Rect, bg: &egui::Response, state: &mut CanvasState) {
+    if bg.dragged_by(PointerButton::Secondary) || bg.dragged_by(PointerButton::Middle) {
+        state.view.pan += bg.drag_delta();
+    }
+    if !ui.rect_contains_pointer(area) {
+        return;
+    }
+    let (zoom, scroll, pointer) =
+        ui.input(|i| (i.zoom_delta(), i.smooth_scroll_delta, i.pointer.hover_pos()));
+    if zoom != 1.0
+        && let Some(p) = pointer
+    {
+        state.view.zoom_at(area, p, zoom);
+    } else if scroll != Vec2::ZERO {
+        state.view.pan += scroll;
+    }
+}
+
+fn paint_grid(painter: &egui::Painter, area: Rect, view: &View, color: Color32) {
+    let step = 40.0 * view.zoom;
+    if step < 8.0 {
+        return;
+    }
+    let origin = area.min + view.pan;
+    let mut x = area.left() + (origin.x - area.left()).rem_euclid(step);
+    while x < area.right() {
+        let mut y = area.top() + (origin.y - area.top()).rem_euclid(step);
+        while y < area.bottom() {
+            painter.circle_filled(Pos2::new(x, y), 1.0, color);
+            y += step;
+        }
+        x += step;
+    }
+}
+
+fn node_tooltip(ui: &mut egui::Ui, doc: &Document, id: NodeId) {
+    let Some(n) = doc.project.graph.node(id) else {
+        return;
+    };
+    ui.strong(format!("{} — {}", n.name, n.spec.kind_name()));
+    let d = crate::model::reference::layer(&n.spec);
+    ui.label(d.summary);
+    ui.monospace(d.formula);
+    if let Some(info) = doc.analysis.nodes.get(&id) {
+        for p in &info.problems {
+            ui.colored_label(theme::ERROR, format!("{} — {}", p.message, p.fix));
+        }
+    }
+}
+
+fn node_menu(resp: &egui::Response, doc: &mut Document, editor: &mut Editor, id: NodeId) {
+    resp.context_menu(|ui| {
+        if !editor.selection.nodes.contains(&id) {
+            editor.selection.only(id);
+        }
+        if ui.button("Duplicate").clicked() {
+            editor.duplicate(&mut doc.project);
+            ui.close();
+        }
+        if ui.button("Disconnect inputs").clicked() {
+            for e in doc.project.graph.inputs_of(id) {
+                doc.project.graph.disconnect(e);
+            }
+            ui.close();
+        }
+        if ui.button("Delete").clicked() {
+            editor.delete_selection(&mut doc.project);
+            ui.close();
+        }
+    });
+}
+
+fn background_menu(
+    bg: &egui::Response,
+    doc: &mut Document,
+    editor: &mut Editor,
+    state: &CanvasState,
+) {
+    let at = bg
+        .interact_pointer_pos()
+        .map(|p| state.view.to_canvas(state.area, p));
+    bg.context_menu(|ui| {
+        ui.label("Add layer here");
+        for spec in LayerSpec::palette() {
+            if ui.button(spec.kind_name()).clicked() {
+                let pos = at.unwrap_or([40.0, 40.0]);
+                editor.add_at(&mut doc.project, spec, pos);
+                ui.close();
+            }
+        }
+    });
+}
+
+fn palette_drop(
+    ui: &egui::Ui,
+    area: Rect,
+    doc: &mut Document,
+    editor: &mut Editor,
+    state: &CanvasState,
+) {
+    let ctx = ui.ctx();
+    if !egui::DragAndDrop::has_payload_of_type::<PaletteDrag>(ctx) {
+        return;
+    }
+    let Some(p) = ctx.pointer_interact_pos() else {
+        return;
+    };
+    if !area.contains(p) {
+        return;
+    }
+    ui.painter().rect_stroke(
+        area.shrink(2.0),
+        4.0,
+        Stroke::new(2.0, theme::SELECTION),
+        StrokeKind::Inside,
+    );
+    if ui.input(|i| i.pointer.any_released())
+        && let Some(drag) = egui::DragAndDrop::take_payload::<PaletteDrag>(ctx)
+    {
+        let c = state.view.to_canvas(area, p);
+        let pos = [c[0] - NODE_SIZE.x / 2.0, c[1] - NODE_SIZE.y / 2.0];
+        editor.add_at(&mut doc.project, drag.0.clone(), pos);
+    }
+}
+
+fn corner_totals(painter: &egui::Painter, area: Rect, doc: &Document, visuals: &egui::Visuals) {
+    let a = &doc.analysis;
+    let text = format!(
+        "{} parameters\n≈ {} to train\n{} FLOPs per sample",
+        crate::cli::table::thousands(a.total_params),
+        fmt_bytes(a.train_memory_bytes),
+        crate::cli::table::thousands(a.total_flops),
+    );
+    painter.text(
+        area.right_top() + Vec2::new(-10.0, 8.0),
+        egui::Align2::RIGHT_TOP,
+        text,
+        egui::FontId::monospace(12.0),
+        visuals.weak_text_color(),
+    );
+}

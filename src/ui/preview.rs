@@ -1,0 +1,174 @@
+//! A look at the data before training: points for 2-D sets, a curve for
+//! 1-D regression, a grid of images, waves for sequences, or a table. Made
+//! on a helper thread from the same loaders the trainer uses.
+
+use std::path::{Path, PathBuf};
+
+use crossbeam_channel::{Receiver, bounded};
+
+use crate::data::Target;
+use crate::model::{DataSpec, Normalization, load_data::load_data};
+
+/// Samples shown as points.
+const MAX_POINTS: usize = 2000;
+/// Images shown.
+const MAX_IMAGES: usize = 24;
+/// Table rows shown.
+const MAX_ROWS: usize = 8;
+
+/// What the preview shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Preview {
+    /// 2-D points with a class (or value) each.
+    Points {
+        /// `[x₁, x₂]` per sample.
+        xy: Vec<[f64; 2]>,
+        /// Class index per sample, or `None` for regression.
+        class: Option<Vec<u32>>,
+    },
+    /// 1-D regression: x against y.
+    Curve {
+        /// `[x, y]` per sample.
+        xy: Vec<[f64; 2]>,
+    },
+    /// Images (first channel), row-major, with their labels.
+    Images {
+        /// Width and height.
+        size: [usize; 2],
+        /// Pixels per image.
+        pixels: Vec<Vec<f32>>,
+        /// Label per image.
+        labels: Vec<String>,
+    },
+    /// Sequences: values over time for a few samples.
+    Sequences {
+        /// Values per sample.
+        series: Vec<Vec<f64>>,
+    },
+    /// A table of the first rows.
+    Table {
+        /// Column names (features, then target).
+        header: Vec<String>,
+        /// Rows of text.
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// The preview and its making.
+#[derive(Default)]
+pub struct PreviewState {
+    key: Option<(DataSpec, u64, Option<PathBuf>)>,
+    rx: Option<Receiver<Result<Preview, String>>>,
+    /// The latest preview or why there is none.
+    pub current: Option<Result<Preview, String>>,
+}
+
+impl PreviewState {
+    /// Makes a new preview when the data settings changed; takes a finished one.
+    pub fn update(&mut self, spec: &DataSpec, seed: u64, dir: Option<&Path>) {
+        let key = (spec.clone(), seed, dir.map(Path::to_path_buf));
+        if self.key.as_ref() != Some(&key) {
+            self.key = Some(key);
+            let (tx, rx) = bounded(1);
+            let mut raw = spec.clone();
+            raw.features.clear();
+            raw.normalization = Normalization::Off;
+            let dir = dir.map(Path::to_path_buf);
+            let spawned = std::thread::Builder::new()
+                .name("data-preview".into())
+                .spawn(move || {
+                    let _ = tx.send(make(&raw, seed, dir.as_deref()));
+                });
+            match spawned {
+                Ok(_) => self.rx = Some(rx),
+                Err(e) => self.current = Some(Err(e.to_string())),
+            }
+        }
+        if let Some(rx) = &self.rx
+            && let Ok(r) = rx.try_recv()
+        {
+            self.current = Some(r);
+            self.rx = None;
+        }
+    }
+
+    /// Whether a preview is being made.
+    pub fn busy(&self) -> bool {
+        self.rx.is_some()
+    }
+}
+
+fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, String> {
+    let p = load_data(spec, dir, seed).map_err(|e| e.to_string())?;
+    let d = &p.train;
+    let n = d.len();
+    let shape = d.input_shape.as_slice();
+    let class_of = |i: usize| match &d.target {
+        Target::Classes { labels, .. } => Some(labels[i]),
+        Target::Values { .. } => None,
+    };
+    let label_of = |i: usize| match &d.target {
+        Target::Classes { labels, names } => names
+            .get(labels[i] as usize)
+            .cloned()
+            .unwrap_or_else(|| labels[i].to_string()),
+        Target::Values { y, .. } => format!("{:.3}", y[[i, 0]]),
+    };
+    if let ([1], Target::Values { y, .. }) = (shape, &d.target) {
+        return Ok(Preview::Curve {
+            xy: (0..n.min(MAX_POINTS))
+                .map(|i| [f64::from(d.x[[i, 0]]), f64::from(y[[i, 0]])])
+                .collect(),
+        });
+    }
+    Ok(match shape {
+        [2] => {
+            let m = n.min(MAX_POINTS);
+            Preview::Points {
+                xy: (0..m)
+                    .map(|i| [f64::from(d.x[[i, 0]]), f64::from(d.x[[i, 1]])])
+                    .collect(),
+                class: matches!(d.target, Target::Classes { .. })
+                    .then(|| (0..m).filter_map(class_of).collect()),
+            }
+        }
+        [_, h, w] => {
+            let m = n.min(MAX_IMAGES);
+            Preview::Images {
+                size: [*w, *h],
+                pixels: (0..m)
+                    .map(|i| d.x.row(i).iter().take(h * w).copied().collect())
+                    .collect(),
+                labels: (0..m).map(label_of).collect(),
+            }
+        }
+        [t, 1] if *t > 1 => Preview::Sequences {
+            series: (0..n.min(4))
+                .map(|i| d.x.row(i).iter().map(|v| f64::from(*v)).collect())
+                .collect(),
+        },
+        _ => {
+            let cols = d.x.ncols().min(12);
+            let mut header: Vec<String> = (0..cols)
+                .map(|j| {
+                    d.feature_names
+                        .get(j)
+                        .cloned()
+                        .unwrap_or_else(|| format!("x{}", j + 1))
+                })
+                .collect();
+            header.push("target".into());
+            Preview::Table {
+                header,
+                rows: (0..n.min(MAX_ROWS))
+                    .map(|i| {
+                        let mut r: Vec<String> =
+                            (0..cols).map(|j| format!("{:.3}", d.x[[i, j]])).collect();
+                        r.push(label_of(i));
+                        r
+                    })
+                    .collect(),
+            }
+        }
+    })
+}
