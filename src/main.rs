@@ -13,6 +13,18 @@ struct Cli {
     command: Option<Command>,
     /// Project to open in the window (default: the bundled spiral example).
     project: Option<PathBuf>,
+    /// Train this many batches before the screenshot.
+    #[arg(long, default_value_t = 0, requires = "screenshot")]
+    train_steps: u64,
+    /// Save a PNG of the whole window here, then exit.
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
+    /// Start in classroom mode (large fonts, thick lines).
+    #[arg(long)]
+    classroom: bool,
+    /// Start with the light theme.
+    #[arg(long)]
+    light: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,7 +115,19 @@ fn main() -> ExitCode {
             json,
             trainer: None,
         }) => neuroglass::cli::bench::bench(&workloads, &threads, reps, json),
-        None => match neuroglass::ui::run(cli.project) {
+        None => match neuroglass::ui::run(neuroglass::ui::Options {
+            project: cli.project,
+            script: cli
+                .screenshot
+                .map(|screenshot| neuroglass::ui::screenshot::Script {
+                    train_steps: cli.train_steps,
+                    screenshot,
+                    settle: 0,
+                    requested: false,
+                }),
+            classroom: cli.classroom,
+            light: cli.light,
+        }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("{e:#}");

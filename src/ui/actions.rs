@@ -8,10 +8,11 @@ use crate::model::layout::{Spacing, auto_layout};
 use crate::trainer::TrainerCommand;
 
 use super::app::{NeuroglassApp, SideTab};
-use super::command::Command;
+use super::command::{Command, PngPart};
 use super::document::Document;
 use super::files::Purpose;
 use super::run::RunState;
+use super::screenshot::ShotRequest;
 
 impl NeuroglassApp {
     /// Applies one command.
@@ -79,6 +80,29 @@ impl NeuroglassApp {
                         Err(e) => format!("could not write the metrics: {e}"),
                     },
                 );
+            }
+            Command::ExportPngDialog(part) => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                let what = match part {
+                    PngPart::Window => "window",
+                    PngPart::Canvas => "network",
+                    PngPart::Views => "views",
+                };
+                let name = format!("{}-{what}.png", file_stem(&self.doc.project.name));
+                self.files
+                    .request(Purpose::ExportPng(part), dir.as_deref(), &name);
+            }
+            Command::ExportPng(part, path) => {
+                let crop = match part {
+                    PngPart::Window => None,
+                    PngPart::Canvas => Some(self.canvas.area),
+                    PngPart::Views => self.views_rect,
+                };
+                self.request_screenshot(ShotRequest {
+                    path,
+                    crop,
+                    then_quit: false,
+                });
             }
             Command::Quit => {
                 self.quit_confirmed = true;
@@ -188,6 +212,12 @@ impl NeuroglassApp {
             self.run.send(TrainerCommand::Step(1));
             return;
         }
+        self.start_run(paused, usize::from(paused));
+    }
+
+    /// Starts a run from fresh weights; a paused start then trains `steps`
+    /// batches and pauses again.
+    pub(super) fn start_run(&mut self, paused: bool, steps: usize) {
         if self.doc.analysis.has_errors() {
             self.message = Some(
                 "The network has problems (red on the canvas); fix them before training.".into(),
@@ -205,8 +235,8 @@ impl NeuroglassApp {
             .send(TrainerCommand::SetStepDelay(Duration::from_millis(
                 self.delay_ms.into(),
             )));
-        if paused {
-            self.run.send(TrainerCommand::Step(1));
+        if paused && steps > 0 {
+            self.run.send(TrainerCommand::Step(steps));
         }
         self.started_training();
     }

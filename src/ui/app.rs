@@ -17,7 +17,8 @@ use super::perf::FrameTimes;
 use super::plots::PlotState;
 use super::prefs::Prefs;
 use super::preview::PreviewState;
-use super::run::Run;
+use super::run::{Run, RunState};
+use super::screenshot::{Script, ShotRequest, save_png};
 use super::theme::{self, ThemeChoice};
 use super::{
     data_form, dialogs, help, menu, palette, plots, shortcuts, status, train_panel, training_form,
@@ -79,6 +80,12 @@ pub struct NeuroglassApp {
     pub side_tab: SideTab,
     /// Frame-time measurements.
     pub frames: FrameTimes,
+    /// The scripted run (`--train-steps`, `--screenshot`).
+    pub script: Option<Script>,
+    /// A picture being taken.
+    shot: Option<ShotRequest>,
+    /// Where the live views were drawn (points).
+    pub views_rect: Option<egui::Rect>,
     /// The project as of the last undo step.
     committed: Project,
     /// The graph the current run trains.
@@ -130,6 +137,9 @@ impl NeuroglassApp {
             side_tab: SideTab::Layer,
             frames: FrameTimes::new(crate::ui::process_start()),
             run_graph: None,
+            script: None,
+            shot: None,
+            views_rect: None,
             last_autosave: Instant::now(),
             applied_look: None,
             quit_confirmed: false,
@@ -204,10 +214,84 @@ impl NeuroglassApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.pending = Some(Command::Quit);
         }
+        self.take_screenshot(ctx);
+        self.step_script(ctx);
         let look = (self.prefs.theme, self.prefs.classroom);
         if self.applied_look != Some(look) {
             theme::apply(ctx, look.0, look.1);
             self.applied_look = Some(look);
+        }
+    }
+
+    /// Asks the window for a picture; it arrives as an event a frame later.
+    pub(super) fn request_screenshot(&mut self, req: ShotRequest) {
+        if let Some(c) = &self.ctx {
+            c.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::default()));
+            c.request_repaint();
+        }
+        self.shot = Some(req);
+    }
+
+    fn take_screenshot(&mut self, ctx: &egui::Context) {
+        if self.shot.is_none() {
+            return;
+        }
+        let image = ctx.input(|i| {
+            i.raw.events.iter().find_map(|e| match e {
+                egui::Event::Screenshot { image, .. } => Some(image.clone()),
+                _ => None,
+            })
+        });
+        let Some(image) = image else {
+            ctx.request_repaint();
+            return;
+        };
+        let Some(req) = self.shot.take() else { return };
+        let result = save_png(&req.path, &image, req.crop, ctx.pixels_per_point());
+        self.message = Some(match &result {
+            Ok(()) => format!("picture saved to {}", req.path.display()),
+            Err(e) => format!("could not save the picture: {e}"),
+        });
+        if req.then_quit {
+            if let Err(e) = result {
+                eprintln!("could not save the screenshot {}: {e}", req.path.display());
+            }
+            self.quit_confirmed = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn step_script(&mut self, ctx: &egui::Context) {
+        let Some(s) = self.script.as_ref() else {
+            return;
+        };
+        ctx.request_repaint();
+        if s.requested {
+            return;
+        }
+        let n = s.train_steps;
+        if n > 0 && self.run.state == RunState::Idle {
+            self.start_run(true, usize::try_from(n).unwrap_or(usize::MAX));
+            return;
+        }
+        let trained = n == 0
+            || self.run.history.steps.len() as u64 >= n
+            || matches!(self.run.state, RunState::Finished(_) | RunState::Failed(_));
+        if !trained || self.doc.reading_data() || self.preview.busy() {
+            return;
+        }
+        let Some(s) = self.script.as_mut() else {
+            return;
+        };
+        s.settle += 1;
+        if s.settle >= 10 {
+            s.requested = true;
+            let path = s.screenshot.clone();
+            self.request_screenshot(ShotRequest {
+                path,
+                crop: None,
+                then_quit: true,
+            });
         }
     }
 
@@ -258,12 +342,13 @@ impl NeuroglassApp {
         }
         egui::CentralPanel::default().show(ui, |ui| {
             if self.prefs.show_views {
-                egui::Panel::bottom("views")
+                let r = egui::Panel::bottom("views")
                     .resizable(true)
                     .default_size(theme::VIEWS_HEIGHT)
                     .show(ui, |ui| {
                         plots::ui(ui, &self.run, &mut self.plots, self.prefs.classroom)
                     });
+                self.views_rect = Some(r.response.rect);
             }
             canvas::ui(ui, &mut self.doc, &mut self.editor, &mut self.canvas);
         });

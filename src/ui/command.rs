@@ -29,6 +29,10 @@ pub enum Command {
     ExportMetricsDialog,
     /// Write the metrics history as CSV to this file.
     ExportMetrics(PathBuf),
+    /// Save a picture of part of the window: choose a file.
+    ExportPngDialog(PngPart),
+    /// Save a picture of part of the window to this file.
+    ExportPng(PngPart, PathBuf),
     /// Leave the program (asks about unsaved changes first).
     Quit,
     /// Step back one edit.
@@ -79,4 +83,15 @@ pub enum Command {
     ShowHelp,
     /// Show frame times.
     TogglePerformance,
+}
+
+/// Which part of the window a picture shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PngPart {
+    /// All of it.
+    Window,
+    /// The network canvas.
+    Canvas,
+    /// The live views under the canvas.
+    Views,
 }

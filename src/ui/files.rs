@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, bounded};
 
-use super::command::Command;
+use super::command::{Command, PngPart};
 
 /// An answer faster than this with no file means no dialog appeared.
 const NO_SERVICE: Duration = Duration::from_millis(400);
@@ -21,6 +21,8 @@ pub enum Purpose {
     SaveAs,
     /// Where to write the metrics CSV.
     ExportMetrics,
+    /// Where to write a picture.
+    ExportPng(PngPart),
 }
 
 impl Purpose {
@@ -29,6 +31,7 @@ impl Purpose {
             Self::Open => "Open project",
             Self::SaveAs => "Save project as",
             Self::ExportMetrics => "Export metrics CSV",
+            Self::ExportPng(_) => "Export picture (PNG)",
         }
     }
 
@@ -37,6 +40,7 @@ impl Purpose {
             Self::Open => Command::Open(path),
             Self::SaveAs => Command::SaveTo(with_ext(path, "ron")),
             Self::ExportMetrics => Command::ExportMetrics(with_ext(path, "csv")),
+            Self::ExportPng(part) => Command::ExportPng(part, with_ext(path, "png")),
         }
     }
 }
@@ -111,6 +115,10 @@ impl FileDialogs {
                         .save_file(),
                     Purpose::ExportMetrics => d
                         .add_filter("CSV", &["csv"])
+                        .set_file_name(name)
+                        .save_file(),
+                    Purpose::ExportPng(_) => d
+                        .add_filter("PNG image", &["png"])
                         .set_file_name(name)
                         .save_file(),
                 };

@@ -1,6 +1,6 @@
 //! The menu bar: File, Edit, View, Train, Help.
 
-use super::command::Command;
+use super::command::{Command, PngPart};
 use super::document::BUNDLED;
 use super::prefs::Prefs;
 use super::theme::ThemeChoice;
@@ -65,6 +65,13 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                     s.has_history,
                     Command::ExportMetricsDialog,
                 );
+                for (label, part) in [
+                    ("Window as PNG…", PngPart::Window),
+                    ("Canvas as PNG…", PngPart::Canvas),
+                    ("Live views as PNG…", PngPart::Views),
+                ] {
+                    item(ui, &mut out, label, true, Command::ExportPngDialog(part));
+                }
             });
             ui.separator();
             item(ui, &mut out, "Quit", true, Command::Quit);

@@ -20,6 +20,7 @@ pub mod plots;
 pub mod prefs;
 pub mod preview;
 pub mod run;
+pub mod screenshot;
 pub mod shortcuts;
 pub mod status;
 pub mod theme;
@@ -38,27 +39,49 @@ pub fn process_start() -> Instant {
     *START.get_or_init(Instant::now)
 }
 
-/// Opens the window on `project`, or on the bundled spiral example.
+/// How the window starts.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The project to open (default: the bundled spiral example).
+    pub project: Option<std::path::PathBuf>,
+    /// Train this many batches, save a picture, quit (with `screenshot`).
+    pub script: Option<screenshot::Script>,
+    /// Start in classroom mode.
+    pub classroom: bool,
+    /// Start with the light theme.
+    pub light: bool,
+}
+
+/// Opens the window.
 ///
 /// # Errors
 /// When no window can be opened (no display, no OpenGL).
-pub fn run(project: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+pub fn run(opts: Options) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1400.0, 860.0])
             .with_title("Neuroglass")
             .with_drag_and_drop(true),
+        // A scripted run must not change the user's remembered settings.
+        persist_window: opts.script.is_none(),
         ..Default::default()
     };
     eframe::run_native(
         "Neuroglass",
         options,
-        Box::new(|cc| {
-            let prefs = cc
+        Box::new(move |cc| {
+            let mut prefs: prefs::Prefs = cc
                 .storage
+                .filter(|_| opts.script.is_none())
                 .and_then(|s| eframe::get_value(s, prefs::KEY))
                 .unwrap_or_default();
-            Ok(Box::new(NeuroglassApp::with_prefs(project, prefs)))
+            prefs.classroom |= opts.classroom;
+            if opts.light {
+                prefs.theme = theme::ThemeChoice::Light;
+            }
+            let mut app = NeuroglassApp::with_prefs(opts.project, prefs);
+            app.script = opts.script;
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
