@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Checks that model.py with weights.safetensors computes what Neuroglass
+computed, using reference.safetensors.
+
+reference.safetensors holds the first training samples ("inputs",
+"targets") and what Neuroglass computed for them in float64 from the same
+weights:
+  outputs_eval   the outputs in evaluation mode (dropout off, BatchNorm's
+                 running statistics);
+  outputs        the outputs in training mode with dropout switched off
+                 (BatchNorm normalises with the batch's own statistics);
+  loss           the mean loss of those outputs, without L1/L2 penalties;
+  grad.<key>     the gradient of that loss for each parameter, named by its
+                 state_dict key.
+
+Errors are relative to the norm of the reference: |a - b| / |b| over a whole
+tensor (the absolute error where the reference is all zeros).
+
+    python check_reference.py                  # float64; exit 1 on a mismatch
+    python check_reference.py --dtype float32  # the same in float32
+    python check_reference.py --json           # one JSON line per dtype
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from model import build_model  # noqa: E402
+from train import loss_fn  # noqa: E402
+
+# Largest relative errors accepted, per dtype: (outputs and loss, gradients).
+TOLERANCE = {"float64": (1e-5, 1e-4), "float32": (1e-4, 1e-3)}
+
+
+def rel_err(a, b):
+    a, b = a.double(), b.double()
+    diff = (a - b).norm().item()
+    ref = b.norm().item()
+    return diff / ref if ref > 0 else diff
+
+
+def check(dtype_name, weights, reference):
+    dtype = getattr(torch, dtype_name)
+    ref = load_file(reference)
+    model = build_model(weights).to(dtype)  # strict: every key, every shape
+    x = ref["inputs"].to(dtype)
+    target = ref["targets"]
+    if target.is_floating_point():
+        target = target.to(dtype)
+    errors = {}
+
+    model.eval()
+    with torch.no_grad():
+        errors["outputs_eval"] = rel_err(model(x), ref["outputs_eval"])
+
+    model.train()
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.eval()  # dropout off, everything else in training mode
+    model.zero_grad()
+    out = model(x)
+    loss = loss_fn(out, target)
+    loss.backward()
+    errors["outputs"] = rel_err(out.detach(), ref["outputs"])
+    errors["loss"] = rel_err(loss.detach().reshape(()), ref["loss"])
+
+    grads = {}
+    for name, p in model.named_parameters():
+        key = "grad." + name
+        if key not in ref:
+            raise SystemExit(f"reference.safetensors has no {key}")
+        g = p.grad if p.grad is not None else torch.zeros_like(p)
+        grads[name] = rel_err(g, ref[key])
+    extra = sorted(k for k in ref if k.startswith("grad.") and k[5:] not in grads)
+    if extra:
+        raise SystemExit(f"reference.safetensors has gradients the model lacks: {extra}")
+
+    out_tol, grad_tol = TOLERANCE[dtype_name]
+    worst_grad = max(grads, key=grads.get) if grads else None
+    max_out = max(errors.values())
+    max_grad = grads[worst_grad] if worst_grad else 0.0
+    return {
+        "dtype": dtype_name,
+        "samples": len(x),
+        "outputs": max_out,
+        "gradients": max_grad,
+        "worst_gradient": worst_grad,
+        "details": {**errors, **{"grad." + k: v for k, v in grads.items()}},
+        "ok": max_out <= out_tol and max_grad <= grad_tol,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dtype", choices=["float64", "float32", "both"], default="float64")
+    parser.add_argument("--weights", default=os.path.join(HERE, "weights.safetensors"))
+    parser.add_argument("--reference", default=os.path.join(HERE, "reference.safetensors"))
+    parser.add_argument("--json", action="store_true", help="one JSON line per dtype")
+    args = parser.parse_args()
+    dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
+    ok = True
+    for d in dtypes:
+        r = check(d, args.weights, args.reference)
+        ok = ok and r["ok"]
+        if args.json:
+            print(json.dumps(r), flush=True)
+        else:
+            out_tol, grad_tol = TOLERANCE[d]
+            print(f"{d}: {r['samples']} samples")
+            for k, v in r["details"].items():
+                tol = grad_tol if k.startswith("grad.") else out_tol
+                print(f"  {k:<40} {v:.3e}  {'ok' if v <= tol else 'MISMATCH'}")
+            verdict = "OK" if r["ok"] else "MISMATCH"
+            print(f"{verdict}: largest relative error {r['outputs']:.3e} in outputs and loss "
+                  f"(limit {out_tol:g}), {r['gradients']:.3e} in gradients (limit {grad_tol:g})")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
