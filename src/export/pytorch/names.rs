@@ -68,14 +68,51 @@ pub fn is_reserved(s: &str) -> bool {
         || GENERATED.contains(&s)
 }
 
+/// The plain letters of an accented Latin letter (`é` → `e`, `ß` → `ss`).
+fn fold_latin(c: char) -> Option<&'static str> {
+    const FOLDS: &[(&str, &str)] = &[
+        ("àáâãäåāăą", "a"),
+        ("çćĉċč", "c"),
+        ("ďđ", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("ŕŗř", "r"),
+        ("śŝşš", "s"),
+        ("ţťŧ", "t"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("ß", "ss"),
+        ("æ", "ae"),
+        ("œ", "oe"),
+        ("þ", "th"),
+    ];
+    let lower = c.to_lowercase().next()?;
+    FOLDS
+        .iter()
+        .find(|(from, _)| from.contains(lower))
+        .map(|(_, to)| *to)
+}
+
 /// The identifier form of `raw`: ASCII letters and digits lower-cased,
-/// every run of anything else one `_`, no `_` at either end, at most 40
-/// characters. Empty when nothing usable is left.
+/// accented Latin letters without their accents, every run of anything
+/// else one `_`, no `_` at either end, at most 40 characters. Empty when
+/// nothing usable is left.
 fn base_identifier(raw: &str) -> String {
     let mut s = String::new();
     for c in raw.chars() {
         if c.is_ascii_alphanumeric() {
             s.push(c.to_ascii_lowercase());
+        } else if let Some(plain) = fold_latin(c) {
+            s.push_str(plain);
         } else if !s.ends_with('_') {
             s.push('_');
         }
@@ -244,6 +281,9 @@ mod tests {
         assert_eq!(n.identifier("x", "Input"), "x_");
         assert_eq!(n.identifier("__init__", "Dense"), "init");
         assert_eq!(n.identifier("x₁ couche", "Dense"), "x_couche");
+        assert_eq!(n.identifier("Entrée ünïcödé ☃", "Dense"), "entree_unicode");
+        assert_eq!(n.identifier("Straße", "Dense"), "strasse");
+        assert_eq!(n.identifier("слой", "Dense"), "dense_3");
         let long = n.identifier(&"a".repeat(100), "Dense");
         assert_eq!(long.len(), 40);
         let hostile = n.identifier("x\"); import os; os.system(\"echo pwned\") #", "Dense");

@@ -142,11 +142,24 @@ fn split(prefix: &str, d: &crate::data::Dataset, input_shape: &[usize]) -> [Tens
     [x, y]
 }
 
-/// The prepared data as tensors: `train_x`, `train_y`, `val_x`, `val_y`.
+/// The prepared data as tensors: `train_x`, `train_y`, `val_x`, `val_y`,
+/// and the normalisation fitted on the training part, `norm_shift` and
+/// `norm_scale` per feature (raw features become `(raw − shift) / scale`).
 pub fn data_tensors(p: &Prepared) -> Vec<Tensor> {
     let shape = &p.train.input_shape;
-    let mut v = Vec::with_capacity(4);
+    let mut v = Vec::with_capacity(6);
     v.extend(split("train", &p.train, shape));
     v.extend(split("val", &p.validation, shape));
+    let n = p.normalizer.shift.len();
+    v.push(Tensor::new(
+        "norm_shift",
+        vec![n],
+        Values::F32(p.normalizer.shift.clone()),
+    ));
+    v.push(Tensor::new(
+        "norm_scale",
+        vec![p.normalizer.scale.len()],
+        Values::F32(p.normalizer.scale.clone()),
+    ));
     v
 }
