@@ -119,8 +119,10 @@ for d in dirs:
 struct Check {
     f64_outputs: f64,
     f64_grads: f64,
+    f64_training: f64,
     f32_outputs: f64,
     f32_grads: f64,
+    f32_training: f64,
     ok: bool,
 }
 
@@ -147,8 +149,10 @@ fn torch_checks(py: &Path, dirs: &[PathBuf], batches: usize) -> Vec<(PathBuf, Ch
             Check {
                 f64_outputs: num(0, "outputs"),
                 f64_grads: num(0, "gradients"),
+                f64_training: num(0, "training"),
                 f32_outputs: num(1, "outputs"),
                 f32_grads: num(1, "gradients"),
+                f32_training: num(1, "training"),
                 ok: c[0]["ok"].as_bool().unwrap(),
             },
         ));
@@ -167,20 +171,27 @@ fn torch_checks(py: &Path, dirs: &[PathBuf], batches: usize) -> Vec<(PathBuf, Ch
 }
 
 fn report(results: &[(PathBuf, Check)]) {
-    println!("relative errors against Neuroglass (outputs and loss / gradients):");
+    println!(
+        "relative errors against Neuroglass (outputs and loss / gradients / two training steps):"
+    );
     for (d, c) in results {
         println!(
-            "  {:<28} f64 {:.1e} / {:.1e}   f32 {:.1e} / {:.1e}",
+            "  {:<20} f64 {:.1e} / {:.1e} / {:.1e}   f32 {:.1e} / {:.1e} / {:.1e}",
             d.file_name().unwrap().to_string_lossy(),
             c.f64_outputs,
             c.f64_grads,
+            c.f64_training,
             c.f32_outputs,
-            c.f32_grads
+            c.f32_grads,
+            c.f32_training
         );
     }
     for (d, c) in results {
         assert!(c.ok, "{} does not match: {c:?}", d.display());
-        assert!(c.f64_outputs <= 1e-5 && c.f64_grads <= 1e-4, "{c:?}");
+        assert!(
+            c.f64_outputs <= 1e-5 && c.f64_grads <= 1e-4 && c.f64_training <= 1e-4,
+            "{c:?}"
+        );
     }
 }
 

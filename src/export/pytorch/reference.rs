@@ -17,6 +17,10 @@ use super::tensors::{Tensor, Values};
 /// Most samples in the reference batch.
 pub const MAX_REFERENCE_SAMPLES: usize = 64;
 
+/// Optimizer steps whose result the reference holds (two, so that momentum
+/// and moment estimates take part).
+pub const TRAIN_STEPS: usize = 2;
+
 /// The network's weights and buffers under the plan's `state_dict` names,
 /// in PyTorch's shapes, as `F32`; BatchNorm's `num_batches_tracked` is
 /// `0` (Neuroglass does not count batches; PyTorch uses the count only
@@ -78,8 +82,11 @@ fn f64s(a: ndarray::ArrayView2<f64>) -> Values {
 /// of `state`: outputs in evaluation mode (`outputs_eval`), then outputs,
 /// loss and every parameter's gradient in training mode with dropout off
 /// (`outputs`, `loss`, `grad.{key}`), BatchNorm using the batch's
-/// statistics. The loss has no L1/L2 penalty. Everything is `F64`; the
-/// inputs are the `f32` data, widened exactly.
+/// statistics. The loss has no L1/L2 penalty. Then [`TRAIN_STEPS`]
+/// training steps on the same batch (clipping, penalties, the schedule's
+/// rates for the first steps, the optimizer) and the parameters after them
+/// (`trained.{key}`). Everything is `F64` but `train_steps`; the inputs are
+/// the `f32` data, widened exactly.
 ///
 /// # Errors
 /// The network could not be compiled in `f64` or refused the batch (a bug
@@ -176,6 +183,28 @@ pub fn reference(
                 format!("grad.{}", tp.key),
                 tp.shape.clone(),
                 Values::F64(p.grad.iter().copied().collect()),
+            ));
+        }
+    }
+    // Then TRAIN_STEPS optimizer steps on the same batch, as train.py's
+    // train_step() takes them: clipping, penalties, schedule, optimizer.
+    let mut opt = crate::model::compile::optimizer::<f64>(&project.training);
+    let schedule = crate::model::compile::schedule(&project.training);
+    for step in 0..TRAIN_STEPS {
+        let lr = schedule.lr_at(f64::from(project.training.learning_rate), 0, step);
+        net.train_step(x.view(), &targets, compiled.loss, &mut opt, lr)?;
+    }
+    tensors.push(Tensor::new(
+        "train_steps",
+        vec![],
+        Values::I64(vec![TRAIN_STEPS as i64]),
+    ));
+    for (i, node) in plan.nodes.iter().enumerate() {
+        for (p, tp) in net.node_params(i).iter().zip(&node.params) {
+            tensors.push(Tensor::new(
+                format!("trained.{}", tp.key),
+                tp.shape.clone(),
+                Values::F64(p.value.iter().copied().collect()),
             ));
         }
     }

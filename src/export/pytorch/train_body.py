@@ -37,6 +37,23 @@ def add_penalties(decayed):
                 p.grad.add_(L2 * p + L1 * torch.sign(p))
 
 
+def train_step(net, optimizer, decayed, xb, yb, lr):
+    """One step as Neuroglass takes it: the loss of the batch, its gradients,
+    clipping of their global norm, the penalties, then the optimizer with
+    learning rate `lr`. Returns the outputs and the loss."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad()
+    out = net(xb)
+    loss = loss_fn(out, yb)
+    loss.backward()
+    if CLIP_GRAD_NORM is not None:
+        torch.nn.utils.clip_grad_norm_(net.parameters(), CLIP_GRAD_NORM)
+    add_penalties(decayed)
+    optimizer.step()
+    return out, loss
+
+
 @torch.no_grad()
 def evaluate(model, x, y, device, chunk=1024):
     """Mean loss and metric (accuracy or R²) over a whole split, in
@@ -126,16 +143,7 @@ def main():
                 break
             xb, yb = xb.to(device), yb.to(device)
             lr = lr_at(epoch, step, args.epochs)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            optimizer.zero_grad()
-            out = net(xb)
-            loss = loss_fn(out, yb)
-            loss.backward()
-            if CLIP_GRAD_NORM is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_GRAD_NORM)
-            add_penalties(decayed)
-            optimizer.step()
+            out, loss = train_step(net, optimizer, decayed, xb, yb, lr)
             step += 1
             with torch.no_grad():
                 sums[0] += loss.item()
