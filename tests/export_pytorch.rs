@@ -282,6 +282,7 @@ fn scripts_run_as_commands_and_under_torchrun() {
         &[
             "-m",
             "torch.distributed.run",
+            "--standalone", // a free port, whatever else runs here
             "--nproc_per_node",
             "2",
             "train.py",

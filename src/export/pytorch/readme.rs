@@ -29,7 +29,8 @@ Run
   python train.py                               # train on the CPU
   python train.py --epochs 1 --max-batches 20   # a quick trial
   torchrun --nproc_per_node 2 train.py          # DistributedDataParallel over gloo;
-                                                # rank 0 prints and saves
+                                                # rank 0 prints and saves (add
+                                                # --standalone if port 29500 is busy)
   train.py saves the trained weights to trained.safetensors (--out to change).
   Batches are shuffled by PyTorch, so the numbers per epoch come close to
   Neuroglass's without being equal.
