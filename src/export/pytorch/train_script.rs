@@ -14,15 +14,24 @@ fn py_opt(v: Option<f32>) -> String {
     v.map_or_else(|| "None".into(), py_float)
 }
 
+/// A Python list of string literals, several to a line (lines of at most
+/// about 88 characters).
 fn py_list(items: &[String]) -> String {
     if items.is_empty() {
         return "[]".into();
     }
     let mut s = String::from("[\n");
+    let mut line = String::new();
     for i in items {
-        s.push_str(&format!("    {},\n", py_str(i)));
+        let lit = py_str(i);
+        if !line.is_empty() && line.len() + lit.len() + 2 > 84 {
+            s.push_str(&format!("    {}\n", line.trim_end()));
+            line.clear();
+        }
+        line.push_str(&lit);
+        line.push_str(", ");
     }
-    s.push(']');
+    s.push_str(&format!("    {}\n]", line.trim_end()));
     s
 }
 
