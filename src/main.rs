@@ -60,6 +60,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export a project to PyTorch: model.py, weights, train.py, data and a
+    /// reference batch; exit 1 if the project is invalid, 2 if unreadable.
+    Export {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// The folder to write the PyTorch files into (created if needed).
+        #[arg(long, value_name = "DIR")]
+        pytorch: PathBuf,
+        /// Export these weights (.safetensors from `train --out`) instead of
+        /// the project's initial weights.
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
+    },
     /// Time full training steps of the engine's benchmark workloads.
     Bench {
         /// Workloads to run (letters a–e, comma-separated); all by default.
@@ -102,6 +115,15 @@ fn main() -> ExitCode {
             target,
             out,
             json,
+        }),
+        Some(Command::Export {
+            project,
+            pytorch,
+            weights,
+        }) => neuroglass::cli::export::run(&neuroglass::cli::export::ExportArgs {
+            project,
+            pytorch,
+            weights,
         }),
         Some(Command::Bench {
             trainer: Some(project),

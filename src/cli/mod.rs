@@ -1,6 +1,7 @@
-//! Headless commands behind `main.rs`: `check`, `train`, `bench`.
+//! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`.
 
 pub mod bench;
 pub mod check;
+pub mod export;
 pub mod table;
 pub mod train;

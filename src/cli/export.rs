@@ -1,0 +1,75 @@
+//! `neuroglass export`: a project as a PyTorch folder (model, weights,
+//! training script, data and a reference to check equivalence).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::export::pytorch::export_project;
+
+use super::check::{INVALID, OK, UNREADABLE};
+
+/// What the user asked for on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct ExportArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// The folder to write the PyTorch files into.
+    pub pytorch: PathBuf,
+    /// Weights to export instead of the initial ones (as `train --out` saves them).
+    pub weights: Option<PathBuf>,
+}
+
+/// Runs the export; returns 0 (written), 1 (the project is invalid or the
+/// weights do not fit it) or 2 (something could not be read or written).
+pub fn run(args: &ExportArgs) -> ExitCode {
+    match export(args) {
+        Ok(()) => ExitCode::from(OK),
+        Err((code, message)) => {
+            eprintln!("{message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn export(args: &ExportArgs) -> Result<(), (u8, String)> {
+    let project = crate::project::load(&args.project).map_err(|e| (UNREADABLE, e.to_string()))?;
+    let weights = match &args.weights {
+        Some(w) => Some(crate::project::load_weights(w).map_err(|e| (UNREADABLE, e.to_string()))?),
+        None => None,
+    };
+    let summary = export_project(
+        &project,
+        args.project.parent(),
+        weights.as_deref(),
+        &args.pytorch,
+    )
+    .map_err(|e| {
+        let code = if e.is_io() { UNREADABLE } else { INVALID };
+        (code, format!("{}: {e}", args.project.display()))
+    })?;
+    println!(
+        "{} — exported to {}: {} layers, {} parameters, {} training and {} validation samples",
+        project.name,
+        summary.dir.display(),
+        summary.layers,
+        summary.parameters,
+        summary.train_samples,
+        summary.validation_samples
+    );
+    for f in &summary.files {
+        println!(
+            "  {}",
+            f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            )
+        );
+    }
+    println!(
+        "reference: {} samples, loss {:.6}; check with: python {}",
+        summary.reference_samples,
+        summary.reference_loss,
+        summary.dir.join("check_reference.py").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,477 @@
+//! PyTorch export: every example and three projects that use every layer
+//! kind export; with a Python that has torch, the generated model matches
+//! Neuroglass's outputs and gradients and `train.py` runs (also under
+//! torchrun). Hostile names never reach the Python source unescaped.
+//!
+//! Python is `$NEUROGLASS_PYTHON`, else `/work/.venv/bin/python` if it
+//! exists, else `python3`; without `torch` and `safetensors` the PyTorch
+//! checks are skipped with a message and the files are still checked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use neuroglass::export::pytorch::{ExportSummary, export_project};
+use neuroglass::model::*;
+
+mod export_support;
+use export_support::*;
+
+const FILES: [&str; 7] = [
+    "model.py",
+    "train.py",
+    "check_reference.py",
+    "README.txt",
+    "weights.safetensors",
+    "data.safetensors",
+    "reference.safetensors",
+];
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("neuroglass-export-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A Python with torch and safetensors, or `None` (after saying so).
+fn python() -> Option<&'static Path> {
+    static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PY.get_or_init(|| {
+        let candidate = std::env::var_os("NEUROGLASS_PYTHON")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let venv = PathBuf::from("/work/.venv/bin/python");
+                venv.exists().then_some(venv)
+            })
+            .unwrap_or_else(|| PathBuf::from("python3"));
+        let ok = Command::new(&candidate)
+            .args(["-c", "import torch, safetensors.torch"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            Some(candidate)
+        } else {
+            println!(
+                "torch not available: skipping PyTorch equivalence checks ({} cannot import torch and safetensors)",
+                candidate.display()
+            );
+            None
+        }
+    })
+    .as_deref()
+}
+
+fn run_python(py: &Path, args: &[&str], dir: &Path) -> (bool, String) {
+    let out = Command::new(py)
+        .args(args)
+        .current_dir(dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("projects"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .collect();
+    v.sort();
+    v
+}
+
+fn export(project: &Project, dir: Option<&Path>, out: &Path) -> ExportSummary {
+    let s =
+        export_project(project, dir, None, out).unwrap_or_else(|e| panic!("{}: {e}", project.name));
+    for f in FILES {
+        assert!(out.join(f).is_file(), "{}: {f} missing", project.name);
+    }
+    s
+}
+
+/// Runs the checker in float64 and float32 and one epoch of `train.py`
+/// (at most `batches` batches) for every folder, in one Python process
+/// (importing torch once); returns per folder the JSON results and output.
+const DRIVER: &str = r#"
+import json, sys
+batches, dirs = sys.argv[1], sys.argv[2:]
+for d in dirs:
+    for m in ("model", "train", "check_reference"):
+        sys.modules.pop(m, None)
+    sys.path.insert(0, d)
+    import check_reference
+    res = [check_reference.check(t, d + "/weights.safetensors", d + "/reference.safetensors")
+           for t in ("float64", "float32")]
+    print("RESULT " + json.dumps({"dir": d, "checks": res}), flush=True)
+    import train
+    sys.argv = ["train.py", "--epochs", "1", "--max-batches", batches, "--out", d + "/trained.safetensors"]
+    train.main()
+    print("TRAINED " + d, flush=True)
+    sys.path.remove(d)
+"#;
+
+#[derive(Debug)]
+struct Check {
+    f64_outputs: f64,
+    f64_grads: f64,
+    f64_training: f64,
+    f32_outputs: f64,
+    f32_grads: f64,
+    f32_training: f64,
+    ok: bool,
+}
+
+fn torch_checks(py: &Path, dirs: &[PathBuf], batches: usize) -> Vec<(PathBuf, Check)> {
+    let mut args = vec!["-c".to_string(), DRIVER.to_string(), batches.to_string()];
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, out) = run_python(py, &refs, &std::env::temp_dir());
+    assert!(ok, "the driver failed:\n{out}");
+    let mut results = Vec::new();
+    for d in dirs {
+        let line = out
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("RESULT ")
+                    .filter(|j| j.contains(&format!("\"dir\": \"{}\"", d.display())))
+            })
+            .unwrap_or_else(|| panic!("no result for {}:\n{out}", d.display()));
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let c = &v["checks"];
+        let num = |i: usize, k: &str| c[i][k].as_f64().unwrap();
+        results.push((
+            d.clone(),
+            Check {
+                f64_outputs: num(0, "outputs"),
+                f64_grads: num(0, "gradients"),
+                f64_training: num(0, "training"),
+                f32_outputs: num(1, "outputs"),
+                f32_grads: num(1, "gradients"),
+                f32_training: num(1, "training"),
+                ok: c[0]["ok"].as_bool().unwrap(),
+            },
+        ));
+        assert!(
+            out.contains(&format!("TRAINED {}", d.display())),
+            "train.py did not finish for {}:\n{out}",
+            d.display()
+        );
+    }
+    assert_eq!(
+        out.matches("epoch    1/1  train loss").count(),
+        dirs.len(),
+        "{out}"
+    );
+    results
+}
+
+fn report(results: &[(PathBuf, Check)]) {
+    println!(
+        "relative errors against Neuroglass (outputs and loss / gradients / two training steps):"
+    );
+    for (d, c) in results {
+        println!(
+            "  {:<20} f64 {:.1e} / {:.1e} / {:.1e}   f32 {:.1e} / {:.1e} / {:.1e}",
+            d.file_name().unwrap().to_string_lossy(),
+            c.f64_outputs,
+            c.f64_grads,
+            c.f64_training,
+            c.f32_outputs,
+            c.f32_grads,
+            c.f32_training
+        );
+    }
+    for (d, c) in results {
+        assert!(c.ok, "{} does not match: {c:?}", d.display());
+        assert!(
+            c.f64_outputs <= 1e-5 && c.f64_grads <= 1e-4 && c.f64_training <= 1e-4,
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn every_example_exports_and_matches_pytorch() {
+    let root = temp_dir("examples");
+    let mut dirs = Vec::new();
+    for p in examples() {
+        let project = neuroglass::project::load(&p).unwrap();
+        let out = root.join(p.file_stem().unwrap());
+        let s = export(&project, p.parent(), &out);
+        assert!(s.parameters > 0 && s.reference_samples > 0, "{s:?}");
+        dirs.push(out);
+    }
+    let Some(py) = python() else { return };
+    let results = torch_checks(py, &dirs, 2);
+    report(&results);
+    if std::env::var_os("KEEP_EXPORTS").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
+#[test]
+fn every_layer_kind_exports_and_matches_pytorch() {
+    let root = temp_dir("layers");
+    let mut dirs = Vec::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (name, p) in [
+        ("image_branches", image_branches()),
+        ("sequences", sequences()),
+        ("sequences_mae", sequences_mae()),
+        ("folded_sigmoid", folded_sigmoid()),
+    ] {
+        kinds.extend(p.graph.nodes().iter().map(|n| n.spec.kind_name()));
+        let out = root.join(name);
+        let s = export(&p, None, &out);
+        assert_eq!(s.folded_sigmoid, name == "folded_sigmoid");
+        let model = std::fs::read_to_string(out.join("model.py")).unwrap();
+        if name == "image_branches" {
+            // 8×8 with a 3×3 kernel at stride 2, and a 2×2 kernel: one
+            // zero at the bottom and right only.
+            assert!(model.contains("pad=(0, 1, 0, 1)"), "{model}");
+            assert!(model.contains("nn.BatchNorm2d(4") && model.contains("nn.BatchNorm1d(16"));
+            assert!(model.contains("torch.cat([valid, max_], dim=1)"), "{model}");
+        }
+        if name == "sequences" {
+            assert!(model.contains("[:, -1, :]") && model.contains("nn.LayerNorm((12, 8)"));
+            assert!(model.contains(".flatten(1)).view_as(add)"), "{model}");
+        }
+        if name == "folded_sigmoid" {
+            assert!(model.contains("def probability(self, x)"), "{model}");
+        }
+        dirs.push(out);
+    }
+    let all: std::collections::BTreeSet<&str> =
+        LayerSpec::palette().iter().map(|s| s.kind_name()).collect();
+    assert_eq!(kinds, all, "every kind of the palette is exported");
+    let Some(py) = python() else { return };
+    let results = torch_checks(py, &dirs, 3);
+    report(&results);
+    if std::env::var_os("KEEP_EXPORTS").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
+#[test]
+fn scripts_run_as_commands_and_under_torchrun() {
+    let root = temp_dir("commands");
+    let out = root.join("xor");
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/xor.ron");
+    let project = neuroglass::project::load(&p).unwrap();
+    export(&project, p.parent(), &out);
+    let Some(py) = python() else { return };
+    let (ok, text) = run_python(py, &["check_reference.py"], &out);
+    assert!(ok && text.contains("OK: largest relative error"), "{text}");
+    let (ok, text) = run_python(py, &["train.py", "--epochs", "2"], &out);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("epoch    2/2  train loss") && text.contains("val acc"),
+        "{text}"
+    );
+    assert!(out.join("trained.safetensors").is_file());
+    let (ok, text) = run_python(
+        py,
+        &[
+            "-m",
+            "torch.distributed.run",
+            "--standalone", // a free port, whatever else runs here
+            "--nproc_per_node",
+            "2",
+            "train.py",
+            "--epochs",
+            "1",
+            "--out",
+            "ddp.safetensors",
+        ],
+        &out,
+    );
+    assert!(ok, "{text}");
+    assert!(text.contains("2 processes"), "{text}");
+    assert_eq!(
+        text.matches("epoch    1/1").count(),
+        1,
+        "only rank 0 prints: {text}"
+    );
+    assert!(out.join("ddp.safetensors").is_file());
+    // The trained weights load back into the model strictly.
+    let (ok, text) = run_python(
+        py,
+        &[
+            "-c",
+            "from model import build_model; build_model('ddp.safetensors'); print('loaded')",
+        ],
+        &out,
+    );
+    assert!(ok && text.contains("loaded"), "{text}");
+    if std::env::var_os("KEEP_EXPORTS").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
+#[test]
+fn hostile_names_never_reach_python_unescaped() {
+    let root = temp_dir("hostile");
+    let project = hostile(&root);
+    let out = root.join("export");
+    export(&project, Some(&root), &out);
+    let scripts = ["model.py", "train.py", "check_reference.py", "README.txt"];
+    for f in scripts {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(!text.contains(INJECTION), "{f} holds the raw name:\n{text}");
+        assert!(
+            !text.contains(COLUMN_INJECTION),
+            "{f} holds the raw column:\n{text}"
+        );
+        assert!(!text.contains("os.system(\"echo"), "{f}:\n{text}");
+        for bad in ['\r', '\u{2028}', '\u{202e}', '\0'] {
+            assert!(!text.contains(bad), "{f} holds {bad:?}");
+        }
+    }
+    let model = std::fs::read_to_string(out.join("model.py")).unwrap();
+    // The injected layer's identifier and its escaped name.
+    assert!(model.contains("self.x_import_os_os_system_echo_pwned = nn.Linear(4, 6)"));
+    assert!(model.contains("self.class_ = nn.Linear(6, 6)"), "{model}");
+    assert!(model.contains(r#""x\"); import os; os.system(\"echo pwned\") #""#));
+    let train = std::fs::read_to_string(out.join("train.py")).unwrap();
+    assert!(train.contains(r#"CSV file we\"ird'.csv"#), "{train}");
+    let Some(py) = python() else { return };
+    let (ok, text) = run_python(
+        py,
+        &[
+            "-c",
+            "import ast, sys\nfor f in sys.argv[1:]:\n    ast.parse(open(f, encoding='utf-8').read(), f)\nprint('parsed')",
+            "model.py",
+            "train.py",
+            "check_reference.py",
+        ],
+        &out,
+    );
+    assert!(ok && text.contains("parsed"), "{text}");
+    for args in [
+        &["model.py"][..],
+        &["check_reference.py"],
+        &["train.py", "--epochs", "1"],
+    ] {
+        let (ok, text) = run_python(py, args, &out);
+        assert!(ok, "{args:?}: {text}");
+        assert!(
+            !text.contains("pwned\n") && !text.lines().any(|l| l == "pwned"),
+            "{text}"
+        );
+    }
+    let (_, text) = run_python(
+        py,
+        &[
+            "-c",
+            "import train; print(repr(train.PROJECT_NAME)); print(train.CLASS_NAMES); print(train.FEATURE_NAMES)",
+        ],
+        &out,
+    );
+    assert!(
+        text.contains("echo pwned") && text.contains("no\\nline"),
+        "{text}"
+    );
+    if std::env::var_os("KEEP_EXPORTS").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
+fn neuroglass(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_neuroglass"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn command_line_exit_codes_and_trained_weights() {
+    let root = temp_dir("cli");
+    let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("projects");
+    let xor = ex.join("xor.ron").display().to_string();
+    let out = root.join("xor").display().to_string();
+    let (code, text) = neuroglass(&["export", &xor, "--pytorch", &out]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("weights.safetensors"), "{text}");
+    let initial = std::fs::read(root.join("xor/weights.safetensors")).unwrap();
+
+    // Missing project: 2. Invalid project: 1.
+    let missing = root.join("nope.ron").display().to_string();
+    assert_eq!(neuroglass(&["export", &missing, "--pytorch", &out]).0, 2);
+    let mut bad = neuroglass::project::load(Path::new(&xor)).unwrap();
+    let ids: Vec<NodeId> = bad.graph.nodes().iter().map(|n| n.id).collect();
+    let conv_id = bad
+        .graph
+        .add_node("conv", conv(2, 3, 1, Padding::Same), [0.0, 0.0]);
+    bad.graph.connect(ids[0], conv_id).unwrap();
+    bad.graph.connect(conv_id, ids[1]).unwrap();
+    let bad_path = root.join("bad.ron");
+    neuroglass::project::save(&bad, &bad_path).unwrap();
+    let (code, text) = neuroglass(&["export", &bad_path.display().to_string(), "--pytorch", &out]);
+    assert_eq!(code, 1, "{text}");
+
+    // Trained weights export in place of the initial ones; weights of
+    // another network are refused (1); a damaged file is unreadable (2).
+    let trained = root.join("trained");
+    let (code, text) = neuroglass(&[
+        "train",
+        &xor,
+        "--epochs",
+        "2",
+        "--out",
+        &trained.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let w = trained.join("xor.safetensors").display().to_string();
+    let out2 = root.join("xor_trained");
+    let (code, text) = neuroglass(&[
+        "export",
+        &xor,
+        "--pytorch",
+        &out2.display().to_string(),
+        "--weights",
+        &w,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert_ne!(
+        std::fs::read(out2.join("weights.safetensors")).unwrap(),
+        initial
+    );
+    let spiral = ex.join("spiral.ron").display().to_string();
+    let (code, text) = neuroglass(&["export", &spiral, "--pytorch", &out, "--weights", &w]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("weights do not fit"), "{text}");
+    let junk = root.join("junk.safetensors");
+    std::fs::write(&junk, b"not a tensor file").unwrap();
+    let (code, _) = neuroglass(&[
+        "export",
+        &xor,
+        "--pytorch",
+        &out,
+        "--weights",
+        &junk.display().to_string(),
+    ]);
+    assert_eq!(code, 2);
+    if let Some(py) = python() {
+        let (ok, text) = run_python(py, &["check_reference.py"], &out2);
+        assert!(ok, "trained weights match too: {text}");
+    }
+    if std::env::var_os("KEEP_EXPORTS").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
