@@ -133,6 +133,7 @@ fn a_run_completes_in_order_and_learns_xor() {
     t.send(TrainerCommand::Start {
         session: xor_session(config(), 400),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let events = collect(&t, finished);
@@ -243,6 +244,7 @@ fn divergence_is_diagnosed() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 400),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -309,6 +311,7 @@ fn a_panic_becomes_failed_and_the_thread_lives_on() {
     t.send(TrainerCommand::Start {
         session,
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -326,6 +329,7 @@ fn a_panic_becomes_failed_and_the_thread_lives_on() {
             100,
         ),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -380,6 +384,7 @@ fn progress_is_coalesced_and_loses_no_step() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 20),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -413,6 +418,7 @@ fn a_watcher_that_never_reads_does_not_block_training() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 20),
         paused: false,
+        weights: None,
     })
     .unwrap();
     // 2000 epoch events overflow the bounded channel; the trainer keeps going.
@@ -456,6 +462,7 @@ fn target_accuracy_stops_the_run() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 400),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -489,6 +496,7 @@ fn early_stopping_restores_the_best_weights() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg.clone(), 30),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -551,6 +559,7 @@ fn shutdown_joins_the_thread_promptly() {
             400,
         ),
         paused: false,
+        weights: None,
     })
     .unwrap();
     collect(&t, |e| matches!(e, TrainerEvent::Epoch(_)));
@@ -569,6 +578,7 @@ fn start_project_builds_on_the_trainer_thread_and_reports_bad_data() {
         project: Box::new(p.clone()),
         dir: Some(root.join("projects")),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -593,6 +603,7 @@ fn start_project_builds_on_the_trainer_thread_and_reports_bad_data() {
         project: Box::new(p),
         dir: Some(root.join("projects")),
         paused: false,
+        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);

@@ -25,6 +25,9 @@ pub enum TrainerCommand {
         dir: Option<std::path::PathBuf>,
         /// Start paused.
         paused: bool,
+        /// Start from the weights in this `.safetensors` file (read on
+        /// the trainer thread) instead of fresh ones.
+        weights: Option<std::path::PathBuf>,
     },
     /// Pause after the current batch.
     Pause,

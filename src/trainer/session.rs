@@ -311,6 +311,25 @@ impl Session {
         })
     }
 
+    /// Starts from the weights saved in `path` (they become the weights
+    /// "Reset weights" returns to).
+    ///
+    /// # Errors
+    /// The file cannot be read or does not fit the network; the message
+    /// says which and what to do.
+    pub fn start_from(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let w = crate::project::weights::load_weights(path)
+            .map_err(|e| format!("the saved weights cannot be read: {e}"))?;
+        self.network.load_state_dict(&w).map_err(|e| {
+            format!(
+                "the saved weights in {} do not fit this network ({e}); train from fresh weights instead",
+                path.display()
+            )
+        })?;
+        self.initial = self.network.state_dict();
+        Ok(())
+    }
+
     /// Puts the initial weights back and clears the optimizer's state.
     pub fn reset_weights(&mut self) {
         // The initial state always fits the network it came from.

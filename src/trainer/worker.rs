@@ -282,7 +282,13 @@ fn handle(
             project,
             dir,
             paused,
-        } => match Session::from_project(&project, dir.as_deref()) {
+            weights,
+        } => match Session::from_project(&project, dir.as_deref()).and_then(|mut s| {
+            if let Some(path) = weights {
+                s.start_from(&path)?;
+            }
+            Ok(s)
+        }) {
             Ok(session) => {
                 return handle(
                     TrainerCommand::Start {

@@ -11,6 +11,7 @@ use super::app::{NeuroglassApp, SideTab};
 use super::command::{Command, PngPart};
 use super::document::Document;
 use super::files::Purpose;
+use super::jobs::WeightsUse;
 use super::run::RunState;
 use super::screenshot::ShotRequest;
 
@@ -104,6 +105,13 @@ impl NeuroglassApp {
                     then_quit: false,
                 });
             }
+            Command::ExportPytorchDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                let name = format!("{}-pytorch", file_stem(&self.doc.project.name));
+                self.files
+                    .request(Purpose::ExportPytorch, dir.as_deref(), &name);
+            }
+            Command::ExportPytorch(out) => self.with_weights(WeightsUse::Pytorch(out)),
             Command::Quit => {
                 self.quit_confirmed = true;
                 if let Some(c) = &self.waker_ctx() {
@@ -229,8 +237,24 @@ impl NeuroglassApp {
         let wake = self.waker();
         let classification = self.doc.data.as_ref().is_none_or(|d| d.classes.is_some());
         let dir = self.doc.dir().map(Path::to_path_buf);
-        self.run
-            .start(&project, dir.as_deref(), classification, wake, paused);
+        let weights = self
+            .use_saved_weights
+            .then(|| {
+                self.doc
+                    .path
+                    .as_deref()
+                    .map(crate::project::weights::weights_path_for)
+            })
+            .flatten()
+            .filter(|p| p.exists());
+        self.run.start(
+            &project,
+            dir.as_deref(),
+            classification,
+            wake,
+            paused,
+            weights,
+        );
         self.run
             .send(TrainerCommand::SetStepDelay(Duration::from_millis(
                 self.delay_ms.into(),
@@ -241,9 +265,25 @@ impl NeuroglassApp {
         self.started_training();
     }
 
+    /// Uses the trained weights (asked of the trainer) or, before any
+    /// training, the project's initial ones.
+    fn with_weights(&mut self, u: WeightsUse) {
+        if self.run.has_weights() {
+            self.run.send(TrainerCommand::RequestWeights);
+            self.jobs.waiting.push(u);
+        } else if matches!(u, WeightsUse::Pytorch(_)) {
+            let dir = self.doc.dir().map(Path::to_path_buf);
+            self.jobs.start(u, None, &self.doc.project, dir.as_deref());
+        }
+    }
+
     fn save_to(&mut self, path: &Path) {
         match crate::project::save(&self.doc.project, path) {
             Ok(()) => {
+                if self.run.has_weights() {
+                    let w = crate::project::weights::weights_path_for(path);
+                    self.with_weights(WeightsUse::Save(w));
+                }
                 let old = self.doc.path.clone();
                 self.doc.mark_saved(path.to_path_buf());
                 self.prefs.remember(path);

@@ -13,6 +13,7 @@ use super::document::Document;
 use super::editor::Editor;
 use super::files::FileDialogs;
 use super::inspector::{self, InspectorState};
+use super::jobs::Jobs;
 use super::perf::FrameTimes;
 use super::plots::PlotState;
 use super::prefs::Prefs;
@@ -80,6 +81,10 @@ pub struct NeuroglassApp {
     pub side_tab: SideTab,
     /// Frame-time measurements.
     pub frames: FrameTimes,
+    /// Saving weights and exporting.
+    pub jobs: Jobs,
+    /// Start training from the weights saved beside the project.
+    pub use_saved_weights: bool,
     /// The scripted run (`--train-steps`, `--screenshot`).
     pub script: Option<Script>,
     /// A picture being taken.
@@ -137,6 +142,8 @@ impl NeuroglassApp {
             side_tab: SideTab::Layer,
             frames: FrameTimes::new(crate::ui::process_start()),
             run_graph: None,
+            jobs: Jobs::default(),
+            use_saved_weights: true,
             script: None,
             shot: None,
             views_rect: None,
@@ -198,6 +205,16 @@ impl NeuroglassApp {
             self.ctx = Some(ctx.clone());
         }
         self.run.poll(DRAIN_BUDGET);
+        if let Some(w) = self.run.weights.take() {
+            let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+            for u in std::mem::take(&mut self.jobs.waiting) {
+                self.jobs
+                    .start(u, Some(w.clone()), &self.doc.project, dir.as_deref());
+            }
+        }
+        for m in self.jobs.poll() {
+            self.message = Some(m);
+        }
         if let Some(c) = self.files.poll() {
             self.apply(c);
         }
@@ -377,6 +394,7 @@ impl NeuroglassApp {
             &self.run,
             &mut self.lr,
             &mut self.delay_ms,
+            &mut self.use_saved_weights,
         ));
         ui.separator();
         ui.horizontal(|ui| {

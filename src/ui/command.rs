@@ -33,6 +33,10 @@ pub enum Command {
     ExportPngDialog(PngPart),
     /// Save a picture of part of the window to this file.
     ExportPng(PngPart, PathBuf),
+    /// Export to PyTorch: choose a folder.
+    ExportPytorchDialog,
+    /// Export to PyTorch into this folder (with the trained weights, if any).
+    ExportPytorch(PathBuf),
     /// Leave the program (asks about unsaved changes first).
     Quit,
     /// Step back one edit.

@@ -23,6 +23,8 @@ pub enum Purpose {
     ExportMetrics,
     /// Where to write a picture.
     ExportPng(PngPart),
+    /// The folder for a PyTorch export.
+    ExportPytorch,
 }
 
 impl Purpose {
@@ -32,6 +34,7 @@ impl Purpose {
             Self::SaveAs => "Save project as",
             Self::ExportMetrics => "Export metrics CSV",
             Self::ExportPng(_) => "Export picture (PNG)",
+            Self::ExportPytorch => "Export to PyTorch (folder)",
         }
     }
 
@@ -41,6 +44,7 @@ impl Purpose {
             Self::SaveAs => Command::SaveTo(with_ext(path, "ron")),
             Self::ExportMetrics => Command::ExportMetrics(with_ext(path, "csv")),
             Self::ExportPng(part) => Command::ExportPng(part, with_ext(path, "png")),
+            Self::ExportPytorch => Command::ExportPytorch(path),
         }
     }
 }
@@ -117,6 +121,7 @@ impl FileDialogs {
                         .add_filter("CSV", &["csv"])
                         .set_file_name(name)
                         .save_file(),
+                    Purpose::ExportPytorch => d.pick_folder(),
                     Purpose::ExportPng(_) => d
                         .add_filter("PNG image", &["png"])
                         .set_file_name(name)

@@ -65,6 +65,13 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                     s.has_history,
                     Command::ExportMetricsDialog,
                 );
+                item(
+                    ui,
+                    &mut out,
+                    "PyTorch script and weights…",
+                    true,
+                    Command::ExportPytorchDialog,
+                );
                 for (label, part) in [
                     ("Window as PNG…", PngPart::Window),
                     ("Canvas as PNG…", PngPart::Canvas),

@@ -13,6 +13,7 @@ pub mod editor;
 pub mod files;
 pub mod help;
 pub mod inspector;
+pub mod jobs;
 pub mod menu;
 pub mod palette;
 pub mod perf;

@@ -37,6 +37,8 @@ pub struct Run {
     pub seconds: f64,
     /// Whether the latest epoch metric is accuracy (else R²).
     pub classification: bool,
+    /// Weights sent by the trainer after `RequestWeights`, not yet used.
+    pub weights: Option<Vec<crate::engine::network::StateEntry<f32>>>,
 }
 
 impl Default for Run {
@@ -49,6 +51,7 @@ impl Default for Run {
             samples_per_sec: 0.0,
             seconds: 0.0,
             classification: true,
+            weights: None,
         }
     }
 }
@@ -64,6 +67,7 @@ impl Run {
         classification: bool,
         wake: Option<Box<dyn Fn() + Send>>,
         paused: bool,
+        weights: Option<std::path::PathBuf>,
     ) {
         self.history.clear();
         self.samples_per_sec = 0.0;
@@ -89,6 +93,7 @@ impl Run {
             project: Box::new(project.clone()),
             dir: dir.map(std::path::Path::to_path_buf),
             paused,
+            weights,
         });
     }
 
@@ -124,9 +129,16 @@ impl Run {
                 }
                 TrainerEvent::Failed { message } => self.state = RunState::Failed(message),
                 TrainerEvent::WeightsReset => self.history.clear(),
+                TrainerEvent::Weights(w) => self.weights = Some(w),
                 _ => {}
             }
         }
+    }
+
+    /// Whether the trainer holds weights worth asking for (a run under
+    /// way or finished).
+    pub fn has_weights(&self) -> bool {
+        self.trainer.is_some() && !matches!(self.state, RunState::Idle | RunState::Failed(_))
     }
 
     /// Whether a run is under way (training or paused).

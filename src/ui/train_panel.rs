@@ -11,6 +11,7 @@ pub fn ui(
     run: &Run,
     lr: &mut f32,
     delay_ms: &mut u32,
+    use_saved_weights: &mut bool,
 ) -> Option<Command> {
     let mut cmd = None;
     ui.heading("Run");
@@ -49,6 +50,18 @@ pub fn ui(
         }
     });
     ui.separator();
+    let saved = doc
+        .path
+        .as_deref()
+        .map(crate::project::weights::weights_path_for)
+        .filter(|p| p.exists());
+    if let Some(p) = saved {
+        ui.checkbox(use_saved_weights, "start from the saved weights")
+            .on_hover_text(format!(
+                "{} — saved beside the project when you saved it after training",
+                p.display()
+            ));
+    }
     let slider = egui::Slider::new(lr, 1e-5..=1.0)
         .logarithmic(true)
         .text("learning rate");
