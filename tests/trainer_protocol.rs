@@ -133,7 +133,6 @@ fn a_run_completes_in_order_and_learns_xor() {
     t.send(TrainerCommand::Start {
         session: xor_session(config(), 400),
         paused: false,
-        weights: None,
     })
     .unwrap();
     let events = collect(&t, finished);
@@ -244,7 +243,6 @@ fn divergence_is_diagnosed() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 400),
         paused: false,
-        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -311,7 +309,6 @@ fn a_panic_becomes_failed_and_the_thread_lives_on() {
     t.send(TrainerCommand::Start {
         session,
         paused: false,
-        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -329,7 +326,6 @@ fn a_panic_becomes_failed_and_the_thread_lives_on() {
             100,
         ),
         paused: false,
-        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -384,7 +380,6 @@ fn progress_is_coalesced_and_loses_no_step() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 20),
         paused: false,
-        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -418,7 +413,6 @@ fn a_watcher_that_never_reads_does_not_block_training() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 20),
         paused: false,
-        weights: None,
     })
     .unwrap();
     // 2000 epoch events overflow the bounded channel; the trainer keeps going.
@@ -462,7 +456,6 @@ fn target_accuracy_stops_the_run() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg, 400),
         paused: false,
-        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -496,7 +489,6 @@ fn early_stopping_restores_the_best_weights() {
     t.send(TrainerCommand::Start {
         session: xor_session(cfg.clone(), 30),
         paused: false,
-        weights: None,
     })
     .unwrap();
     let ev = collect(&t, finished);
@@ -559,7 +551,6 @@ fn shutdown_joins_the_thread_promptly() {
             400,
         ),
         paused: false,
-        weights: None,
     })
     .unwrap();
     collect(&t, |e| matches!(e, TrainerEvent::Epoch(_)));
