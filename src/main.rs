@@ -25,6 +25,16 @@ struct Cli {
     /// Start with the light theme.
     #[arg(long)]
     light: bool,
+    /// The live view to show: curves, boundary, neurons, weights,
+    /// gradient-flow, confusion, gallery or convolution.
+    #[arg(long, value_parser = parse_view)]
+    view: Option<neuroglass::ui::views::ViewTab>,
+}
+
+fn parse_view(s: &str) -> Result<neuroglass::ui::views::ViewTab, String> {
+    neuroglass::ui::views::ViewTab::from_name(s).ok_or_else(|| {
+        format!("no view {s:?}; use curves, boundary, neurons, weights, gradient-flow, confusion, gallery or convolution")
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -149,6 +159,7 @@ fn main() -> ExitCode {
                 }),
             classroom: cli.classroom,
             light: cli.light,
+            view: cli.view,
         }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

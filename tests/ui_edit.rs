@@ -163,7 +163,7 @@ fn build_xor_from_an_empty_canvas_and_train_it() {
         "accuracy {}",
         e.last().unwrap().val_metric
     );
-    let pts = h.state().plots.step_points();
+    let pts = h.state().views.plots.step_points();
     assert!(pts.len() > 10 && pts.last().unwrap()[1] < pts[0][1]);
 }
 

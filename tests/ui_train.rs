@@ -41,7 +41,7 @@ fn train_the_spiral_and_see_the_loss_fall() {
     assert_eq!(epochs.len(), 200);
     assert!(epochs.last().unwrap().val_loss < epochs[0].val_loss / 4.0);
     assert!(epochs.last().unwrap().val_metric >= 0.95);
-    let pts = app.plots.step_points();
+    let pts = app.views.plots.step_points();
     assert!(
         !pts.is_empty() && pts.len() <= 2000,
         "{} plotted points",

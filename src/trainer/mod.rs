@@ -13,6 +13,7 @@ pub mod protocol;
 pub mod session;
 pub mod snapshot;
 pub mod train_data;
+pub mod views;
 pub mod worker;
 
 pub use handle::{SendError, Trainer};

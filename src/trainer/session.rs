@@ -469,6 +469,7 @@ impl Session {
             preds.truncate(200);
             snap.predictions = preds;
         }
+        super::views::add_views(&mut self.network, &self.node_ids, &self.data, &mut snap);
         snap
     }
 

@@ -114,6 +114,41 @@ pub struct Snapshot {
     /// Validation predictions `(row, predicted, true, confidence)`,
     /// mistakes first, for the gallery.
     pub predictions: Vec<(usize, u32, u32, f32)>,
+    /// Each hidden unit's output over the input plane (2-D data).
+    pub neurons: Vec<NeuronMaps>,
+    /// Weight matrices of small Dense layers `(node, out, in, values)`,
+    /// row-major `[out][in]`, for colouring the wires.
+    pub dense_weights: Vec<(NodeId, usize, usize, Vec<f32>)>,
+    /// Learned filters of each Conv2D.
+    pub filters: Vec<Filters>,
+    /// One validation sample's maps through every spatial layer.
+    pub feature_maps: Vec<(NodeId, Vec<f32>)>,
+    /// The validation row the feature maps are of.
+    pub feature_sample: Option<usize>,
+    /// Inputs of the first predictions (flattened samples), for the gallery.
+    pub gallery: Vec<Vec<f32>>,
+}
+
+/// One node's units over the input plane.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronMaps {
+    /// The node.
+    pub node: NodeId,
+    /// Grid side (cells per axis).
+    pub resolution: usize,
+    /// Per unit: `resolution²` outputs, row by row from the bottom.
+    pub maps: Vec<Vec<f32>>,
+}
+
+/// The filters of one Conv2D layer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filters {
+    /// The node.
+    pub node: NodeId,
+    /// `[out channels, in channels, k, k]`.
+    pub shape: Vec<usize>,
+    /// Values in that layout.
+    pub values: Vec<f32>,
 }
 
 #[cfg(test)]

@@ -15,14 +15,14 @@ use super::files::FileDialogs;
 use super::inspector::{self, InspectorState};
 use super::jobs::Jobs;
 use super::perf::FrameTimes;
-use super::plots::PlotState;
 use super::prefs::Prefs;
 use super::preview::PreviewState;
 use super::run::{Run, RunState};
 use super::screenshot::{Script, ShotRequest, save_png};
 use super::theme::{self, ThemeChoice};
+use super::views::ViewState;
 use super::{
-    data_form, dialogs, help, menu, palette, plots, shortcuts, status, train_panel, training_form,
+    data_form, dialogs, help, menu, palette, shortcuts, status, train_panel, training_form,
 };
 
 /// How long one frame may spend taking trainer events.
@@ -53,8 +53,8 @@ pub struct NeuroglassApp {
     pub inspector: InspectorState,
     /// The data preview.
     pub preview: PreviewState,
-    /// Plot settings and cached curves.
-    pub plots: PlotState,
+    /// The live views' tabs, settings and textures.
+    pub views: ViewState,
     /// Training as the window sees it.
     pub run: Run,
     /// The learning-rate control.
@@ -127,7 +127,7 @@ impl NeuroglassApp {
             canvas: CanvasState::fitted(),
             inspector: InspectorState::default(),
             preview: PreviewState::default(),
-            plots: PlotState::default(),
+            views: ViewState::default(),
             run: Run::default(),
             lr,
             delay_ms: 0,
@@ -219,6 +219,12 @@ impl NeuroglassApp {
             self.apply(c);
         }
         self.doc.refresh();
+        let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+        self.preview.update(
+            &self.doc.project.data,
+            self.doc.project.training.seed,
+            dir.as_deref(),
+        );
         if self.run.active()
             || self.files.waiting()
             || self.doc.reading_data()
@@ -362,12 +368,30 @@ impl NeuroglassApp {
                 let r = egui::Panel::bottom("views")
                     .resizable(true)
                     .default_size(theme::VIEWS_HEIGHT)
+                    .min_size(theme::VIEWS_MIN_HEIGHT)
                     .show(ui, |ui| {
-                        plots::ui(ui, &self.run, &mut self.plots, self.prefs.classroom)
+                        super::views::ui(
+                            ui,
+                            &self.run,
+                            &self.doc,
+                            &self.preview,
+                            &mut self.views,
+                            self.prefs.classroom,
+                        )
                     });
                 self.views_rect = Some(r.response.rect);
             }
-            canvas::ui(ui, &mut self.doc, &mut self.editor, &mut self.canvas);
+            let overlay = canvas::Overlay {
+                snapshot: self.run.snapshot.as_deref(),
+                textures: &mut self.views.textures,
+            };
+            canvas::ui(
+                ui,
+                &mut self.doc,
+                &mut self.editor,
+                &mut self.canvas,
+                overlay,
+            );
         });
         cmds.extend(dialogs::ui(self, &ctx));
         if let Some(c) = self.files.ui(&ctx) {

@@ -272,7 +272,7 @@ fn draw(ui: &mut egui::Ui, p: &Preview) {
             .show_axes([false, false])
     };
     match p {
-        Preview::Points { xy, class } => {
+        Preview::Points { xy, class, .. } => {
             plot().show(ui, |pu| match class {
                 Some(c) => {
                     for k in 0..10u32 {

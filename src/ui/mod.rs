@@ -27,6 +27,7 @@ pub mod status;
 pub mod theme;
 pub mod train_panel;
 pub mod training_form;
+pub mod views;
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -51,6 +52,8 @@ pub struct Options {
     pub classroom: bool,
     /// Start with the light theme.
     pub light: bool,
+    /// The live view to show first.
+    pub view: Option<views::ViewTab>,
 }
 
 /// Opens the window.
@@ -65,6 +68,10 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         // A scripted run must not change the user's remembered settings.
         persist_window: opts.script.is_none(),
+        // Scripted pictures start from the default layout, not the user's.
+        persistence_path: opts.script.as_ref().map(|_| {
+            std::env::temp_dir().join(format!("neuroglass-script-{}.ron", std::process::id()))
+        }),
         ..Default::default()
     };
     eframe::run_native(
@@ -82,6 +89,9 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             }
             let mut app = NeuroglassApp::with_prefs(opts.project, prefs);
             app.script = opts.script;
+            if let Some(v) = opts.view {
+                app.views.tab = v;
+            }
             Ok(Box::new(app))
         }),
     )

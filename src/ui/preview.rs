@@ -25,6 +25,10 @@ pub enum Preview {
         xy: Vec<[f64; 2]>,
         /// Class index per sample, or `None` for regression.
         class: Option<Vec<u32>>,
+        /// Validation points, in the split's order.
+        val_xy: Vec<[f64; 2]>,
+        /// Their classes.
+        val_class: Option<Vec<u32>>,
     },
     /// 1-D regression: x against y.
     Curve {
@@ -124,7 +128,18 @@ fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, Strin
     Ok(match shape {
         [2] => {
             let m = n.min(MAX_POINTS);
+            let v = &p.validation;
+            let vm = v.len().min(MAX_POINTS);
+            let val_xy = (0..vm)
+                .map(|i| [f64::from(v.x[[i, 0]]), f64::from(v.x[[i, 1]])])
+                .collect();
+            let val_class = match &v.target {
+                Target::Classes { labels, .. } => Some(labels[..vm].to_vec()),
+                Target::Values { .. } => None,
+            };
             Preview::Points {
+                val_xy,
+                val_class,
                 xy: (0..m)
                     .map(|i| [f64::from(d.x[[i, 0]]), f64::from(d.x[[i, 1]])])
                     .collect(),

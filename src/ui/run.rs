@@ -7,6 +7,9 @@ use std::time::Duration;
 use crate::model::Project;
 use crate::trainer::{FinishReason, History, Trainer, TrainerCommand, TrainerEvent};
 
+/// Snapshots of per-layer statistics kept for the heat strips.
+const HISTORY_SNAPSHOTS: usize = 400;
+
 /// Where the run is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunState {
@@ -37,6 +40,12 @@ pub struct Run {
     pub seconds: f64,
     /// Whether the latest epoch metric is accuracy (else R²).
     pub classification: bool,
+    /// The latest snapshot for the glass-box views.
+    pub snapshot: Option<Box<crate::trainer::Snapshot>>,
+    /// Per-layer statistics over time, one entry per snapshot.
+    pub layer_history: Vec<(u64, Vec<crate::trainer::snapshot::LayerSnapshot>)>,
+    /// Snapshots received in this run.
+    pub snapshots: u64,
     /// Weights sent by the trainer after `RequestWeights`, not yet used.
     pub weights: Option<Vec<crate::engine::network::StateEntry<f32>>>,
 }
@@ -52,6 +61,9 @@ impl Default for Run {
             seconds: 0.0,
             classification: true,
             weights: None,
+            snapshot: None,
+            layer_history: Vec::new(),
+            snapshots: 0,
         }
     }
 }
@@ -70,6 +82,9 @@ impl Run {
         weights: Option<std::path::PathBuf>,
     ) {
         self.history.clear();
+        self.snapshot = None;
+        self.layer_history.clear();
+        self.snapshots = 0;
         self.samples_per_sec = 0.0;
         self.seconds = 0.0;
         self.epochs = project.training.epochs;
@@ -95,6 +110,7 @@ impl Run {
             paused,
             weights,
         });
+        self.send(TrainerCommand::RequestSnapshot);
     }
 
     /// Sends a command; a trainer that is gone or busy is reported in the state.
@@ -130,6 +146,23 @@ impl Run {
                 TrainerEvent::Failed { message } => self.state = RunState::Failed(message),
                 TrainerEvent::WeightsReset => self.history.clear(),
                 TrainerEvent::Weights(w) => self.weights = Some(w),
+                TrainerEvent::Snapshot(snap) => {
+                    if self.layer_history.len() >= HISTORY_SNAPSHOTS {
+                        // Keep every other old entry: the strip stays long.
+                        let mut i = 0;
+                        self.layer_history.retain(|_| {
+                            i += 1;
+                            i % 2 == 0
+                        });
+                    }
+                    self.layer_history.push((snap.step, snap.layers.clone()));
+                    self.snapshots += 1;
+                    self.snapshot = Some(snap);
+                    if self.active() {
+                        // Pull the next one; the trainer keeps their cost under 10 %.
+                        self.send(TrainerCommand::RequestSnapshot);
+                    }
+                }
                 _ => {}
             }
         }

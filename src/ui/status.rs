@@ -43,7 +43,10 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &super::document::Document, message
             }
         }
         ui.separator();
-        ui.label(format!("{:.0} samples/s", run.samples_per_sec));
+        ui.label(format!(
+            "{} samples/s",
+            crate::cli::table::thousands(run.samples_per_sec.max(0.0) as u64)
+        ));
         ui.separator();
         ui.label(format!("{:.1} s", run.seconds));
         if let Some(last) = run.history.epochs.last() {

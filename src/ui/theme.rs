@@ -47,7 +47,9 @@ pub const SIDE_PANEL_WIDTH: f32 = 300.0;
 /// Width of the palette, in points.
 pub const PALETTE_WIDTH: f32 = 170.0;
 /// Height of the live views under the canvas, in points.
-pub const VIEWS_HEIGHT: f32 = 300.0;
+pub const VIEWS_HEIGHT: f32 = 320.0;
+/// Smallest height of the live views, in points.
+pub const VIEWS_MIN_HEIGHT: f32 = 200.0;
 /// Height of each plot, in points.
 pub const PLOT_HEIGHT: f32 = 220.0;
 /// Points per plotted line after decimation (min/max pairs).

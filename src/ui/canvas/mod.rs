@@ -3,6 +3,7 @@
 //! palette. Edits change the project directly (the app records undo steps
 //! and re-validates); refused wires say why.
 
+pub mod badges;
 pub mod node;
 pub mod view;
 
@@ -15,6 +16,14 @@ use super::editor::Editor;
 use super::theme;
 use node::{NODE_SIZE, NodeLook, PIN_RADIUS};
 pub use view::View;
+
+/// What training adds to the canvas: health badges and unit pictures.
+pub struct Overlay<'a> {
+    /// The latest snapshot.
+    pub snapshot: Option<&'a crate::trainer::Snapshot>,
+    /// Textures of the unit pictures.
+    pub textures: &'a mut crate::ui::views::paint::Textures,
+}
 
 /// A layer being dragged from the palette.
 #[derive(Clone, Debug)]
@@ -72,7 +81,13 @@ fn node_bounds(doc: &Document) -> Option<Rect> {
 }
 
 /// Draws the canvas and handles its gestures.
-pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mut CanvasState) {
+pub fn ui(
+    ui: &mut egui::Ui,
+    doc: &mut Document,
+    editor: &mut Editor,
+    state: &mut CanvasState,
+    overlay: Overlay<'_>,
+) {
     let (area, bg) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     state.area = area;
     let painter = ui.painter_at(area);
@@ -159,6 +174,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mu
         if let Some(n) = doc.project.graph.node(*id) {
             node::paint(&painter, *rect, n, &look);
         }
+    }
+    if let Some(snap) = overlay.snapshot {
+        badges::paint(ui, &painter, doc, snap, overlay.textures, &rects, zoom);
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {

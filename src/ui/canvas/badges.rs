@@ -1,0 +1,77 @@
+//! What training draws on the canvas: a health badge on a layer in
+//! trouble (dead ReLUs, saturation, vanishing or exploding gradients) with
+//! the reason and a remedy on hover, and for 2-D data small pictures of a
+//! layer's units beside it, large on hover.
+
+use egui::{Painter, Rect, Sense, vec2};
+
+use crate::model::NodeId;
+use crate::trainer::Snapshot;
+use crate::ui::document::Document;
+use crate::ui::theme;
+use crate::ui::views::layers::{health, largest_grad};
+use crate::ui::views::neurons::unit_texture;
+use crate::ui::views::paint::Textures;
+
+/// Unit pictures drawn beside a node.
+const THUMBS: usize = 8;
+
+/// Paints badges and unit pictures for the nodes at `rects`.
+pub fn paint(
+    ui: &mut egui::Ui,
+    painter: &Painter,
+    doc: &Document,
+    snap: &Snapshot,
+    tex: &mut Textures,
+    rects: &[(NodeId, Rect)],
+    zoom: f32,
+) {
+    let big = largest_grad(&snap.layers);
+    for (id, rect) in rects {
+        if let Some(l) = snap.layers.iter().find(|l| l.node == *id)
+            && let Some((what, fix)) = health(l, big)
+        {
+            let c = rect.right_top() + vec2(-4.0 * zoom, 4.0 * zoom);
+            let r =
+                Rect::from_center_size(c + vec2(-8.0 * zoom, 8.0 * zoom), vec2(16.0, 16.0) * zoom);
+            painter.circle_filled(r.center(), 8.0 * zoom, theme::WARNING);
+            painter.text(
+                r.center(),
+                egui::Align2::CENTER_CENTER,
+                "!",
+                egui::FontId::proportional(12.0 * zoom),
+                egui::Color32::BLACK,
+            );
+            let resp = ui.interact(r, ui.id().with(("badge", *id)), Sense::hover());
+            resp.on_hover_text(format!("{what}.\nRemedy: {fix}."));
+        }
+        let Some(m) = snap.neurons.iter().find(|m| m.node == *id) else {
+            continue;
+        };
+        if doc
+            .project
+            .graph
+            .node(*id)
+            .is_some_and(|n| n.spec.arity() == Some(0))
+        {
+            continue;
+        }
+        let side = 26.0 * zoom;
+        for u in 0..m.maps.len().min(THUMBS) {
+            let at = rect.right_top()
+                + vec2(
+                    6.0 * zoom + (u % 4) as f32 * (side + 2.0),
+                    (u / 4) as f32 * (side + 2.0),
+                );
+            let r = Rect::from_min_size(at, vec2(side, side));
+            if let Some(t) = unit_texture(ui, tex, snap, m, u) {
+                egui::Image::new(&t).paint_at(ui, r);
+                let resp = ui.interact(r, ui.id().with(("thumb", *id, u)), Sense::hover());
+                resp.on_hover_ui(|ui| {
+                    ui.label(format!("unit {} over the input plane", u + 1));
+                    ui.add(egui::Image::new(&t).fit_to_exact_size(vec2(220.0, 220.0)));
+                });
+            }
+        }
+    }
+}

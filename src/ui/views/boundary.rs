@@ -1,0 +1,189 @@
+//! The decision boundary: the network's answer over the input plane as a
+//! heatmap, training and validation points on top, mistakes crossed; for
+//! 1-D regression the fitted curve over the points.
+
+use egui::{Color32, ColorImage};
+use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
+
+use crate::trainer::Snapshot;
+use crate::ui::document::Document;
+use crate::ui::preview::{Preview, PreviewState};
+use crate::ui::theme;
+
+use super::ViewState;
+use super::paint::{diverging, lerp};
+
+/// The heatmap's pixels: class colours faded by confidence (or solid when
+/// `discrete`), or values on a diverging scale for regression.
+pub fn boundary_image(
+    b: &crate::trainer::snapshot::Boundary,
+    discrete: bool,
+    bg: Color32,
+) -> ColorImage {
+    let r = b.resolution;
+    let mut img = ColorImage::filled([r, r], bg);
+    let vmax = b.value.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
+    for j in 0..r {
+        for i in 0..r {
+            let k = j * r + i;
+            let c = if let Some(&class) = b.class.get(k) {
+                let base = theme::CLASSES[class as usize % theme::CLASSES.len()];
+                let conf = b.confidence.get(k).copied().unwrap_or(1.0);
+                let t = if discrete {
+                    0.55
+                } else {
+                    0.15 + 0.6 * conf.clamp(0.0, 1.0)
+                };
+                lerp(bg, base, t)
+            } else if let Some(v) = b.value.get(k) {
+                diverging(v / vmax)
+            } else {
+                bg
+            };
+            // Grid row 0 is the bottom of the plane; image row 0 is the top.
+            img.pixels[(r - 1 - j) * r + i] = c;
+        }
+    }
+    img
+}
+
+/// Draws the view.
+pub fn ui(
+    ui: &mut egui::Ui,
+    snap: Option<&Snapshot>,
+    doc: &Document,
+    preview: &PreviewState,
+    state: &mut ViewState,
+) {
+    let Some(snap) = snap else { return };
+    let points = match &preview.current {
+        Some(Ok(p)) => Some(p),
+        _ => None,
+    };
+    if let Some(fit) = &snap.fit {
+        Plot::new("fit").show(ui, |p| {
+            if let Some(Preview::Curve { xy }) = points {
+                p.points(
+                    Points::new("data", xy.clone())
+                        .radius(2.0)
+                        .color(theme::TRAIN),
+                );
+            }
+            p.line(
+                Line::new("network", fit.clone())
+                    .color(theme::VALIDATION)
+                    .width(2.5),
+            );
+        });
+        return;
+    }
+    let Some(b) = &snap.boundary else {
+        ui.label("The decision boundary shows for data with two inputs (x₁, x₂): open the spiral, circles or XOR example.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut state.discretize, "discretize output")
+            .on_hover_text("solid class colours instead of shading by confidence");
+        ui.label(
+            egui::RichText::new(
+                "dots: training · rings: validation · red crosses: validation mistakes",
+            )
+            .weak(),
+        );
+    });
+    let bg = ui.visuals().extreme_bg_color;
+    let version = snap.step.wrapping_mul(2) + u64::from(state.discretize);
+    let discrete = state.discretize;
+    let tex = state.textures.get(ui.ctx(), "boundary", version, || {
+        boundary_image(b, discrete, bg)
+    });
+    let (x, y) = (b.x_range, b.y_range);
+    let centre = PlotPoint::new((x[0] + x[1]) / 2.0, (y[0] + y[1]) / 2.0);
+    let size = egui::vec2((x[1] - x[0]) as f32, (y[1] - y[0]) as f32);
+    let mistakes: std::collections::BTreeSet<usize> = snap
+        .predictions
+        .iter()
+        .filter(|p| p.1 != p.2)
+        .map(|p| p.0)
+        .collect();
+    Plot::new("boundary")
+        .data_aspect(1.0)
+        .show_grid(false)
+        .show(ui, |p| {
+            p.image(PlotImage::new("boundary", &tex, centre, size));
+            if let Some(Preview::Points {
+                xy,
+                class,
+                val_xy,
+                val_class,
+            }) = points
+            {
+                draw_points(
+                    p,
+                    "training",
+                    xy,
+                    class.as_deref(),
+                    MarkerShape::Circle,
+                    true,
+                );
+                draw_points(
+                    p,
+                    "validation",
+                    val_xy,
+                    val_class.as_deref(),
+                    MarkerShape::Circle,
+                    false,
+                );
+                let wrong: Vec<[f64; 2]> = val_xy
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mistakes.contains(i))
+                    .map(|(_, v)| *v)
+                    .collect();
+                p.points(
+                    Points::new("mistakes", wrong)
+                        .shape(MarkerShape::Cross)
+                        .radius(5.0)
+                        .color(theme::ERROR),
+                );
+            }
+        });
+    let _ = doc;
+}
+
+fn draw_points(
+    p: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    xy: &[[f64; 2]],
+    class: Option<&[u32]>,
+    shape: MarkerShape,
+    filled: bool,
+) {
+    match class {
+        Some(c) => {
+            for k in 0..theme::CLASSES.len() as u32 {
+                let pts: Vec<[f64; 2]> = xy
+                    .iter()
+                    .zip(c)
+                    .filter(|(_, l)| **l == k)
+                    .map(|(v, _)| *v)
+                    .collect();
+                if !pts.is_empty() {
+                    p.points(
+                        Points::new(format!("{name} {k}"), pts)
+                            .shape(shape)
+                            .filled(filled)
+                            .radius(3.0)
+                            .color(theme::CLASSES[k as usize]),
+                    );
+                }
+            }
+        }
+        None => p.points(
+            Points::new(name, xy.to_vec())
+                .shape(shape)
+                .filled(filled)
+                .radius(3.0),
+        ),
+    }
+}

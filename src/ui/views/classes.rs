@@ -1,0 +1,160 @@
+//! Classification views: the confusion matrix on the validation split with
+//! per-class precision and recall (click a cell to see its samples), and
+//! the gallery of validation images with predicted and true labels and
+//! confidence, mistakes first.
+
+use crate::trainer::Snapshot;
+use crate::ui::document::Document;
+use crate::ui::theme;
+
+use super::ViewState;
+use super::paint::{grey_image, lerp};
+
+/// Precision and recall per class from `[true][predicted]` counts.
+pub fn precision_recall(m: &[Vec<u32>]) -> Vec<(f64, f64)> {
+    (0..m.len())
+        .map(|k| {
+            let tp = f64::from(m[k].get(k).copied().unwrap_or(0));
+            let predicted: f64 = m
+                .iter()
+                .map(|row| f64::from(row.get(k).copied().unwrap_or(0)))
+                .sum();
+            let actual: f64 = m[k].iter().map(|v| f64::from(*v)).sum();
+            let div = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+            (div(tp, predicted), div(tp, actual))
+        })
+        .collect()
+}
+
+/// Draws the confusion matrix.
+pub fn confusion_ui(
+    ui: &mut egui::Ui,
+    snap: Option<&Snapshot>,
+    _doc: &Document,
+    state: &mut ViewState,
+) {
+    let Some(m) = snap.and_then(|s| s.confusion.as_ref()) else {
+        ui.label("The confusion matrix shows for classification.");
+        return;
+    };
+    let pr = precision_recall(m);
+    let max = m.iter().flatten().copied().max().unwrap_or(1).max(1) as f32;
+    let bg = ui.visuals().extreme_bg_color;
+    ui.label(egui::RichText::new("rows: true class · columns: predicted class · click a cell to see its samples in the gallery").weak());
+    egui::ScrollArea::both()
+        .id_salt("confusion")
+        .show(ui, |ui| {
+            egui::Grid::new("confusion-grid")
+                .spacing([2.0, 2.0])
+                .show(ui, |ui| {
+                    ui.label("");
+                    for k in 0..m.len() {
+                        ui.strong(k.to_string());
+                    }
+                    ui.strong("recall");
+                    ui.end_row();
+                    for (t, row) in m.iter().enumerate() {
+                        ui.strong(t.to_string());
+                        for (p, n) in row.iter().enumerate() {
+                            let base = if t == p { theme::OK } else { theme::ERROR };
+                            let fill = lerp(bg, base, (*n as f32 / max).sqrt());
+                            let b = egui::Button::new(n.to_string())
+                                .fill(fill)
+                                .min_size(egui::vec2(34.0, 22.0));
+                            if ui
+                                .add(b)
+                                .on_hover_text(format!("true {t}, predicted {p}: {n} samples"))
+                                .clicked()
+                            {
+                                state.cell = Some((t as u32, p as u32));
+                                state.tab = super::ViewTab::Gallery;
+                            }
+                        }
+                        ui.monospace(format!("{:.2}", pr[t].1));
+                        ui.end_row();
+                    }
+                    ui.strong("precision");
+                    for (p, _) in &pr {
+                        ui.monospace(format!("{p:.2}"));
+                    }
+                    ui.end_row();
+                });
+        });
+}
+
+/// Image width and height from the data's sample shape.
+pub fn image_size(doc: &Document) -> Option<[usize; 2]> {
+    match doc.data.as_ref()?.input_shape.as_slice() {
+        [_, h, w] => Some([*w, *h]),
+        [n] => {
+            let s = (*n as f64).sqrt().round() as usize;
+            (s * s == *n && s >= 4).then_some([s, s])
+        }
+        _ => None,
+    }
+}
+
+/// Draws the gallery.
+pub fn gallery_ui(
+    ui: &mut egui::Ui,
+    snap: Option<&Snapshot>,
+    doc: &Document,
+    state: &mut ViewState,
+) {
+    let Some(snap) = snap else { return };
+    let Some([w, h]) = image_size(doc).filter(|_| !snap.gallery.is_empty()) else {
+        ui.label("The gallery shows for image data: open the MNIST or digits example.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        let wrong = snap.predictions.iter().filter(|p| p.1 != p.2).count();
+        ui.label(format!(
+            "{wrong} mistakes among the first {} validation samples shown",
+            snap.predictions.len()
+        ));
+        if let Some((t, p)) = state.cell {
+            ui.label(format!("· only true {t} predicted {p}"));
+            if ui.button("show all").clicked() {
+                state.cell = None;
+            }
+        }
+    });
+    egui::ScrollArea::vertical()
+        .id_salt("gallery")
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                for (k, (img, pred)) in snap.gallery.iter().zip(&snap.predictions).enumerate() {
+                    let (row, p, t, conf) = *pred;
+                    if state.cell.is_some_and(|c| c != (t, p)) {
+                        continue;
+                    }
+                    let tex =
+                        state
+                            .textures
+                            .get(ui.ctx(), &format!("gallery-{k}"), snap.step, || {
+                                grey_image(img, w, h)
+                            });
+                    ui.vertical(|ui| {
+                        ui.add(egui::Image::new(&tex).fit_to_exact_size(egui::vec2(56.0, 56.0)))
+                            .on_hover_text(format!("validation row {row}"));
+                        let color = if p == t { theme::OK } else { theme::ERROR };
+                        ui.colored_label(color, format!("{p} ({:.0} %)", conf * 100.0));
+                        ui.small(format!("true {t}"));
+                    });
+                }
+            });
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::precision_recall;
+
+    #[test]
+    fn precision_and_recall_by_hand() {
+        // true 0: 8 right, 2 called 1; true 1: 1 called 0, 9 right.
+        let pr = precision_recall(&[vec![8, 2], vec![1, 9]]);
+        assert!((pr[0].0 - 8.0 / 9.0).abs() < 1e-12 && (pr[0].1 - 0.8).abs() < 1e-12);
+        assert!((pr[1].0 - 9.0 / 11.0).abs() < 1e-12 && (pr[1].1 - 0.9).abs() < 1e-12);
+    }
+}

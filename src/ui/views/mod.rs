@@ -1,0 +1,160 @@
+//! The live views under the canvas, as tabs: curves, decision boundary,
+//! the network's units, weights/gradients/activations, gradient flow,
+//! confusion matrix, prediction gallery and convolution. All drawn from
+//! the trainer's snapshots; no training math here.
+
+pub mod boundary;
+pub mod classes;
+pub mod conv;
+pub mod layers;
+pub mod neurons;
+pub mod paint;
+
+use super::document::Document;
+use super::plots::{self, PlotState};
+use super::preview::PreviewState;
+use super::run::Run;
+
+/// The tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ViewTab {
+    /// Loss and metric curves.
+    Curves,
+    /// Decision boundary or fitted curve.
+    Boundary,
+    /// Each unit over the input plane, with weighted wires.
+    Neurons,
+    /// Weight, gradient and activation statistics per layer.
+    Layers,
+    /// Gradient norm per layer.
+    Gradients,
+    /// Confusion matrix.
+    Confusion,
+    /// Validation images with predictions.
+    Gallery,
+    /// Filters and feature maps.
+    Convolution,
+}
+
+const TABS: [(ViewTab, &str, &str); 8] = [
+    (
+        ViewTab::Curves,
+        "Curves",
+        "loss and accuracy, training against validation",
+    ),
+    (
+        ViewTab::Boundary,
+        "Boundary",
+        "what the network answers over the input plane",
+    ),
+    (
+        ViewTab::Neurons,
+        "Neurons",
+        "each hidden unit over the input plane, wires by weight",
+    ),
+    (
+        ViewTab::Layers,
+        "Weights",
+        "weights, gradients and activations per layer, over time",
+    ),
+    (
+        ViewTab::Gradients,
+        "Gradient flow",
+        "gradient size per layer: vanishing or exploding",
+    ),
+    (
+        ViewTab::Confusion,
+        "Confusion",
+        "which classes are mistaken for which",
+    ),
+    (
+        ViewTab::Gallery,
+        "Gallery",
+        "validation images, mistakes first",
+    ),
+    (
+        ViewTab::Convolution,
+        "Convolution",
+        "learned filters and one image's feature maps",
+    ),
+];
+
+impl ViewTab {
+    /// The tab for a name as typed on the command line ("boundary", …).
+    pub fn from_name(name: &str) -> Option<Self> {
+        let n = name.to_lowercase();
+        TABS.iter()
+            .find(|(_, label, _)| {
+                label.to_lowercase().replace(' ', "-") == n || label.to_lowercase() == n
+            })
+            .map(|(t, _, _)| *t)
+    }
+}
+
+/// What the views keep between frames.
+pub struct ViewState {
+    /// The tab shown.
+    pub tab: ViewTab,
+    /// Curves.
+    pub plots: PlotState,
+    /// Boundary: show classes only (no confidence shading).
+    pub discretize: bool,
+    /// Confusion cell chosen to filter the gallery `(true, predicted)`.
+    pub cell: Option<(u32, u32)>,
+    /// Textures made from snapshots.
+    pub textures: paint::Textures,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            tab: ViewTab::Curves,
+            plots: PlotState::default(),
+            discretize: false,
+            cell: None,
+            textures: paint::Textures::default(),
+        }
+    }
+}
+
+/// Draws the tab bar and the chosen view.
+pub fn ui(
+    ui: &mut egui::Ui,
+    run: &Run,
+    doc: &Document,
+    preview: &PreviewState,
+    state: &mut ViewState,
+    classroom: bool,
+) {
+    ui.horizontal(|ui| {
+        for (tab, name, what) in TABS {
+            ui.selectable_value(&mut state.tab, tab, name)
+                .on_hover_text(what);
+        }
+    });
+    ui.separator();
+    let snap = run.snapshot.as_deref();
+    let waiting = |ui: &mut egui::Ui, what: &str| {
+        ui.label(egui::RichText::new(format!("{what} Press Train or Step.")).weak());
+    };
+    match state.tab {
+        ViewTab::Curves => plots::ui(ui, run, &mut state.plots, classroom),
+        _ if snap.is_none() => waiting(ui, "This view fills in as the network trains."),
+        ViewTab::Boundary => boundary::ui(ui, snap, doc, preview, state),
+        ViewTab::Neurons => neurons::ui(ui, snap, doc, state),
+        ViewTab::Layers => layers::ui(ui, run, doc, state),
+        ViewTab::Gradients => layers::gradient_flow_ui(ui, run, doc),
+        ViewTab::Confusion => classes::confusion_ui(ui, snap, doc, state),
+        ViewTab::Gallery => classes::gallery_ui(ui, snap, doc, state),
+        ViewTab::Convolution => conv::ui(ui, snap, doc, state),
+    }
+}
+
+/// A layer's display name from the document (the run may be of an older
+/// graph: fall back to the id).
+pub fn node_name(doc: &Document, id: crate::model::NodeId) -> String {
+    doc.project
+        .graph
+        .node(id)
+        .map_or_else(|| id.to_string(), |n| n.name.clone())
+}
