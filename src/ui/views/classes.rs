@@ -26,6 +26,34 @@ pub fn precision_recall(m: &[Vec<u32>]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// One clickable cell: the count on a coloured square, named for
+/// screen readers and tests as "cell true T predicted P".
+fn cell(ui: &mut egui::Ui, n: u32, fill: egui::Color32, t: usize, p: usize) -> egui::Response {
+    let (rect, r) = ui.allocate_exact_size(egui::vec2(38.0, 22.0), egui::Sense::click());
+    r.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::WidgetType::Button,
+            true,
+            format!("cell true {t} predicted {p}"),
+        )
+    });
+    let stroke = if r.hovered() {
+        ui.visuals().widgets.hovered.fg_stroke
+    } else {
+        egui::Stroke::NONE
+    };
+    ui.painter()
+        .rect(rect, 3.0, fill, stroke, egui::StrokeKind::Inside);
+    ui.painter().text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        n.to_string(),
+        egui::FontId::monospace(13.0),
+        ui.visuals().text_color(),
+    );
+    r.on_hover_text(format!("true {t}, predicted {p}: {n} samples"))
+}
+
 /// Draws the confusion matrix.
 pub fn confusion_ui(
     ui: &mut egui::Ui,
@@ -58,14 +86,8 @@ pub fn confusion_ui(
                         for (p, n) in row.iter().enumerate() {
                             let base = if t == p { theme::OK } else { theme::ERROR };
                             let fill = lerp(bg, base, (*n as f32 / max).sqrt());
-                            let b = egui::Button::new(n.to_string())
-                                .fill(fill)
-                                .min_size(egui::vec2(34.0, 22.0));
-                            if ui
-                                .add(b)
-                                .on_hover_text(format!("true {t}, predicted {p}: {n} samples"))
-                                .clicked()
-                            {
+                            let r = cell(ui, *n, fill, t, p);
+                            if r.clicked() {
                                 state.cell = Some((t as u32, p as u32));
                                 state.tab = super::ViewTab::Gallery;
                             }
