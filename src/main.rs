@@ -29,6 +29,9 @@ struct Cli {
     /// gradient-flow, confusion, gallery or convolution.
     #[arg(long, value_parser = parse_view)]
     view: Option<neuroglass::ui::views::ViewTab>,
+    /// Show frame times (View ▸ Performance); with --screenshot, also print them.
+    #[arg(long)]
+    performance: bool,
 }
 
 fn parse_view(s: &str) -> Result<neuroglass::ui::views::ViewTab, String> {
@@ -160,6 +163,7 @@ fn main() -> ExitCode {
             classroom: cli.classroom,
             light: cli.light,
             view: cli.view,
+            performance: cli.performance,
         }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -276,6 +276,9 @@ impl NeuroglassApp {
             Err(e) => format!("could not save the picture: {e}"),
         });
         if req.then_quit {
+            if self.perf_open {
+                println!("{}", self.frames.summary(self.run.history.steps.len()));
+            }
             if let Err(e) = result {
                 eprintln!("could not save the screenshot {}: {e}", req.path.display());
             }

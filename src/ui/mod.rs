@@ -54,6 +54,8 @@ pub struct Options {
     pub light: bool,
     /// The live view to show first.
     pub view: Option<views::ViewTab>,
+    /// Open the frame-time readout (and print it when a script ends).
+    pub performance: bool,
 }
 
 /// Opens the window.
@@ -89,6 +91,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             }
             let mut app = NeuroglassApp::with_prefs(opts.project, prefs);
             app.script = opts.script;
+            app.perf_open = opts.performance;
             if let Some(v) = opts.view {
                 app.views.tab = v;
             }

@@ -58,6 +58,19 @@ impl FrameTimes {
         percentiles(&self.intervals)
     }
 
+    /// One line for the terminal: first frame, build and interval
+    /// percentiles, with how many points the plots hold.
+    pub fn summary(&self, points: usize) -> String {
+        let ms = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
+        let (bm, bp) = self.build_percentiles().unwrap_or((f32::NAN, f32::NAN));
+        let (im, ip) = self.interval_percentiles().unwrap_or((f32::NAN, f32::NAN));
+        format!(
+            "first frame {:.0} ms; frame build median {bm:.2} ms, p95 {bp:.2} ms; between frames median {im:.1} ms, p95 {ip:.1} ms; {} frames; {points} plotted steps",
+            ms(self.first_frame),
+            self.build_ms.len()
+        )
+    }
+
     /// Draws the readout.
     pub fn ui(&self, ui: &mut egui::Ui) {
         if let Some(f) = self.first_frame {
