@@ -131,7 +131,7 @@ pub fn gallery_ui(
     ui.horizontal(|ui| {
         let wrong = snap.predictions.iter().filter(|p| p.1 != p.2).count();
         ui.label(format!(
-            "{wrong} mistakes among the first {} validation samples shown",
+            "mistakes first: {wrong} wrong among the {} validation predictions kept; predicted (confidence) over the true class",
             snap.predictions.len()
         ));
         if let Some((t, p)) = state.cell {
@@ -141,30 +141,40 @@ pub fn gallery_ui(
             }
         }
     });
+    let cols = ((ui.available_width() / 64.0).floor() as usize).max(1);
     egui::ScrollArea::vertical()
         .id_salt("gallery")
         .show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                for (k, (img, pred)) in snap.gallery.iter().zip(&snap.predictions).enumerate() {
-                    let (row, p, t, conf) = *pred;
-                    if state.cell.is_some_and(|c| c != (t, p)) {
-                        continue;
-                    }
-                    let tex =
-                        state
-                            .textures
-                            .get(ui.ctx(), &format!("gallery-{k}"), snap.step, || {
-                                grey_image(img, w, h)
-                            });
-                    ui.vertical(|ui| {
-                        ui.add(egui::Image::new(&tex).fit_to_exact_size(egui::vec2(56.0, 56.0)))
+            egui::Grid::new("gallery-grid")
+                .spacing([6.0, 6.0])
+                .show(ui, |ui| {
+                    let mut shown = 0;
+                    for (k, (img, pred)) in snap.gallery.iter().zip(&snap.predictions).enumerate() {
+                        let (row, p, t, conf) = *pred;
+                        if state.cell.is_some_and(|c| c != (t, p)) {
+                            continue;
+                        }
+                        let tex = state.textures.get(
+                            ui.ctx(),
+                            &format!("gallery-{k}"),
+                            snap.step,
+                            || grey_image(img, w, h),
+                        );
+                        ui.vertical(|ui| {
+                            ui.add(
+                                egui::Image::new(&tex).fit_to_exact_size(egui::vec2(56.0, 56.0)),
+                            )
                             .on_hover_text(format!("validation row {row}"));
-                        let color = if p == t { theme::OK } else { theme::ERROR };
-                        ui.colored_label(color, format!("{p} ({:.0} %)", conf * 100.0));
-                        ui.small(format!("true {t}"));
-                    });
-                }
-            });
+                            let color = if p == t { theme::OK } else { theme::ERROR };
+                            ui.colored_label(color, format!("{p} ({:.0} %)", conf * 100.0));
+                            ui.small(format!("true {t}"));
+                        });
+                        shown += 1;
+                        if shown % cols == 0 {
+                            ui.end_row();
+                        }
+                    }
+                });
         });
 }
 
