@@ -300,8 +300,52 @@ fn opening_another_project_asks_about_unsaved_changes() {
         "nothing lost yet"
     );
     assert!(h.query_by_label_contains("Save your changes?").is_some());
+    frames(&mut h, 30);
     h.get_by_label("Cancel").click();
     frames(&mut h, 2);
-    assert!(h.state().doc.dirty());
-    assert_eq!(h.state().doc.project.name, "Two spirals");
+    assert!(h.state().pending.is_none(), "the question is answered");
+    // Asked again, "Don't save" opens the other project.
+    h.state_mut()
+        .apply(neuroglass::ui::command::Command::OpenBundled("xor.ron"));
+    frames(&mut h, 30);
+    h.get_by_label("Don't save").click();
+    frames(&mut h, 2);
+    assert_eq!(h.state().doc.project.name, "XOR");
+    assert!(!h.state().doc.dirty());
+}
+
+#[test]
+fn editing_the_graph_while_training_pauses_and_asks_to_restart() {
+    let mut app = NeuroglassApp::new(None);
+    app.delay_ms = 20;
+    let mut h = harness(app);
+    h.get_by_label("Train").click();
+    frames(&mut h, 2);
+    until(&mut h, |a| a.run.history.steps.len() >= 2);
+    // Moving a node is not a change to the network.
+    let n = node_named(&h, "relu 1");
+    let c = node_rect(&h, n).center();
+    drag(&mut h, c, c + egui::vec2(30.0, 0.0));
+    assert!(!h.state().restart_prompt);
+    // Inserting a layer after the selected one (what a double-click in
+    // the palette asks for) is.
+    h.get_by_label("relu 1").click();
+    frames(&mut h, 2);
+    let before = h.state().doc.project.graph.nodes().len();
+    h.state_mut()
+        .apply(neuroglass::ui::command::Command::Append(
+            LayerSpec::Dropout { rate: 0.1 },
+        ));
+    frames(&mut h, 2);
+    assert_eq!(h.state().doc.project.graph.nodes().len(), before + 1);
+    assert!(!h.state().doc.analysis.has_errors());
+    until(&mut h, |a| a.run.state == RunState::Paused);
+    assert!(h.query_by_label_contains("The network changed").is_some());
+    frames(&mut h, 30);
+    h.get_by_label("Restart training").click();
+    frames(&mut h, 2);
+    assert!(!h.state().restart_prompt);
+    assert_eq!(h.state().run.state, RunState::Training);
+    h.state_mut().apply(neuroglass::ui::command::Command::Stop);
+    frames(&mut h, 2);
 }

@@ -67,7 +67,10 @@ pub fn ui(app: &mut NeuroglassApp, ctx: &egui::Context) -> Vec<Command> {
             });
         });
         match answer {
-            Some(0) => out.push(Command::Train),
+            Some(0) => {
+                app.restart_prompt = false;
+                out.push(Command::Train);
+            }
             Some(1) => {
                 app.restart_prompt = false;
                 app.started_training_keep_old();
