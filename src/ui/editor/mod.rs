@@ -116,7 +116,7 @@ impl Editor {
             let below: Vec<NodeId> = g
                 .nodes()
                 .iter()
-                .filter(|n| n.id != id && n.pos[1] >= pos[1] - 1.0)
+                .filter(|n| n.id != id && n.pos[1] > pos[1] - APPEND_GAP + 1.0)
                 .map(|n| n.id)
                 .collect();
             for b in below {
@@ -255,6 +255,14 @@ mod tests {
             p.graph.node(d).unwrap().pos[1],
         );
         assert!(pi < pf && pf < pd, "{pi} {pf} {pd}");
+        // Nodes 90 below the anchor (the examples' spacing) move too.
+        let mut q = Project::default();
+        let a = q.graph.add_node("a", LayerSpec::Input, [0.0, 0.0]);
+        let b = q.graph.add_node("b", LayerSpec::Flatten, [0.0, 90.0]);
+        q.graph.connect(a, b).unwrap();
+        ed.selection.only(a);
+        let c = ed.append(&mut q, LayerSpec::Flatten);
+        assert!(q.graph.node(b).unwrap().pos[1] > q.graph.node(c).unwrap().pos[1] + 50.0);
         assert_eq!(p.graph.node(d).unwrap().name, "dense 1");
     }
 
