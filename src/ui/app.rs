@@ -242,6 +242,8 @@ impl NeuroglassApp {
         let look = (self.prefs.theme, self.prefs.classroom);
         if self.applied_look != Some(look) {
             theme::apply(ctx, look.0, look.1);
+            // The zoom factor changes the canvas area: fit again.
+            self.canvas.fit_pending = true;
             self.applied_look = Some(look);
         }
     }

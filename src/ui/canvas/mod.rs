@@ -35,6 +35,7 @@ pub struct CanvasState {
     pub view: View,
     /// Fit the graph into view on the next frame.
     pub fit_pending: bool,
+    fit_frames: u8,
     /// A wire being dragged from this node's output.
     wire_from: Option<NodeId>,
     /// Where a box selection started (screen).
@@ -48,6 +49,7 @@ impl Default for CanvasState {
         Self {
             view: View::default(),
             fit_pending: false,
+            fit_frames: 0,
             wire_from: None,
             box_start: None,
             area: Rect::NOTHING,
@@ -92,8 +94,13 @@ pub fn ui(
     state.area = area;
     let painter = ui.painter_at(area);
     painter.rect_filled(area, 0.0, ui.visuals().faint_bg_color);
+    // Fit on a few frames in a row: panels settle after a zoom change.
     if state.fit_pending {
         state.fit_pending = false;
+        state.fit_frames = 3;
+    }
+    if state.fit_frames > 0 {
+        state.fit_frames -= 1;
         if let Some(b) = node_bounds(doc) {
             state.view.fit(area, b);
         }
