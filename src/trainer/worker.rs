@@ -394,16 +394,23 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
     let mut last: Option<Box<Session>> = None;
     // Whether the slow-motion wait after the latest batch has been done.
     let mut waited = true;
+    let mut wait_until: Option<Instant> = None;
     loop {
         let active = run.as_ref().is_some_and(|r| !r.paused);
         // Take commands: without waiting while training, else wait (briefly
         // when events are still waiting for room in the channel).
         let delay = run.as_ref().map_or(Duration::ZERO, |r| r.step_delay);
         let first = if active && !delay.is_zero() && !waited {
-            waited = true;
-            match commands.recv_timeout(delay) {
+            // Commands that arrive meanwhile are handled without cutting
+            // the wait short.
+            let until = *wait_until.get_or_insert_with(|| Instant::now() + delay);
+            match commands.recv_timeout(until.saturating_duration_since(Instant::now())) {
                 Ok(c) => Some(c),
-                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Timeout) => {
+                    waited = true;
+                    wait_until = None;
+                    None
+                }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         } else if active {
@@ -448,6 +455,7 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
             continue;
         }
         waited = false;
+        wait_until = None;
         let result = catch_unwind(AssertUnwindSafe(|| {
             let end = r.advance(&mut out);
             r.maybe_snapshot(&mut out, false);

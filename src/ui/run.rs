@@ -46,6 +46,9 @@ pub struct Run {
     pub layer_history: Vec<(u64, Vec<crate::trainer::snapshot::LayerSnapshot>)>,
     /// Snapshots received in this run.
     pub snapshots: u64,
+    /// A run was started and its `Started` event has not come yet: events
+    /// until then belong to the run it replaced.
+    awaiting_start: bool,
     /// Weights sent by the trainer after `RequestWeights`, not yet used.
     pub weights: Option<Vec<crate::engine::network::StateEntry<f32>>>,
 }
@@ -64,6 +67,7 @@ impl Default for Run {
             snapshot: None,
             layer_history: Vec::new(),
             snapshots: 0,
+            awaiting_start: false,
         }
     }
 }
@@ -81,6 +85,7 @@ impl Run {
         paused: bool,
         weights: Option<std::path::PathBuf>,
     ) {
+        self.awaiting_start = true;
         self.history.clear();
         self.snapshot = None;
         self.layer_history.clear();
@@ -126,6 +131,18 @@ impl Run {
     pub fn poll(&mut self, budget: Duration) {
         let Some(t) = &self.trainer else { return };
         for e in t.drain(budget) {
+            if self.awaiting_start {
+                match e {
+                    TrainerEvent::Started { .. } => self.awaiting_start = false,
+                    TrainerEvent::Failed { message } => {
+                        self.awaiting_start = false;
+                        self.state = RunState::Failed(message);
+                    }
+                    // Left over from the run this one replaced.
+                    _ => {}
+                }
+                continue;
+            }
             match e {
                 TrainerEvent::Progress(p) => {
                     self.history.steps.extend(p.steps.iter().copied());
