@@ -1,8 +1,10 @@
 //! `neuroglass bench`: the engine's benchmark workloads.
 
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use crate::engine::bench::{WORKLOADS, run};
+use crate::trainer::{Trainer, TrainerCommand, TrainerEvent};
 
 /// Runs the chosen workloads at each thread count and prints one line (or
 /// one JSON object) per workload and thread count.
@@ -59,9 +61,8 @@ fn session_for(path: &std::path::Path) -> Result<crate::trainer::Session, String
 /// 16 ms like the window; prints medians of `reps` alternating runs and
 /// their ratio.
 pub fn trainer_overhead(path: &std::path::Path, reps: usize) -> ExitCode {
-    use crate::trainer::{Trainer, TrainerCommand, TrainerEvent};
-    use std::time::{Duration, Instant};
     let mut alone = Vec::new();
+    let mut viewed = Vec::new();
     let mut watched = Vec::new();
     for _ in 0..reps.max(1) {
         let mut s = match session_for(path) {
@@ -84,47 +85,64 @@ pub fn trainer_overhead(path: &std::path::Path, reps: usize) -> ExitCode {
         }
         alone.push(samples / t.elapsed().as_secs_f64());
 
-        let Ok(s) = session_for(path) else {
-            return ExitCode::from(2);
-        };
-        let Ok(trainer) = Trainer::spawn(None) else {
-            return ExitCode::from(1);
-        };
-        let t = Instant::now();
-        if trainer
-            .send(TrainerCommand::Start {
-                session: Box::new(s),
-                paused: false,
-            })
-            .is_err()
-        {
-            return ExitCode::from(1);
-        }
-        let mut done = false;
-        while !done {
-            std::thread::sleep(Duration::from_millis(16));
-            for e in trainer.drain(Duration::from_millis(10)) {
-                if matches!(
-                    e,
-                    TrainerEvent::Finished { .. } | TrainerEvent::Failed { .. }
-                ) {
-                    done = true;
-                }
+        for snapshots in [false, true] {
+            let Ok(s) = session_for(path) else {
+                return ExitCode::from(2);
+            };
+            match watch(s, samples, snapshots) {
+                Some(v) if snapshots => viewed.push(v),
+                Some(v) => watched.push(v),
+                None => return ExitCode::from(1),
             }
         }
-        // The watcher's last 16 ms nap may overshoot the end; subtract half.
-        let secs = (t.elapsed().as_secs_f64() - 0.008).max(1e-9);
-        watched.push(samples / secs);
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (a, w) = (median(&mut alone), median(&mut watched));
+    let (a, w, v) = (
+        median(&mut alone),
+        median(&mut watched),
+        median(&mut viewed),
+    );
     println!(
-        "{}: alone {a:.0} samples/s, with a watcher {w:.0} samples/s, ratio {:.3}",
+        "{}: alone {a:.0} samples/s, with a watcher {w:.0} samples/s (ratio {:.3}), with a watcher pulling every snapshot like the window {v:.0} samples/s (ratio {:.3})",
         path.display(),
-        w / a
+        w / a,
+        v / a
     );
     ExitCode::SUCCESS
+}
+
+/// Samples per second through the trainer thread, drained every 16 ms;
+/// with `snapshots`, every snapshot is asked for again as soon as it comes
+/// (what the window does). `None` when the thread cannot start.
+fn watch(s: crate::trainer::Session, samples: f64, snapshots: bool) -> Option<f64> {
+    let trainer = Trainer::spawn(None).ok()?;
+    let t = Instant::now();
+    trainer
+        .send(TrainerCommand::Start {
+            session: Box::new(s),
+            paused: false,
+        })
+        .ok()?;
+    if snapshots {
+        trainer.send(TrainerCommand::RequestSnapshot).ok()?;
+    }
+    let mut done = false;
+    while !done {
+        std::thread::sleep(Duration::from_millis(16));
+        for e in trainer.drain(Duration::from_millis(10)) {
+            match e {
+                TrainerEvent::Finished { .. } | TrainerEvent::Failed { .. } => done = true,
+                TrainerEvent::Snapshot(_) if snapshots => {
+                    let _ = trainer.send(TrainerCommand::RequestSnapshot);
+                }
+                _ => {}
+            }
+        }
+    }
+    // The watcher's last 16 ms nap may overshoot the end; subtract half.
+    let secs = (t.elapsed().as_secs_f64() - 0.008).max(1e-9);
+    Some(samples / secs)
 }

@@ -13,8 +13,9 @@ use super::session::Session;
 /// Progress events go out at most this often (≈ 60 per second).
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(16);
 
-/// Snapshots may take at most this share of training time.
-const SNAPSHOT_BUDGET: f64 = 0.10;
+/// Snapshots may take at most this share of training time (8 %, leaving
+/// room under the 10 % promise for sending and receiving them).
+const SNAPSHOT_BUDGET: f64 = 0.08;
 
 struct Run {
     session: Box<Session>,
