@@ -135,3 +135,28 @@ fn digits_confusion_matrix_fills_and_a_cell_opens_the_gallery() {
             .is_some()
     );
 }
+
+#[test]
+fn a_chosen_validation_image_gets_its_feature_maps() {
+    let mut h = harness("mnist_cnn.ron");
+    h.state_mut().apply(Command::Step);
+    until(&mut h, "a first snapshot", |a| a.run.snapshot.is_some());
+    let first = h.state().run.snapshot.clone().unwrap();
+    assert!(!first.filters.is_empty(), "conv filters");
+    assert!(
+        first.feature_maps.len() >= 5,
+        "input and the spatial layers"
+    );
+    // What clicking a gallery image asks for.
+    h.state_mut().views.feature_sample = Some(7);
+    h.step();
+    assert_eq!(h.state().views.tab, ViewTab::Convolution);
+    until(&mut h, "the maps of row 7", |a| {
+        a.run
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.feature_sample == Some(7))
+    });
+    h.state_mut().apply(Command::Stop);
+    h.step();
+}

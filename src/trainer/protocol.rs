@@ -46,6 +46,8 @@ pub enum TrainerCommand {
     SetStepDelay(std::time::Duration),
     /// Send a `Snapshot` event as soon as possible.
     RequestSnapshot,
+    /// Show this validation row's feature maps in later snapshots.
+    SetFeatureSample(usize),
     /// Send the current weights (of the running or the last finished run)
     /// as a `Weights` event.
     RequestWeights,

@@ -44,6 +44,9 @@ pub struct Session {
     initial: Vec<StateEntry<f32>>,
     best: Option<Vec<StateEntry<f32>>>,
     first_loss: Option<f64>,
+    /// The validation row whose feature maps snapshots show (default: the
+    /// first mistake).
+    pub feature_sample: Option<usize>,
     // Running training metric over the epoch.
     correct: u64,
     seen: u64,
@@ -81,6 +84,7 @@ impl Session {
             initial,
             best: None,
             first_loss: None,
+            feature_sample: None,
             correct: 0,
             seen: 0,
             sse: 0.0,
@@ -469,7 +473,13 @@ impl Session {
             preds.truncate(200);
             snap.predictions = preds;
         }
-        super::views::add_views(&mut self.network, &self.node_ids, &self.data, &mut snap);
+        super::views::add_views(
+            &mut self.network,
+            &self.node_ids,
+            &self.data,
+            self.feature_sample,
+            &mut snap,
+        );
         snap
     }
 

@@ -26,10 +26,16 @@ const MAX_MAP_VALUES: usize = 16 * 28 * 28;
 const GALLERY: usize = 48;
 
 /// Adds the views' data to `snap`.
-pub fn add_views(net: &mut Network<f32>, ids: &[NodeId], data: &TrainData, snap: &mut Snapshot) {
+pub fn add_views(
+    net: &mut Network<f32>,
+    ids: &[NodeId],
+    data: &TrainData,
+    sample: Option<usize>,
+    snap: &mut Snapshot,
+) {
     weights(net, ids, snap);
     neurons(net, ids, data, snap);
-    feature_maps(net, ids, data, snap);
+    feature_maps(net, ids, data, sample, snap);
     if data.val_x.ncols() >= 16 {
         snap.gallery = snap
             .predictions
@@ -104,15 +110,20 @@ fn neurons(net: &mut Network<f32>, ids: &[NodeId], data: &TrainData, snap: &mut 
     }
 }
 
-fn feature_maps(net: &mut Network<f32>, ids: &[NodeId], data: &TrainData, snap: &mut Snapshot) {
+fn feature_maps(
+    net: &mut Network<f32>,
+    ids: &[NodeId],
+    data: &TrainData,
+    sample: Option<usize>,
+    snap: &mut Snapshot,
+) {
     let has_conv = (0..ids.len()).any(|i| net.nodes()[i].layer.kind() == "Conv2D");
     if !has_conv || data.val_x.nrows() == 0 {
         return;
     }
-    let k = snap
-        .predictions
-        .first()
-        .map_or(0, |p| p.0)
+    let k = sample
+        .or_else(|| snap.predictions.first().map(|p| p.0))
+        .unwrap_or(0)
         .min(data.val_x.nrows() - 1);
     if net.predict(data.val_x.slice(s![k..k + 1, ..]), 1).is_err() {
         return;

@@ -381,6 +381,19 @@ fn handle(
             if let Some(r) = run {
                 r.snapshot_wanted = true;
                 r.watches_snapshots = true;
+                if r.paused {
+                    // A paused run has time: answer now.
+                    r.maybe_snapshot(out, true);
+                }
+            }
+        }
+        TrainerCommand::SetFeatureSample(row) => {
+            if let Some(r) = run {
+                r.session.feature_sample = Some(row);
+                r.snapshot_wanted = true;
+                if r.paused {
+                    r.maybe_snapshot(out, true);
+                }
             }
         }
     }

@@ -409,6 +409,11 @@ impl NeuroglassApp {
                 .open(&mut self.perf_open)
                 .show(&ctx, |ui| frames.ui(ui));
         }
+        if let Some(row) = self.views.feature_sample.take() {
+            self.run
+                .send(crate::trainer::TrainerCommand::SetFeatureSample(row));
+            self.views.tab = super::views::ViewTab::Convolution;
+        }
         for c in cmds {
             self.apply(c);
         }

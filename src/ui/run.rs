@@ -153,7 +153,10 @@ impl Run {
                     self.history.epochs.push(m);
                 }
                 TrainerEvent::Paused { .. } => self.state = RunState::Paused,
-                TrainerEvent::Resumed => self.state = RunState::Training,
+                TrainerEvent::Resumed => {
+                    self.state = RunState::Training;
+                    self.send(TrainerCommand::RequestSnapshot);
+                }
                 TrainerEvent::Finished {
                     reason, seconds, ..
                 } => {
@@ -175,8 +178,9 @@ impl Run {
                     self.layer_history.push((snap.step, snap.layers.clone()));
                     self.snapshots += 1;
                     self.snapshot = Some(snap);
-                    if self.active() {
+                    if self.state == RunState::Training {
                         // Pull the next one; the trainer keeps their cost under 10 %.
+                        // (A paused run sends one when it pauses.)
                         self.send(TrainerCommand::RequestSnapshot);
                     }
                 }

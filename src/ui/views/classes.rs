@@ -161,10 +161,18 @@ pub fn gallery_ui(
                             || grey_image(img, w, h),
                         );
                         ui.vertical(|ui| {
-                            ui.add(
-                                egui::Image::new(&tex).fit_to_exact_size(egui::vec2(56.0, 56.0)),
-                            )
-                            .on_hover_text(format!("validation row {row}"));
+                            let r = ui
+                                .add(
+                                    egui::Image::new(&tex)
+                                        .fit_to_exact_size(egui::vec2(56.0, 56.0))
+                                        .sense(egui::Sense::click()),
+                                )
+                                .on_hover_text(format!(
+                                    "validation row {row}: click to see its feature maps"
+                                ));
+                            if r.clicked() {
+                                state.feature_sample = Some(row);
+                            }
                             let color = if p == t { theme::OK } else { theme::ERROR };
                             ui.colored_label(color, format!("{p} ({:.0} %)", conf * 100.0));
                             ui.small(format!("true {t}"));

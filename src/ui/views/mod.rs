@@ -103,6 +103,8 @@ pub struct ViewState {
     pub cell: Option<(u32, u32)>,
     /// Textures made from snapshots.
     pub textures: paint::Textures,
+    /// A gallery image was clicked: show this validation row's feature maps.
+    pub feature_sample: Option<usize>,
 }
 
 impl Default for ViewState {
@@ -113,6 +115,7 @@ impl Default for ViewState {
             discretize: false,
             cell: None,
             textures: paint::Textures::default(),
+            feature_sample: None,
         }
     }
 }
