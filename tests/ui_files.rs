@@ -92,3 +92,60 @@ fn export_to_pytorch_from_the_window_writes_the_files() {
     }
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropping_a_project_opens_it_and_dropping_a_csv_makes_it_the_data() {
+    let dir = std::env::temp_dir().join(format!("ng-ui-drop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let project = dir.join("mine.ron");
+    let text = neuroglass::ui::document::BUNDLED
+        .iter()
+        .find(|(n, _)| *n == "iris.ron")
+        .unwrap()
+        .1;
+    std::fs::write(&project, text).unwrap();
+    let mut h = harness(NeuroglassApp::new(None));
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(project.clone())));
+    h.step();
+    h.step();
+    assert_eq!(h.state().doc.path.as_deref(), Some(project.as_path()));
+    let csv = dir.join("points.csv");
+    let mut rows = String::from("x1,x2,label\n");
+    for i in 0..40 {
+        rows.push_str(&format!(
+            "{},{},{}\n",
+            i as f32 / 40.0,
+            (i % 7) as f32,
+            if i % 2 == 0 { "a" } else { "b" }
+        ));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(csv.clone())));
+    h.step();
+    assert!(matches!(
+        h.state().doc.project.data.source,
+        neuroglass::model::DataSource::Csv { .. }
+    ));
+    until(
+        &mut h,
+        "the CSV's shape",
+        |a| matches!(&a.doc.data_state, neuroglass::ui::document::DataState::Known(d) if d.input_shape == [2] && d.classes == Some(2)),
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
