@@ -268,16 +268,12 @@ fn activation_ui(ui: &mut egui::Ui, a: &mut Activation) {
         egui::ComboBox::from_id_salt("activation")
             .selected_text(a.name())
             .show_ui(ui, |ui| {
-                for choice in [
-                    Activation::ReLU,
-                    Activation::LeakyReLU { slope: 0.01 },
-                    Activation::Elu { alpha: 1.0 },
-                    Activation::Sigmoid,
-                    Activation::Tanh,
-                    Activation::Softmax,
-                    Activation::Gelu,
-                    Activation::Linear,
-                ] {
+                // The palette's activations, with their default settings.
+                let choices = LayerSpec::palette().into_iter().filter_map(|s| match s {
+                    LayerSpec::Activation(a) => Some(a),
+                    _ => None,
+                });
+                for choice in choices {
                     if ui
                         .selectable_label(a.name() == choice.name(), choice.name())
                         .clicked()
