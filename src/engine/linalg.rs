@@ -22,6 +22,11 @@ pub fn set_threads(n: usize) {
     THREADS.store(n.max(1), Ordering::Relaxed);
 }
 
+/// The threads worth using on this machine: its cores, at most 8.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8))
+}
+
 /// The number of threads large products may use.
 pub fn threads() -> usize {
     THREADS.load(Ordering::Relaxed)
@@ -58,7 +63,8 @@ pub fn gemm<F: Float>(
         return;
     }
     let t = threads();
-    let parallelism = if t > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_WORK {
+    let big = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_WORK;
+    let parallelism = if t > 1 && big && !super::parallel::in_shard() {
         gemm::Parallelism::Rayon(t)
     } else {
         gemm::Parallelism::None

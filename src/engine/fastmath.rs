@@ -1,0 +1,316 @@
+//! Vectorised element-wise functions for `f32` slices: `exp`, the
+//! logistic sigmoid and `tanh`, the transcendental functions that dominate
+//! recurrent layers and sigmoid/tanh activations.
+//!
+//! The `f32` kernels are branch-free polynomial approximations (Cephes'
+//! `expf` and `tanhf`, within a few ulp of the exact value) written lane by
+//! lane so the compiler vectorises them; at run time the widest instruction
+//! set the processor has (AVX-512, else AVX2, else the baseline) is chosen
+//! once. Every variant does the same operations in the same order (no fused
+//! multiply-add), so results are bit-identical whichever one runs. For any
+//! other [`Float`] (`f64` in gradient checks) the functions use the standard
+//! library's exact functions.
+//!
+//! NaN in gives NaN out; ±∞ give the functions' limits.
+
+use std::any::TypeId;
+use std::sync::OnceLock;
+
+use super::Float;
+
+/// `x[i] = exp(x[i])`.
+pub fn exp_inplace<F: Float>(x: &mut [F]) {
+    match as_f32(x) {
+        Some(v) => dispatch(v, Kernel::Exp),
+        None => x.iter_mut().for_each(|v| *v = v.exp()),
+    }
+}
+
+/// `x[i] = 1 / (1 + exp(−x[i]))`.
+pub fn sigmoid_inplace<F: Float>(x: &mut [F]) {
+    match as_f32(x) {
+        Some(v) => dispatch(v, Kernel::Sigmoid),
+        None => x
+            .iter_mut()
+            .for_each(|v| *v = F::one() / (F::one() + (-*v).exp())),
+    }
+}
+
+/// `x[i] = tanh(x[i])`.
+pub fn tanh_inplace<F: Float>(x: &mut [F]) {
+    match as_f32(x) {
+        Some(v) => dispatch(v, Kernel::Tanh),
+        None => x.iter_mut().for_each(|v| *v = v.tanh()),
+    }
+}
+
+/// The sum of `x`, added in 16 interleaved partial sums (so it
+/// vectorises; the order is fixed, so the result is deterministic).
+pub fn sum<F: Float>(x: &[F]) -> F {
+    let mut acc = [F::zero(); 16];
+    let mut chunks = x.chunks_exact(16);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    let tail: F = chunks
+        .remainder()
+        .iter()
+        .copied()
+        .fold(F::zero(), |a, v| a + v);
+    acc.iter().copied().fold(F::zero(), |a, v| a + v) + tail
+}
+
+/// The slice as `f32`, when `F` is `f32`.
+fn as_f32<F: Float>(x: &mut [F]) -> Option<&mut [f32]> {
+    if TypeId::of::<F>() == TypeId::of::<f32>() {
+        // SAFETY: `F` is `f32` (same TypeId), so the slice's layout, length
+        // and lifetime are unchanged by the cast.
+        Some(unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<f32>(), x.len()) })
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kernel {
+    Exp,
+    Sigmoid,
+    Tanh,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Isa {
+    Baseline,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+fn isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Baseline
+    })
+}
+
+fn dispatch(x: &mut [f32], k: Kernel) {
+    match isa() {
+        // SAFETY: the processor was checked to have the instruction set.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { run_avx512(x, k) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { run_avx2(x, k) },
+        Isa::Baseline => run(x, k),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn run_avx512(x: &mut [f32], k: Kernel) {
+    run(x, k);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn run_avx2(x: &mut [f32], k: Kernel) {
+    run(x, k);
+}
+
+#[inline(always)]
+fn run(x: &mut [f32], k: Kernel) {
+    match k {
+        Kernel::Exp => map(x, exp_lane),
+        Kernel::Sigmoid => map(x, sigmoid_lane),
+        Kernel::Tanh => map(x, tanh_lane),
+    }
+}
+
+/// Applies `f` to every element, 16 at a time so the loop vectorises.
+#[inline(always)]
+fn map(x: &mut [f32], f: impl Fn(f32) -> f32 + Copy) {
+    let mut chunks = x.chunks_exact_mut(16);
+    for c in &mut chunks {
+        for v in c.iter_mut() {
+            *v = f(*v);
+        }
+    }
+    for v in chunks.into_remainder() {
+        *v = f(*v);
+    }
+}
+
+/// `exp` for `f32` (Cephes `expf`): `x = n·ln2 + r`, `exp(r)` by a
+/// degree-6 polynomial, `2ⁿ` built in the exponent bits. Arguments are
+/// clamped to `[−87.3, 88]`, so the result is finite and non-zero.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // Cephes' coefficients as published
+fn exp_lane(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5·2²³: adding it rounds to an integer
+    let x = x.clamp(-87.3, 88.0);
+    let t = x * std::f32::consts::LOG2_E + MAGIC;
+    let n = t - MAGIC;
+    let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
+        + 1.666_666_5e-1)
+        * r
+        + 5.000_000_1e-1;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits((ni.wrapping_add(127) as u32) << 23)
+}
+
+#[inline(always)]
+fn sigmoid_lane(x: f32) -> f32 {
+    1.0 / (1.0 + exp_lane(-x))
+}
+
+/// `tanh` for `f32` (Cephes `tanhf`): an odd polynomial below 0.625,
+/// `1 − 2/(exp(2|x|) + 1)` above, both computed and one chosen.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // Cephes' coefficients as published
+fn tanh_lane(x: f32) -> f32 {
+    let a = x.abs();
+    let z = x * x;
+    let small =
+        ((((-5.704_988_7e-3 * z + 2.063_908_9e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z
+            - 3.333_328_2e-1)
+            * z
+            * x
+            + x;
+    // tanh is odd: the sign of x (also keeps tanh(−0) = −0).
+    let small = small.copysign(x);
+    let big = (1.0 - 2.0 / (exp_lane(2.0 * a) + 1.0)).copysign(x);
+    if a < 0.625 { small } else { big }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every 97th f32 bit pattern in `[lo, hi]`, both signs.
+    fn sweep(lo: f32, hi: f32) -> Vec<f32> {
+        let (a, b) = (lo.to_bits(), hi.to_bits());
+        (a..=b)
+            .step_by(97)
+            .map(f32::from_bits)
+            .flat_map(|v| [v, -v])
+            .collect()
+    }
+
+    fn max_rel_err(xs: &[f32], got: &[f32], want: impl Fn(f64) -> f64) -> f64 {
+        xs.iter()
+            .zip(got)
+            .map(|(&x, &g)| {
+                let w = want(x as f64);
+                ((g as f64 - w) / w.abs().max(f32::MIN_POSITIVE as f64)).abs()
+            })
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn exp_is_within_a_few_ulp() {
+        let xs = sweep(1e-8, 87.0);
+        let mut got = xs.clone();
+        exp_inplace(&mut got);
+        let e = max_rel_err(&xs, &got, f64::exp);
+        assert!(
+            e < 3.0 * f32::EPSILON as f64,
+            "exp max relative error {e:e}"
+        );
+    }
+
+    #[test]
+    fn sigmoid_is_within_a_few_ulp() {
+        let xs = sweep(1e-8, 80.0);
+        let mut got = xs.clone();
+        sigmoid_inplace(&mut got);
+        let e = max_rel_err(&xs, &got, |x| 1.0 / (1.0 + (-x).exp()));
+        assert!(
+            e < 4.0 * f32::EPSILON as f64,
+            "sigmoid max relative error {e:e}"
+        );
+    }
+
+    #[test]
+    fn tanh_is_within_a_few_ulp_also_near_zero() {
+        let xs = sweep(1e-30, 20.0);
+        let mut got = xs.clone();
+        tanh_inplace(&mut got);
+        let e = max_rel_err(&xs, &got, f64::tanh);
+        assert!(
+            e < 4.0 * f32::EPSILON as f64,
+            "tanh max relative error {e:e}"
+        );
+    }
+
+    #[test]
+    fn limits_infinities_and_nan() {
+        let mut v = [
+            f32::NEG_INFINITY,
+            f32::INFINITY,
+            f32::NAN,
+            0.0,
+            -200.0,
+            200.0,
+        ];
+        sigmoid_inplace(&mut v);
+        assert!(v[0] >= 0.0 && v[0] < 1e-37 && v[1] == 1.0);
+        assert!(v[2].is_nan());
+        assert_eq!(v[3], 0.5);
+        assert!(v[4] >= 0.0 && v[4] < 1e-37 && v[5] == 1.0);
+        let mut t = [f32::NEG_INFINITY, f32::INFINITY, f32::NAN, -0.0, -30.0];
+        tanh_inplace(&mut t);
+        assert_eq!(&t[..2], &[-1.0, 1.0]);
+        assert!(t[2].is_nan());
+        assert!(t[3] == 0.0 && t[3].is_sign_negative());
+        assert_eq!(t[4], -1.0);
+        let mut e = [f32::NEG_INFINITY, f32::NAN, 0.0];
+        exp_inplace(&mut e);
+        assert!(e[0] >= 0.0 && e[0] < 1e-37 && e[1].is_nan() && e[2] == 1.0);
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_same_bits() {
+        let xs = sweep(1e-6, 50.0);
+        for k in [Kernel::Exp, Kernel::Sigmoid, Kernel::Tanh] {
+            let mut base = xs.clone();
+            run(&mut base, k);
+            let mut fast = xs.clone();
+            dispatch(&mut fast, k);
+            assert!(
+                base.iter()
+                    .zip(&fast)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+        }
+    }
+
+    #[test]
+    fn sum_adds_every_element() {
+        let x: Vec<f64> = (1..=1000).map(f64::from).collect();
+        for n in [0, 1, 15, 16, 17, 1000] {
+            let want = (n * (n + 1) / 2) as f64;
+            assert_eq!(sum(&x[..n]), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn f64_uses_the_exact_functions() {
+        let mut v = [0.3f64, -2.0];
+        tanh_inplace(&mut v);
+        assert_eq!(v, [0.3f64.tanh(), (-2.0f64).tanh()]);
+    }
+}
