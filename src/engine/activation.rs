@@ -1,7 +1,9 @@
 //! [`ActivationLayer`]: element-wise activations and the per-row softmax.
 
-use ndarray::{Array2, ArrayView2, Zip};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip, s};
 
+use super::fastmath::{sigmoid_inplace, tanh_inplace};
+use super::parallel::for_each_row_chunk;
 use super::{Ctx, Float, Layer};
 
 /// An activation function.
@@ -128,33 +130,10 @@ impl<F: Float> Layer<F> for ActivationLayer {
 
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
         let Some(x) = inputs.first() else { return };
-        let z = Zip::from(out.view_mut()).and(x);
-        match self.act {
-            Act::Relu => z.for_each(|o, &x| *o = x.max(F::zero())),
-            Act::LeakyRelu(s) => {
-                let s = F::of(s);
-                z.for_each(|o, &x| *o = if x > F::zero() { x } else { s * x });
-            }
-            Act::Elu(a) => {
-                let a = F::of(a);
-                z.for_each(|o, &x| *o = if x > F::zero() { x } else { a * x.exp_m1() });
-            }
-            Act::Sigmoid => z.for_each(|o, &x| *o = sigmoid(x)),
-            Act::Tanh => z.for_each(|o, &x| *o = x.tanh()),
-            Act::Gelu => z.for_each(|o, &x| *o = F::of(gelu(x.f64()))),
-            Act::Linear => z.for_each(|o, &x| *o = x),
-            Act::Softmax => {
-                for (mut o, x) in out.rows_mut().into_iter().zip(x.rows()) {
-                    let m = x.fold(F::neg_infinity(), |m, &v| m.max(v));
-                    let mut s = F::zero();
-                    Zip::from(&mut o).and(&x).for_each(|o, &v| {
-                        *o = (v - m).exp();
-                        s += *o;
-                    });
-                    o /= s;
-                }
-            }
-        }
+        let act = self.act;
+        for_each_row_chunk(out.view_mut(), |rows, o| {
+            forward_rows(act, x.slice(s![rows, ..]), o);
+        });
     }
 
     fn backward(
@@ -167,35 +146,96 @@ impl<F: Float> Layer<F> for ActivationLayer {
         let (Some(x), Some(gx)) = (inputs.first(), grad_inputs.first_mut()) else {
             return;
         };
-        let z = Zip::from(gx.view_mut()).and(x).and(out).and(grad_out);
-        let one = F::one();
-        match self.act {
-            Act::Relu => z.for_each(|d, &x, _, &g| *d = if x > F::zero() { g } else { F::zero() }),
-            Act::LeakyRelu(s) => {
-                let s = F::of(s);
-                z.for_each(|d, &x, _, &g| *d = if x > F::zero() { g } else { s * g });
+        let act = self.act;
+        for_each_row_chunk(gx.view_mut(), |rows, g| {
+            let r = s![rows, ..];
+            backward_rows(act, x.slice(r), out.slice(r), grad_out.slice(r), g);
+        });
+    }
+}
+
+/// The activation of the rows `x` into `out`.
+fn forward_rows<F: Float>(act: Act, x: ArrayView2<F>, mut out: ArrayViewMut2<F>) {
+    if matches!(act, Act::Sigmoid | Act::Tanh)
+        && let Some(o) = out.as_slice_mut()
+    {
+        // Vectorised exp-based functions on the contiguous output.
+        for (d, &v) in o.iter_mut().zip(x.iter()) {
+            *d = v;
+        }
+        if act == Act::Sigmoid {
+            sigmoid_inplace(o);
+        } else {
+            tanh_inplace(o);
+        }
+        return;
+    }
+    let z = Zip::from(out.view_mut()).and(&x);
+    match act {
+        Act::Relu => z.for_each(|o, &x| *o = x.max(F::zero())),
+        Act::LeakyRelu(s) => {
+            let s = F::of(s);
+            z.for_each(|o, &x| *o = if x > F::zero() { x } else { s * x });
+        }
+        Act::Elu(a) => {
+            let a = F::of(a);
+            z.for_each(|o, &x| *o = if x > F::zero() { x } else { a * x.exp_m1() });
+        }
+        Act::Sigmoid => z.for_each(|o, &x| *o = sigmoid(x)),
+        Act::Tanh => z.for_each(|o, &x| *o = x.tanh()),
+        Act::Gelu => z.for_each(|o, &x| *o = F::of(gelu(x.f64()))),
+        Act::Linear => z.for_each(|o, &x| *o = x),
+        Act::Softmax => {
+            for (mut o, x) in out.rows_mut().into_iter().zip(x.rows()) {
+                let m = x.fold(F::neg_infinity(), |m, &v| m.max(v));
+                let mut s = F::zero();
+                Zip::from(&mut o).and(&x).for_each(|o, &v| {
+                    *o = (v - m).exp();
+                    s += *o;
+                });
+                o /= s;
             }
-            Act::Elu(a) => {
-                let a = F::of(a);
-                z.for_each(|d, &x, &y, &g| *d = if x > F::zero() { g } else { g * (y + a) });
-            }
-            Act::Sigmoid => z.for_each(|d, _, &y, &g| *d = g * y * (one - y)),
-            Act::Tanh => z.for_each(|d, _, &y, &g| *d = g * (one - y * y)),
-            Act::Gelu => z.for_each(|d, &x, _, &g| *d = g * F::of(gelu_grad(x.f64()))),
-            Act::Linear => z.for_each(|d, _, _, &g| *d = g),
-            Act::Softmax => {
-                for ((mut d, y), g) in gx
-                    .rows_mut()
-                    .into_iter()
-                    .zip(out.rows())
-                    .zip(grad_out.rows())
-                {
-                    let s = y.dot(&g);
-                    Zip::from(&mut d)
-                        .and(&y)
-                        .and(&g)
-                        .for_each(|d, &y, &g| *d = y * (g - s));
-                }
+        }
+    }
+}
+
+/// The gradient for the rows: `gx = ∂L/∂x` from the inputs `x`, outputs
+/// `out` and `grad_out`.
+fn backward_rows<F: Float>(
+    act: Act,
+    x: ArrayView2<F>,
+    out: ArrayView2<F>,
+    grad_out: ArrayView2<F>,
+    mut gx: ArrayViewMut2<F>,
+) {
+    let z = Zip::from(gx.view_mut()).and(&x).and(&out).and(&grad_out);
+    let one = F::one();
+    match act {
+        Act::Relu => z.for_each(|d, &x, _, &g| *d = if x > F::zero() { g } else { F::zero() }),
+        Act::LeakyRelu(s) => {
+            let s = F::of(s);
+            z.for_each(|d, &x, _, &g| *d = if x > F::zero() { g } else { s * g });
+        }
+        Act::Elu(a) => {
+            let a = F::of(a);
+            z.for_each(|d, &x, &y, &g| *d = if x > F::zero() { g } else { g * (y + a) });
+        }
+        Act::Sigmoid => z.for_each(|d, _, &y, &g| *d = g * y * (one - y)),
+        Act::Tanh => z.for_each(|d, _, &y, &g| *d = g * (one - y * y)),
+        Act::Gelu => z.for_each(|d, &x, _, &g| *d = g * F::of(gelu_grad(x.f64()))),
+        Act::Linear => z.for_each(|d, _, _, &g| *d = g),
+        Act::Softmax => {
+            for ((mut d, y), g) in gx
+                .rows_mut()
+                .into_iter()
+                .zip(out.rows())
+                .zip(grad_out.rows())
+            {
+                let s = y.dot(&g);
+                Zip::from(&mut d)
+                    .and(&y)
+                    .and(&g)
+                    .for_each(|d, &y, &g| *d = y * (g - s));
             }
         }
     }
