@@ -397,7 +397,7 @@ impl<F: Float> Network<F> {
                     node.layer.backward(views, out.view(), g_out.view(), gin);
                 });
             }
-            for (src, g) in node.inputs.iter().zip(gin.iter()) {
+            for (src, g) in node.inputs.iter().zip(gin.iter_mut()) {
                 let (target, seen) = match *src {
                     Source::Input if *want_input_grad => {
                         (Some(&mut *input_grad), &mut input_touched)
@@ -416,9 +416,11 @@ impl<F: Float> Network<F> {
                     continue;
                 }
                 if *seen {
-                    *target += g;
+                    *target += &*g;
                 } else {
-                    target.assign(g);
+                    // `g` is scratch that the next backward overwrites, so
+                    // the buffers can trade places instead of copying.
+                    std::mem::swap(target, g);
                     *seen = true;
                 }
             }

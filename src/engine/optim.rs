@@ -230,15 +230,26 @@ impl<F: Float> Optimizer<F> {
                     let bc2_sqrt = (one - F::of(beta2.powi(t))).sqrt();
                     let step_size = lr / bc1;
                     let eps = F::of(eps);
-                    Zip::from(&mut p.value)
-                        .and(&p.grad)
-                        .and(m)
-                        .and(v)
-                        .for_each(|w, &g, m, v| {
-                            *m = b1 * *m + (one - b1) * g;
-                            *v = b2 * *v + (one - b2) * g * g;
-                            *w -= step_size * *m / (v.sqrt() / bc2_sqrt + eps);
-                        });
+                    let rule = AdamRule {
+                        b1,
+                        b2,
+                        step_size,
+                        bc2_sqrt,
+                        eps,
+                    };
+                    match (
+                        p.value.as_slice_mut(),
+                        p.grad.as_slice(),
+                        m.as_slice_mut(),
+                        v.as_slice_mut(),
+                    ) {
+                        (Some(w), Some(g), Some(m), Some(v)) => rule.apply(w, g, m, v),
+                        _ => Zip::from(&mut p.value)
+                            .and(&p.grad)
+                            .and(m)
+                            .and(v)
+                            .for_each(|w, &g, m, v| rule.one(w, g, m, v)),
+                    }
                 }
                 (OptimizerKind::RmsProp { alpha, eps, .. }, [sq]) => {
                     let (a, eps) = (F::of(alpha), F::of(eps));
@@ -283,6 +294,52 @@ impl<F: Float> Optimizer<F> {
                 _ => {}
             }
         }
+    }
+}
+
+/// Adam's update of one parameter tensor, element by element.
+#[derive(Clone, Copy)]
+struct AdamRule<F> {
+    b1: F,
+    b2: F,
+    step_size: F,
+    bc2_sqrt: F,
+    eps: F,
+}
+
+/// Tensors at least this long are updated on several threads.
+const PARALLEL_MIN_LEN: usize = 1 << 16;
+
+impl<F: Float> AdamRule<F> {
+    #[inline(always)]
+    fn one(&self, w: &mut F, g: F, m: &mut F, v: &mut F) {
+        let one = F::one();
+        *m = self.b1 * *m + (one - self.b1) * g;
+        *v = self.b2 * *v + (one - self.b2) * g * g;
+        *w -= self.step_size * *m / (v.sqrt() / self.bc2_sqrt + self.eps);
+    }
+
+    fn serial(&self, w: &mut [F], g: &[F], m: &mut [F], v: &mut [F]) {
+        for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+            self.one(w, g, m, v);
+        }
+    }
+
+    /// The update over whole slices; long ones are split over threads (the
+    /// update is element-wise, so the numbers do not change).
+    fn apply(&self, w: &mut [F], g: &[F], m: &mut [F], v: &mut [F]) {
+        let threads = super::linalg::threads();
+        if threads < 2 || w.len() < PARALLEL_MIN_LEN || super::parallel::in_shard() {
+            self.serial(w, g, m, v);
+            return;
+        }
+        use rayon::prelude::*;
+        let chunk = w.len().div_ceil(threads);
+        w.par_chunks_mut(chunk)
+            .zip(g.par_chunks(chunk))
+            .zip(m.par_chunks_mut(chunk))
+            .zip(v.par_chunks_mut(chunk))
+            .for_each(|(((w, g), m), v)| self.serial(w, g, m, v));
     }
 }
 
