@@ -91,8 +91,8 @@ enum Command {
         /// Workloads to run (letters a–e, comma-separated); all by default.
         #[arg(long, value_delimiter = ',')]
         workloads: Vec<char>,
-        /// Thread counts to try (comma-separated).
-        #[arg(long, value_delimiter = ',', default_value = "1")]
+        /// Thread counts to try (comma-separated); 1 and all cores by default.
+        #[arg(long, value_delimiter = ',')]
         threads: Vec<usize>,
         /// Timed blocks per measurement (the median is reported).
         #[arg(long, default_value_t = 21)]

@@ -15,6 +15,16 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
         workloads.to_vec()
     };
     let mut failed = false;
+    let default = [1, crate::engine::linalg::default_threads()];
+    let threads = if threads.is_empty() {
+        if default[1] > 1 {
+            &default[..]
+        } else {
+            &default[..1]
+        }
+    } else {
+        threads
+    };
     for &w in &chosen {
         for &t in threads {
             match run(w, t, 10, reps) {
@@ -64,6 +74,8 @@ pub fn trainer_overhead(path: &std::path::Path, reps: usize) -> ExitCode {
     let mut alone = Vec::new();
     let mut viewed = Vec::new();
     let mut watched = Vec::new();
+    // The same threads as the trainer thread uses.
+    crate::engine::linalg::set_threads(crate::engine::linalg::default_threads());
     for _ in 0..reps.max(1) {
         let mut s = match session_for(path) {
             Ok(s) => s,

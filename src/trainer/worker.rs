@@ -404,6 +404,8 @@ fn handle(
 /// The thread's body. Runs until `Shutdown` or until the command channel
 /// closes. A panic while training becomes `Failed` and ends that run only.
 pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
+    // Training uses every core (results do not depend on the count).
+    crate::engine::linalg::set_threads(crate::engine::linalg::default_threads());
     let mut run: Option<Run> = None;
     let mut last: Option<Box<Session>> = None;
     // Whether the slow-motion wait after the latest batch has been done.
