@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip, s};
 
 use super::fastmath::{sigmoid_inplace, tanh_inplace};
-use super::parallel::for_each_row_chunk;
+use super::parallel::{for_each_row_chunk, row_work};
 use super::{Ctx, Float, Layer};
 
 /// An activation function.
@@ -126,6 +126,10 @@ impl<F: Float> Layer<F> for ActivationLayer {
 
     fn output_len(&self) -> usize {
         self.len
+    }
+
+    fn parallel_work(&self, batch: usize) -> usize {
+        row_work(batch, self.len)
     }
 
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {

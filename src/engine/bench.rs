@@ -349,6 +349,34 @@ mod tests {
         assert!(build('z').is_err());
     }
 
+    /// Parameters after three training steps of workload `w` on `threads`.
+    fn trained(w: char, threads: usize) -> Vec<Vec<f32>> {
+        crate::engine::linalg::set_threads(threads);
+        let mut wl = build(w).unwrap();
+        let values = wl.values.take();
+        let targets = match &values {
+            Some(v) => Targets::Values(v.view()),
+            None => Targets::Classes(&wl.labels),
+        };
+        for _ in 0..3 {
+            wl.net
+                .train_step(wl.x.view(), &targets, wl.loss, &mut wl.opt, wl.lr)
+                .unwrap();
+        }
+        crate::engine::linalg::set_threads(1);
+        wl.net
+            .params()
+            .map(|p| p.value.iter().copied().collect())
+            .collect()
+    }
+
+    #[test]
+    fn training_gives_the_same_bits_on_one_and_two_threads() {
+        for w in ['c', 'e'] {
+            assert_eq!(trained(w, 1), trained(w, 2), "workload {w}");
+        }
+    }
+
     /// `cargo test --lib engine::bench -- --ignored --nocapture` prints the
     /// step times.
     #[test]

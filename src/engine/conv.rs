@@ -303,7 +303,7 @@ pub struct ConvConfig {
 }
 
 /// Rows per shard at least, and shards at most (see [`super::parallel`]).
-const SHARD_ROWS: usize = 8;
+const SHARD_ROWS: usize = 16;
 const MAX_SHARDS: usize = 8;
 
 /// 2-D convolution (cross-correlation, as in PyTorch).
@@ -522,6 +522,11 @@ impl<F: Float> Layer<F> for Conv2D<F> {
         self.filters * self.g.positions()
     }
 
+    fn parallel_work(&self, batch: usize) -> usize {
+        // Multiply-adds of the forward product (the shards run in parallel).
+        batch * self.filters * self.g.patch() * self.g.positions()
+    }
+
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
         let x = &inputs[0];
         let b = x.nrows();
@@ -690,9 +695,9 @@ mod tests {
 
     #[test]
     fn gradients_hold_across_several_shards() {
-        // 20 rows make two shards of 10.
+        // 40 rows make two shards of 20.
         let mut c = conv([2, 5, 5], 3, 3, 1, Pad::Same, true);
-        let x = random(20, 50, 7);
+        let x = random(40, 50, 7);
         let err = check(&mut c, &[x], 1e-6);
         assert!(err.is_ok(), "{:?}", err.err());
         assert_eq!(c.shards.len(), 2);

@@ -71,6 +71,10 @@ impl<F: Float> Layer<F> for Dense<F> {
         self.units
     }
 
+    fn parallel_work(&self, batch: usize) -> usize {
+        super::linalg::parallel_work(batch, self.in_len, self.units)
+    }
+
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
         let Some(x) = inputs.first() else { return };
         let Some(w) = self.params.first() else { return };

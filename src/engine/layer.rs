@@ -70,6 +70,14 @@ pub trait Layer<F: Float>: Send {
     /// Features per sample of the output (the product of its shape).
     fn output_len(&self) -> usize;
 
+    /// How much of a training step on `batch` rows this layer can spread
+    /// over threads, in multiply-adds or values (0: nothing worth it). The
+    /// network hands a step to the engine's worker threads only when its
+    /// layers' sum is large enough to pay for the hand-over.
+    fn parallel_work(&self, _batch: usize) -> usize {
+        0
+    }
+
     /// Computes the output for a batch. `inputs` has one view per input port,
     /// each `[batch, in_len]`; `out` is already `[batch, output_len]`.
     /// The layer may cache what its backward pass needs.

@@ -15,11 +15,18 @@ use super::Float;
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
 /// Products smaller than this many multiply-adds stay on one thread.
-const PARALLEL_MIN_WORK: usize = 1 << 18;
+const PARALLEL_MIN_WORK: usize = 1 << 26;
 
 /// Sets how many threads large products may use (1 = single-threaded).
 pub fn set_threads(n: usize) {
     THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The multiply-adds of an `[m, k]·[k, n]` product if it is large enough
+/// to be split over threads, else 0.
+pub fn parallel_work(m: usize, k: usize, n: usize) -> usize {
+    let work = m.saturating_mul(n).saturating_mul(k);
+    if work >= PARALLEL_MIN_WORK { work } else { 0 }
 }
 
 /// The threads worth using on this machine: its cores, at most 8.

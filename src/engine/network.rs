@@ -17,6 +17,10 @@ mod state;
 use buffers::{Buffers, with_inputs};
 pub use state::StateEntry;
 
+/// A training step runs on the engine's worker threads when its layers can
+/// spread at least this much work ([`Layer::parallel_work`]).
+const PARALLEL_STEP_MIN: usize = 1 << 20;
+
 /// Where a node's input comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -441,6 +445,29 @@ impl<F: Float> Network<F> {
     /// # Errors
     /// Shapes of `x` or `targets` that do not fit, labels out of range.
     pub fn train_step(
+        &mut self,
+        x: ArrayView2<F>,
+        targets: &Targets<F>,
+        loss: Loss,
+        opt: &mut Optimizer<F>,
+        lr: F,
+    ) -> Result<F, EngineError> {
+        // Worth handing to the worker threads only if enough of the step
+        // runs in parallel.
+        let batch = x.nrows();
+        let work: usize = self
+            .nodes
+            .iter()
+            .map(|n| n.layer.parallel_work(batch))
+            .sum();
+        if work >= PARALLEL_STEP_MIN && super::linalg::threads() > 1 {
+            super::parallel::install(|| self.train_step_here(x, targets, loss, opt, lr))
+        } else {
+            super::parallel::serial(|| self.train_step_here(x, targets, loss, opt, lr))
+        }
+    }
+
+    fn train_step_here(
         &mut self,
         x: ArrayView2<F>,
         targets: &Targets<F>,

@@ -308,7 +308,7 @@ struct AdamRule<F> {
 }
 
 /// Tensors at least this long are updated on several threads.
-const PARALLEL_MIN_LEN: usize = 1 << 16;
+const PARALLEL_MIN_LEN: usize = 1 << 20;
 
 impl<F: Float> AdamRule<F> {
     #[inline(always)]

@@ -24,6 +24,46 @@ pub fn in_shard() -> bool {
     IN_SHARD.with(Cell::get)
 }
 
+/// The engine's worker threads, as many as [`linalg::default_threads`].
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(linalg::default_threads())
+            .thread_name(|i| format!("neuroglass-engine-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Runs `f` on one of the engine's worker threads when several threads are
+/// allowed, so that the parallel parts inside it hand work between workers
+/// that are already awake instead of waking threads for each part (one
+/// hand-over per call instead of one per layer). Runs `f` here otherwise.
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match pool() {
+        Some(p) if linalg::threads() > 1 && rayon::current_thread_index().is_none() => p.install(f),
+        _ => f(),
+    }
+}
+
+/// Runs `f` with every parallel part inside it on this thread (for work
+/// too small to pay for waking other threads).
+pub fn serial<R>(f: impl FnOnce() -> R) -> R {
+    let was = IN_SHARD.with(|c| c.replace(true));
+    let r = f();
+    IN_SHARD.with(|c| c.set(was));
+    r
+}
+
+/// The value count from which [`for_each_row_chunk`] splits work, as a
+/// layer's [`super::Layer::parallel_work`].
+pub fn row_work(batch: usize, len: usize) -> usize {
+    let work = batch.saturating_mul(len);
+    if work >= ROWS_PARALLEL_MIN { work } else { 0 }
+}
+
 /// How many shards a batch of `batch` rows is split into: one per
 /// `min_rows` rows, at most `max`, at least one.
 pub fn shard_count(batch: usize, min_rows: usize, max: usize) -> usize {
@@ -106,7 +146,7 @@ fn split<T: Send, F: Send>(
 
 /// Element-wise or per-sample work smaller than this many values stays on
 /// one thread.
-pub const ROWS_PARALLEL_MIN: usize = 1 << 15;
+pub const ROWS_PARALLEL_MIN: usize = 1 << 18;
 
 /// Runs `f(rows, out_rows)` over chunks of the rows of `out`, one chunk per
 /// allowed thread when there are at least [`ROWS_PARALLEL_MIN`] values,

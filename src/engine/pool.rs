@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView2, s};
 
 use super::conv::{Geometry, Pad};
-use super::parallel::for_each_row_chunk;
+use super::parallel::{for_each_row_chunk, row_work};
 use super::{Ctx, Float, Layer};
 
 /// Max or average pooling over `size×size` windows (windows that would run
@@ -48,6 +48,10 @@ impl<F: Float> Layer<F> for Pool2D {
         self.g.c * self.g.positions()
     }
 
+    fn parallel_work(&self, batch: usize) -> usize {
+        row_work(batch, self.g.c * self.g.h * self.g.w)
+    }
+
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
         let (g, max) = (self.g, self.max);
         let x = &inputs[0];
@@ -70,7 +74,7 @@ impl<F: Float> Layer<F> for Pool2D {
     fn backward(
         &mut self,
         inputs: &[ArrayView2<F>],
-        _out: ArrayView2<F>,
+        out: ArrayView2<F>,
         grad_out: ArrayView2<F>,
         grad_inputs: &mut [Array2<F>],
     ) {
@@ -82,18 +86,20 @@ impl<F: Float> Layer<F> for Pool2D {
         let inv = F::one() / F::of((g.k * g.k) as f64);
         for_each_row_chunk(dx.view_mut(), |rows, mut dx| {
             dx.fill(F::zero());
-            let mut owned = Vec::new();
-            let (xs, dys) = (x.slice(s![rows.clone(), ..]), grad_out.slice(s![rows, ..]));
-            let mut owned_dy = Vec::new();
-            for ((row, dy), mut d) in xs
+            let (mut owned, mut owned_dy, mut owned_y) = (Vec::new(), Vec::new(), Vec::new());
+            let r = s![rows, ..];
+            let (xs, dys, ys) = (x.slice(r), grad_out.slice(r), out.slice(r));
+            for (((row, dy), y), mut d) in xs
                 .outer_iter()
                 .zip(dys.outer_iter())
+                .zip(ys.outer_iter())
                 .zip(dx.outer_iter_mut())
             {
                 let Some(ds) = d.as_slice_mut() else { continue };
                 let dy = row_slice(dy, &mut owned_dy);
                 if max && g.k == 2 && g.stride == 2 {
-                    max_2x2_backward(&g, row_slice(row, &mut owned), dy, ds);
+                    let y = row_slice(y, &mut owned_y);
+                    max_2x2_backward(&g, row_slice(row, &mut owned), y, dy, ds);
                 } else if max {
                     max_any(&g, row_slice(row, &mut owned), |j, _, at| ds[at] += dy[j]);
                 } else {
@@ -143,10 +149,13 @@ fn max_2x2_forward<F: Float>(g: &Geometry, x: &[F], out: &mut [F]) {
     }
 }
 
-/// The gradient of [`max_2x2_forward`] for one sample: each window's
-/// `dy` goes to its maximum (found as [`pick`] finds it), zeros elsewhere.
-/// `dx` must be zero where no window reaches (odd edges).
-fn max_2x2_backward<F: Float>(g: &Geometry, x: &[F], dy: &[F], dx: &mut [F]) {
+/// The gradient of [`max_2x2_forward`] for one sample, whose outputs were
+/// `y`: each window's `dy` goes to the first of its inputs equal to the
+/// maximum (as [`pick`] chooses), zeros to the others. Equality with the
+/// stored maximum, not a search, so the loop vectorises; a window whose
+/// maximum is NaN takes the slow path. `dx` must be zero where no window
+/// reaches (odd edges).
+fn max_2x2_backward<F: Float>(g: &Geometry, x: &[F], y: &[F], dy: &[F], dx: &mut [F]) {
     let (h, w, oh, ow) = (g.h, g.w, g.oh, g.ow);
     let zero = F::zero();
     for c in 0..g.c {
@@ -156,20 +165,37 @@ fn max_2x2_backward<F: Float>(g: &Geometry, x: &[F], dy: &[F], dx: &mut [F]) {
             let o = (c * oh + oy) * ow;
             let (top, bottom) = (&x[r0..r0 + 2 * ow], &x[r1..r1 + 2 * ow]);
             let (dtop, dbottom) = dx[r0..r1 + 2 * ow].split_at_mut(w);
+            let (dtop, dbottom) = (&mut dtop[..2 * ow], &mut dbottom[..2 * ow]);
+            let (ys, ds) = (&y[o..o + ow], &dy[o..o + ow]);
+            let mut nan = false;
             for ox in 0..ow {
-                let (mut best, mut i) = (top[2 * ox], 0);
-                for (v, k) in [
-                    (top[2 * ox + 1], 1),
-                    (bottom[2 * ox], 2),
-                    (bottom[2 * ox + 1], 3),
-                ] {
-                    (best, i) = pick(best, i, v, k);
+                let (m, d) = (ys[ox], ds[ox]);
+                nan |= m.is_nan();
+                let e0 = top[2 * ox] == m;
+                let e1 = !e0 & (top[2 * ox + 1] == m);
+                let e2 = !e0 & !e1 & (bottom[2 * ox] == m);
+                let e3 = !e0 & !e1 & !e2 & (bottom[2 * ox + 1] == m);
+                dtop[2 * ox] = if e0 { d } else { zero };
+                dtop[2 * ox + 1] = if e1 { d } else { zero };
+                dbottom[2 * ox] = if e2 { d } else { zero };
+                dbottom[2 * ox + 1] = if e3 { d } else { zero };
+            }
+            if nan {
+                for ox in (0..ow).filter(|&ox| ys[ox].is_nan()) {
+                    let (mut best, mut i) = (top[2 * ox], 0);
+                    for (v, k) in [
+                        (top[2 * ox + 1], 1),
+                        (bottom[2 * ox], 2),
+                        (bottom[2 * ox + 1], 3),
+                    ] {
+                        (best, i) = pick(best, i, v, k);
+                    }
+                    let d = ds[ox];
+                    dtop[2 * ox] = if i == 0 { d } else { zero };
+                    dtop[2 * ox + 1] = if i == 1 { d } else { zero };
+                    dbottom[2 * ox] = if i == 2 { d } else { zero };
+                    dbottom[2 * ox + 1] = if i == 3 { d } else { zero };
                 }
-                let d = dy[o + ox];
-                dtop[2 * ox] = if i == 0 { d } else { zero };
-                dtop[2 * ox + 1] = if i == 1 { d } else { zero };
-                dbottom[2 * ox] = if i == 2 { d } else { zero };
-                dbottom[2 * ox + 1] = if i == 3 { d } else { zero };
             }
         }
     }
@@ -345,7 +371,7 @@ mod tests {
             let (mut out, mut want_out) = (vec![0.0; n], vec![0.0; n]);
             let (mut dx, mut want_dx) = (vec![0.0; len], vec![0.0; len]);
             max_2x2_forward(&g, &x, &mut out);
-            max_2x2_backward(&g, &x, &dy, &mut dx);
+            max_2x2_backward(&g, &x, &out, &dy, &mut dx);
             max_any(&g, &x, |j, v, at| {
                 want_out[j] = v;
                 want_dx[at] += dy[j];

@@ -149,6 +149,15 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         }
     }
 
+    fn parallel_work(&self, batch: usize) -> usize {
+        // Multiply-adds of the forward pass (the shards run in parallel).
+        let d = &self.dims;
+        if shard_count(batch, SHARD_ROWS, MAX_SHARDS) < 2 {
+            return 0;
+        }
+        batch * d.t * d.cell.gates() * d.h * (d.i + d.h)
+    }
+
     fn output_len(&self) -> usize {
         if self.dims.return_sequences {
             self.dims.t * self.dims.h
