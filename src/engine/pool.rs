@@ -84,8 +84,13 @@ impl<F: Float> Layer<F> for Pool2D {
         };
         let x = &inputs[0];
         let inv = F::one() / F::of((g.k * g.k) as f64);
+        // 2×2 windows with stride 2 over even sides write every input's
+        // gradient; anything else adds into zeros.
+        let covers = max && g.k == 2 && g.stride == 2 && g.h % 2 == 0 && g.w % 2 == 0;
         for_each_row_chunk(dx.view_mut(), |rows, mut dx| {
-            dx.fill(F::zero());
+            if !covers {
+                dx.fill(F::zero());
+            }
             let (mut owned, mut owned_dy, mut owned_y) = (Vec::new(), Vec::new(), Vec::new());
             let r = s![rows, ..];
             let (xs, dys, ys) = (x.slice(r), grad_out.slice(r), out.slice(r));
@@ -386,6 +391,28 @@ mod tests {
             if nan.is_some() {
                 assert!(out.iter().any(|v| v.is_nan()));
             }
+        }
+    }
+
+    #[test]
+    fn backward_overwrites_whatever_the_gradient_buffer_held() {
+        for input in [[2, 4, 6], [1, 5, 4], [1, 3, 3]] {
+            let mut p = Pool2D::new(input, 2, 2, true).unwrap();
+            let len = input.iter().product();
+            let x = random(3, len, 2);
+            let mut out = Array2::zeros((3, Layer::<f64>::output_len(&p)));
+            let mut rng = ChaCha8Rng::seed_from_u64(0);
+            let mut ctx = Ctx {
+                mode: Mode::Train,
+                rng: &mut rng,
+            };
+            p.forward(&[x.view()], &mut out, &mut ctx);
+            let dy = out.mapv(|v| v + 1.0);
+            let mut clean = vec![Array2::zeros((3, len))];
+            let mut dirty = vec![Array2::from_elem((3, len), f64::NAN)];
+            p.backward(&[x.view()], out.view(), dy.view(), &mut clean);
+            p.backward(&[x.view()], out.view(), dy.view(), &mut dirty);
+            assert_eq!(clean, dirty, "{input:?}");
         }
     }
 
