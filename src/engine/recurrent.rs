@@ -140,6 +140,17 @@ impl<F: Float> Recurrent<F> {
     }
 }
 
+/// The parameters as the shards read them (a free function, so the shards
+/// can be borrowed mutably beside it).
+fn weights<'a, F: Float>(params: &'a [Param<F>], bias: &'a [F], bhn: &'a [F]) -> Weights<'a, F> {
+    Weights {
+        wih: params[0].value.view(),
+        whh: params[1].value.view(),
+        bias,
+        bhn,
+    }
+}
+
 impl<F: Float> Layer<F> for Recurrent<F> {
     fn kind(&self) -> &'static str {
         match self.dims.cell {
@@ -173,12 +184,7 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         self.update_bias();
         let d = self.dims;
         let n = self.shards.len();
-        let w = Weights {
-            wih: self.params[0].value.view(),
-            whh: self.params[1].value.view(),
-            bias: &self.bias,
-            bhn: &self.bhn,
-        };
+        let w = weights(&self.params, &self.bias, &self.bhn);
         for_each_shard(&mut self.shards, |k, sh| {
             sh.forward(&d, x.slice(s![shard_rows(b, n, k), ..]), &w);
         });
@@ -210,12 +216,7 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         let d = self.dims;
         let n = self.shards.len();
         let want_dx = grad_inputs.first().is_some_and(|dx| dx.ncols() > 0);
-        let w = Weights {
-            wih: self.params[0].value.view(),
-            whh: self.params[1].value.view(),
-            bias: &self.bias,
-            bhn: &self.bhn,
-        };
+        let w = weights(&self.params, &self.bias, &self.bhn);
         for_each_shard(&mut self.shards, |k, sh| {
             sh.backward(&d, grad_out.slice(s![shard_rows(b, n, k), ..]), &w, want_dx);
         });
