@@ -14,6 +14,25 @@ use super::Float;
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
+thread_local! {
+    static IN_PRODUCT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is inside the GEMM backend. The backend
+/// allocates its packing scratch on every call; everything else in a warm
+/// training step allocates nothing, and a test checks exactly that by
+/// counting allocations made outside products.
+pub fn inside_product() -> bool {
+    IN_PRODUCT.with(std::cell::Cell::get)
+}
+
+mod small;
+
+/// Products of at most this many multiply-adds, at least 16 columns wide,
+/// whose `b` and `c` have contiguous rows go to the small-product kernel (no packing, no
+/// allocation); larger ones to the `gemm` crate.
+const SMALL_MAX_WORK: usize = 1 << 20;
+
 /// Products smaller than this many multiply-adds stay on one thread.
 const PARALLEL_MIN_WORK: usize = 1 << 26;
 
@@ -69,6 +88,14 @@ pub fn gemm<F: Float>(
         c.mapv_inplace(|v| v * beta);
         return;
     }
+    if m.saturating_mul(n).saturating_mul(k) <= SMALL_MAX_WORK
+        && n >= 16
+        && b.strides()[1] == 1
+        && c.strides()[1] == 1
+        && small::gemm(alpha, a, b, beta, c)
+    {
+        return;
+    }
     let t = threads();
     let big = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_WORK;
     let parallelism = if t > 1 && big && !super::parallel::in_shard() {
@@ -80,6 +107,7 @@ pub fn gemm<F: Float>(
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
     let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
     let read_dst = beta != F::zero();
+    IN_PRODUCT.with(|c| c.set(true));
     // SAFETY: the pointers and strides come from live ndarray views whose
     // shapes were checked above to be [m,k], [k,n] and [m,n]; `c` is a
     // unique (mutable) view, so it does not alias `a` or `b`.
@@ -106,6 +134,7 @@ pub fn gemm<F: Float>(
             parallelism,
         );
     }
+    IN_PRODUCT.with(|c| c.set(false));
 }
 
 #[cfg(test)]
@@ -142,6 +171,38 @@ mod tests {
             &mut ct.view_mut().reversed_axes(),
         );
         assert!((&ct.t() - &naive(&a, &b)).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    #[test]
+    fn the_small_kernel_matches_naive_at_ragged_shapes() {
+        for (m, k, n) in [
+            (1, 1, 1),
+            (4, 3, 16),
+            (5, 7, 17),
+            (9, 1, 33),
+            (3, 40, 5),
+            (16, 32, 128),
+        ] {
+            let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+            let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f64 * 0.25);
+            let want = naive(&a, &b);
+            // Plain, with alpha and beta, and with a transposed `a`.
+            let mut c = Array2::from_elem((m, n), f64::NAN);
+            assert!(small::gemm(1.0, a.view(), b.view(), 0.0, &mut c.view_mut()));
+            assert_eq!(c, want, "[{m},{k}]·[{k},{n}]");
+            let mut c = Array2::from_elem((m, n), 2.0);
+            assert!(small::gemm(0.5, a.view(), b.view(), 3.0, &mut c.view_mut()));
+            assert_eq!(c, &want * 0.5 + 6.0);
+            let at = a.t().to_owned();
+            let mut c = Array2::zeros((m, n));
+            assert!(small::gemm(1.0, at.t(), b.view(), 0.0, &mut c.view_mut()));
+            assert_eq!(c, want);
+        }
+        // A `b` without contiguous rows is refused.
+        let b = Array2::<f64>::zeros((3, 4));
+        let mut c = Array2::zeros((2, 3));
+        let a = Array2::<f64>::zeros((2, 4));
+        assert!(!small::gemm(1.0, a.view(), b.t(), 0.0, &mut c.view_mut()));
     }
 
     #[test]

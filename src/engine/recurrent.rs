@@ -60,6 +60,8 @@ pub struct Recurrent<F: Float> {
     bias: Vec<F>,
     /// GRU's `b_hn` `[H]`.
     bhn: Vec<F>,
+    /// `W_hhᵀ`, copied contiguously each forward pass `[H, G·H]`.
+    whh_t: Array2<F>,
     /// The batch's shards with their buffers, for the last batch size.
     shards: Vec<Shard<F>>,
 }
@@ -104,6 +106,7 @@ impl<F: Float> Recurrent<F> {
             ],
             bias: vec![F::zero(); g],
             bhn: Vec::new(),
+            whh_t: Array2::zeros((units, g)),
             shards: Vec::new(),
         }
     }
@@ -137,15 +140,22 @@ impl<F: Float> Recurrent<F> {
         if gru {
             self.bhn.extend(bhh.iter().skip(2 * h).copied());
         }
+        self.whh_t.assign(&self.params[1].value.t());
     }
 }
 
 /// The parameters as the shards read them (a free function, so the shards
 /// can be borrowed mutably beside it).
-fn weights<'a, F: Float>(params: &'a [Param<F>], bias: &'a [F], bhn: &'a [F]) -> Weights<'a, F> {
+fn weights<'a, F: Float>(
+    params: &'a [Param<F>],
+    whh_t: &'a Array2<F>,
+    bias: &'a [F],
+    bhn: &'a [F],
+) -> Weights<'a, F> {
     Weights {
         wih: params[0].value.view(),
         whh: params[1].value.view(),
+        whh_t: whh_t.view(),
         bias,
         bhn,
     }
@@ -184,7 +194,7 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         self.update_bias();
         let d = self.dims;
         let n = self.shards.len();
-        let w = weights(&self.params, &self.bias, &self.bhn);
+        let w = weights(&self.params, &self.whh_t, &self.bias, &self.bhn);
         for_each_shard(&mut self.shards, |k, sh| {
             sh.forward(&d, x.slice(s![shard_rows(b, n, k), ..]), &w);
         });
@@ -216,7 +226,7 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         let d = self.dims;
         let n = self.shards.len();
         let want_dx = grad_inputs.first().is_some_and(|dx| dx.ncols() > 0);
-        let w = weights(&self.params, &self.bias, &self.bhn);
+        let w = weights(&self.params, &self.whh_t, &self.bias, &self.bhn);
         for_each_shard(&mut self.shards, |k, sh| {
             sh.backward(&d, grad_out.slice(s![shard_rows(b, n, k), ..]), &w, want_dx);
         });

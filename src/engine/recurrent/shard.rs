@@ -31,6 +31,8 @@ impl Dims {
 pub(super) struct Weights<'a, F> {
     pub wih: ArrayView2<'a, F>,
     pub whh: ArrayView2<'a, F>,
+    /// `W_hhᵀ` stored contiguously `[H, G·H]`, for the per-step products.
+    pub whh_t: ArrayView2<'a, F>,
     /// Summed biases added to every pre-activation `[G·H]` (GRU: without
     /// `b_hn`).
     pub bias: &'a [F],
@@ -158,18 +160,12 @@ impl<F: Float> Shard<F> {
         for t in 0..t_len {
             let hprev = self.hs.slice(s![t * b..(t + 1) * b, ..]);
             if gru {
-                gemm(
-                    F::one(),
-                    hprev,
-                    w.whh.t(),
-                    F::zero(),
-                    &mut self.hw.view_mut(),
-                );
+                gemm(F::one(), hprev, w.whh_t, F::zero(), &mut self.hw.view_mut());
             } else {
                 gemm(
                     F::one(),
                     hprev,
-                    w.whh.t(),
+                    w.whh_t,
                     F::one(),
                     &mut self.gates.slice_mut(s![t * b..(t + 1) * b, ..]),
                 );

@@ -1,0 +1,90 @@
+//! A training step of every benchmark workload allocates nothing once it
+//! has run at its batch size (buffers are reused), on one thread and on two
+//! — except inside the GEMM backend (the `gemm` crate allocates its packing
+//! scratch on every product), whose allocations are counted apart.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use neuroglass::engine::bench::{WORKLOADS, build};
+use neuroglass::engine::linalg::{inside_product, set_threads};
+use neuroglass::engine::loss::Targets;
+
+/// Counts every allocation of the process.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static IN_PRODUCTS: AtomicUsize = AtomicUsize::new(0);
+
+fn count() {
+    if inside_product() {
+        IN_PRODUCTS.fetch_add(1, Ordering::Relaxed);
+    } else {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn a_warm_training_step_allocates_nothing() {
+    for &w in WORKLOADS {
+        for threads in [1, 2] {
+            set_threads(threads);
+            let mut wl = build(w).unwrap();
+            let values = wl.values.take();
+            let targets = match &values {
+                Some(v) => Targets::Values(v.view()),
+                None => Targets::Classes(&wl.labels),
+            };
+            for _ in 0..3 {
+                wl.net
+                    .train_step(wl.x.view(), &targets, wl.loss, &mut wl.opt, wl.lr)
+                    .unwrap();
+            }
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            let products_before = IN_PRODUCTS.load(Ordering::Relaxed);
+            for _ in 0..5 {
+                wl.net
+                    .train_step(wl.x.view(), &targets, wl.loss, &mut wl.opt, wl.lr)
+                    .unwrap();
+            }
+            let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
+            let in_products = IN_PRODUCTS.load(Ordering::Relaxed) - products_before;
+            println!(
+                "workload {w}, {threads} threads: {in_products} allocations inside products in 5 steps"
+            );
+            assert_eq!(
+                during, 0,
+                "workload {w} on {threads} threads: {during} allocations outside products in 5 steps"
+            );
+        }
+    }
+}
