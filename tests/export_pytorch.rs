@@ -104,7 +104,7 @@ const DRIVER: &str = r#"
 import json, sys
 batches, dirs = sys.argv[1], sys.argv[2:]
 for d in dirs:
-    for m in ("model", "train", "check_reference"):
+    for m in ("model", "train", "check_reference", "csv_data"):
         sys.modules.pop(m, None)
     sys.path.insert(0, d)
     import check_reference
@@ -322,7 +322,13 @@ fn hostile_names_never_reach_python_unescaped() {
     let project = hostile(&root);
     let out = root.join("export");
     export(&project, Some(&root), &out);
-    let scripts = ["model.py", "train.py", "check_reference.py", "README.txt"];
+    let scripts = [
+        "model.py",
+        "train.py",
+        "check_reference.py",
+        "README.txt",
+        "csv_data.py",
+    ];
     for f in scripts {
         let text = std::fs::read_to_string(out.join(f)).unwrap();
         assert!(!text.contains(INJECTION), "{f} holds the raw name:\n{text}");
@@ -471,6 +477,224 @@ fn command_line_exit_codes_and_trained_weights() {
         let (ok, text) = run_python(py, &["check_reference.py"], &out2);
         assert!(ok, "trained weights match too: {text}");
     }
+    if std::env::var_os("KEEP_EXPORTS").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
+/// Loads each (folder, mode) with `train.load_training_data` and compares
+/// with `data.safetensors`: shapes, dtypes and the largest difference, the
+/// line saying where the data came from, or the message it stopped with.
+const CSV_DRIVER: &str = r#"
+import json, sys
+from safetensors.torch import load_file
+for arg in sys.argv[1:]:
+    d, mode = arg.rsplit("::", 1)
+    for m in ("model", "train", "csv_data"):
+        sys.modules.pop(m, None)
+    sys.path.insert(0, d)
+    import train
+    out = {"dir": d, "mode": mode}
+    try:
+        *arrays, out["line"] = train.load_training_data(mode)
+    except SystemExit as e:
+        out["exit"] = str(e)
+    else:
+        ref = load_file(d + "/data.safetensors")
+        for k, v in zip(("train_x", "train_y", "val_x", "val_y"), arrays):
+            r = ref[k]
+            same = list(v.shape) == list(r.shape) and v.dtype == r.dtype
+            out[k] = {"same_shape": same,
+                      "max_diff": (v.double() - r.double()).abs().max().item() if same and v.numel() else None}
+        out["train_x_mean"] = arrays[0].double().mean(dim=0).abs().max().item()
+    print("CSVDATA " + json.dumps(out), flush=True)
+    sys.path.remove(d)
+"#;
+
+/// Runs [`CSV_DRIVER`] on `(folder, mode)` pairs; the JSON result of each.
+fn csv_loads(py: &Path, runs: &[(&Path, &str)]) -> Vec<serde_json::Value> {
+    let mut args = vec!["-c".to_string(), CSV_DRIVER.to_string()];
+    args.extend(runs.iter().map(|(d, m)| format!("{}::{m}", d.display())));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, out) = run_python(py, &refs, &std::env::temp_dir());
+    assert!(ok, "the CSV driver failed:\n{out}");
+    let results: Vec<serde_json::Value> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("CSVDATA "))
+        .map(|j| serde_json::from_str(j).unwrap())
+        .collect();
+    assert_eq!(results.len(), runs.len(), "{out}");
+    results
+}
+
+/// Whether every array of a driver result equals `data.safetensors`'s
+/// within `tol` (`None`: some shape or dtype differs).
+fn max_diff(r: &serde_json::Value) -> Option<f64> {
+    let mut worst = 0.0f64;
+    for k in ["train_x", "train_y", "val_x", "val_y"] {
+        let v = &r[k];
+        if !v["same_shape"].as_bool()? {
+            return None;
+        }
+        worst = worst.max(v["max_diff"].as_f64().unwrap_or(0.0));
+    }
+    Some(worst)
+}
+
+#[test]
+fn train_py_reads_a_csv_project_from_its_file() {
+    use export_support::csv_projects::*;
+    let root = temp_dir("csv");
+    let data_dir = root.join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let written = 90;
+    write_csv(&data_dir, written);
+    let mut dirs = Vec::new();
+    for (name, project) in csv_projects() {
+        let out = root.join(name);
+        let s = export(&project, Some(&data_dir), &out);
+        // The recipe says how the file was read; names from the file are
+        // JSON strings in it, and never reach the Python files.
+        let text = std::fs::read_to_string(out.join("data_recipe.json")).unwrap();
+        let recipe: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let csv = &recipe["csv"];
+        assert_eq!(csv["header"], serde_json::json!(header()), "{name}");
+        assert_eq!(csv["delimiter"], ";");
+        assert_eq!(csv["path_in_project"], CSV_NAME);
+        let dropped = csv["dropped_rows"].as_u64().unwrap() as usize;
+        assert!(dropped > 0 && csv["rows"].as_u64().unwrap() as usize + dropped == written);
+        let split = &recipe["split"];
+        assert_eq!(
+            split["train_rows"].as_array().unwrap().len(),
+            s.train_samples
+        );
+        assert_eq!(
+            split["validation_rows"].as_array().unwrap().len(),
+            s.validation_samples
+        );
+        for f in ["train.py", "csv_data.py", "README.txt", "model.py"] {
+            let t = std::fs::read_to_string(out.join(f)).unwrap();
+            assert!(
+                !t.contains(COLUMN_INJECTION),
+                "{name}/{f} holds the raw column"
+            );
+            assert!(!t.contains("weight\nkg"), "{name}/{f}");
+        }
+        dirs.push(out);
+    }
+    let species = &dirs[0];
+    let recipe: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(species.join("data_recipe.json")).unwrap())
+            .unwrap();
+    let age = recipe["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "age")
+        .unwrap();
+    assert_eq!(age["kind"], "categories", "`n/a` makes age text");
+    let names = age["names"].as_array().unwrap();
+    assert!(names.contains(&"30.5".into()) && names.contains(&"30.50".into()));
+    assert_eq!(
+        recipe["target"]["column"]["names"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let Some(py) = python() else { return };
+    // The arrays built from the CSV file are data.safetensors's.
+    let runs: Vec<(&Path, &str)> = dirs
+        .iter()
+        .flat_map(|d| [(d.as_path(), "csv"), (d.as_path(), "auto")])
+        .collect();
+    for r in csv_loads(py, &runs) {
+        let diff = max_diff(&r).unwrap_or_else(|| panic!("shapes differ: {r}"));
+        println!("{} ({}): largest difference {diff:e}", r["dir"], r["mode"]);
+        assert!(diff <= 1e-6, "{r}");
+        let line = r["line"].as_str().unwrap();
+        assert!(
+            line.contains(CSV_NAME) && line.contains("the CSV file, read with data_recipe.json"),
+            "{line}"
+        );
+        assert!(!line.contains("changed"), "{line}");
+    }
+    let first_line = |text: &str| text.lines().next().unwrap_or("").to_string();
+    let (ok, text) = run_python(py, &["train.py", "--epochs", "1"], species);
+    assert!(ok, "{text}");
+    assert!(first_line(&text).contains("(the CSV file"), "{text}");
+    assert!(text.contains("epoch    1/1  train loss"), "{text}");
+
+    // A changed value: auto falls back to data.safetensors and says why;
+    // csv reads the file as it is now, with the normalisation fitted again.
+    let csv_path = data_dir.join(CSV_NAME);
+    let original = std::fs::read_to_string(&csv_path).unwrap();
+    let first_row = original.lines().nth(2).unwrap().to_string();
+    let cells: Vec<&str> = first_row.split(';').collect();
+    let changed_row = format!("12.5;{}", cells[1..].join(";"));
+    std::fs::write(&csv_path, original.replacen(&first_row, &changed_row, 1)).unwrap();
+    let r = csv_loads(py, &[(species, "auto"), (species, "csv")]);
+    assert_eq!(max_diff(&r[0]), Some(0.0), "{}", r[0]);
+    let line = r[0]["line"].as_str().unwrap();
+    assert!(
+        line.contains("data.safetensors (as exported)")
+            && line.contains("changed since the export"),
+        "{line}"
+    );
+    let diff = max_diff(&r[1]).unwrap_or_else(|| panic!("{}", r[1]));
+    assert!(diff > 1e-3, "the changed value shows: {}", r[1]);
+    assert!(
+        r[1]["line"].as_str().unwrap().contains("fitted again"),
+        "{}",
+        r[1]
+    );
+    assert!(
+        r[1]["train_x_mean"].as_f64().unwrap() < 1e-5,
+        "standardised again on the training rows: {}",
+        r[1]
+    );
+
+    // Another header: csv stops and says so; auto falls back.
+    std::fs::write(&csv_path, original.replacen(";colour;", ";color;", 1)).unwrap();
+    let r = csv_loads(py, &[(species, "auto"), (species, "csv")]);
+    assert_eq!(max_diff(&r[0]), Some(0.0), "{}", r[0]);
+    assert!(
+        r[0]["line"].as_str().unwrap().contains("changed"),
+        "{}",
+        r[0]
+    );
+    let (ok, text) = run_python(py, &["train.py", "--data", "csv", "--epochs", "1"], species);
+    assert!(!ok && text.contains("header"), "{text}");
+    assert!(
+        r[1]["exit"].as_str().unwrap().contains("header"),
+        "{}",
+        r[1]
+    );
+
+    // Fewer rows: the split cannot apply.
+    write_csv(&data_dir, written - 5);
+    let r = csv_loads(py, &[(species, "csv")]);
+    assert!(r[0]["exit"].as_str().unwrap().contains("rows"), "{}", r[0]);
+
+    // No file: auto trains on data.safetensors and says why; a copy next
+    // to train.py is found.
+    std::fs::remove_file(&csv_path).unwrap();
+    let (ok, text) = run_python(py, &["train.py", "--epochs", "1"], species);
+    assert!(ok, "{text}");
+    let line = first_line(&text);
+    assert!(
+        line.contains("data.safetensors (as exported)") && line.contains("is not there"),
+        "{text}"
+    );
+    std::fs::write(species.join(CSV_NAME), &original).unwrap();
+    let r = csv_loads(py, &[(species, "auto")]);
+    assert_eq!(max_diff(&r[0]), Some(0.0), "{}", r[0]);
+    assert!(
+        r[0]["line"].as_str().unwrap().contains("(the CSV file"),
+        "{}",
+        r[0]
+    );
     if std::env::var_os("KEEP_EXPORTS").is_none() {
         let _ = std::fs::remove_dir_all(&root);
     }

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use neuroglass::model::*;
 
+pub mod csv_projects;
+
 /// Adds a node fed by `from` (in port order).
 pub fn node(g: &mut Graph, name: &str, spec: LayerSpec, from: &[NodeId]) -> NodeId {
     let id = g.add_node(name, spec, [0.0, 0.0]);

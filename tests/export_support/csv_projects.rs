@@ -1,0 +1,132 @@
+//! A CSV file that uses everything Neuroglass's reader does (byte-order
+//! mark, `;` found as the delimiter, CRLF, quoted cells with quotes and
+//! line breaks, blank lines, padded cells, empty cells, a column that is
+//! numbers until a text, text and numeric classes), with hostile column
+//! names, and three projects that read it differently.
+
+use std::path::Path;
+
+use neuroglass::model::*;
+
+use super::{COLUMN_INJECTION, dense, node};
+
+/// The file's name (a space, to be quoted in messages).
+pub const CSV_NAME: &str = "mixed data.csv";
+
+/// The header, as Neuroglass reads it: the injection, a name with a
+/// backslash-n, colour, age, species, and a name with a line break.
+pub fn header() -> Vec<String> {
+    vec![
+        COLUMN_INJECTION.to_string(),
+        "size\\n2".into(),
+        "colour".into(),
+        "age".into(),
+        "species".into(),
+        "weight\nkg".into(),
+    ]
+}
+
+/// Writes the CSV file with `rows` data rows (empty-cell rows included)
+/// into `dir`.
+pub fn write_csv(dir: &Path, rows: usize) {
+    let mut text = format!(
+        "\u{feff}\"{}\";size\\n2;colour;age;species;\"weight\nkg\"\r\n",
+        COLUMN_INJECTION.replace('"', "\"\"")
+    );
+    let colours = [
+        "red",
+        "green",
+        "\"dark \"\"navy\"\"\"",
+        "\"two\nlines\"",
+        " red ",
+    ];
+    let species = ["setosa", "versicolor", "\"vir\"\"ginica;\""];
+    let sizes = ["1", "2", "3", "2.0", " 3 ", "\"1\""];
+    for i in 0..rows {
+        let a = (i as f32 * 0.37).sin() * 3.0;
+        // Numbers until row 7, then text; 30.50 before is keyed "30.5",
+        // after as it is written.
+        let age = if i == 7 {
+            "n/a".to_string()
+        } else if i % 4 == 0 {
+            "30.50".into()
+        } else {
+            format!("{}", 20 + i % 3)
+        };
+        let weight = if i % 11 == 5 {
+            String::new()
+        } else {
+            ["1.5e1", "-2.25", ".5", "7", "\"4.5\""][i % 5].to_string()
+                + if i % 7 == 0 { "" } else { "0" }
+        };
+        text.push_str(&format!(
+            "{a};{};{};{age};{};{weight}\r\n",
+            sizes[i % sizes.len()],
+            colours[i % colours.len()],
+            species[i % species.len()],
+        ));
+        if i % 17 == 3 {
+            text.push_str(if i % 2 == 0 { "\r\n" } else { "   \r\n" });
+        }
+    }
+    std::fs::write(dir.join(CSV_NAME), text).unwrap();
+}
+
+fn project(name: &str, target: Option<&str>, classification: bool, norm: Normalization) -> Project {
+    let mut g = Graph::new();
+    let x = node(&mut g, "in", LayerSpec::Input, &[]);
+    let h = node(&mut g, "hidden", dense(Units::Fixed(8)), &[x]);
+    let a = node(
+        &mut g,
+        "relu",
+        LayerSpec::Activation(Activation::ReLU),
+        &[h],
+    );
+    node(&mut g, "out", dense(Units::Auto), &[a]);
+    Project {
+        name: name.into(),
+        graph: g,
+        data: DataSpec {
+            source: DataSource::Csv {
+                path: CSV_NAME.into(),
+                target: target.map(str::to_string),
+                classification,
+                drop_empty: true,
+            },
+            validation_split: 0.3,
+            normalization: norm,
+            features: vec![],
+        },
+        training: TrainConfig {
+            loss: if classification {
+                LossKind::CrossEntropy
+            } else {
+                LossKind::Mse
+            },
+            batch_size: 16,
+            epochs: 1,
+            ..TrainConfig::default()
+        },
+        ..Project::default()
+    }
+}
+
+/// Text classes by name (not the last column), standardised features;
+/// numeric regression on the last column, min-max; numeric classes,
+/// unnormalised.
+pub fn csv_projects() -> Vec<(&'static str, Project)> {
+    vec![
+        (
+            "species",
+            project("species", Some("species"), true, Normalization::Standardize),
+        ),
+        (
+            "weight",
+            project("weight", None, false, Normalization::MinMax),
+        ),
+        (
+            "size",
+            project("size", Some("size\\n2"), true, Normalization::Off),
+        ),
+    ]
+}
