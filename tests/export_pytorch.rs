@@ -4,12 +4,12 @@
 //! torchrun). Hostile names never reach the Python source unescaped.
 //!
 //! Python is `$NEUROGLASS_PYTHON`, else `/work/.venv/bin/python` if it
-//! exists, else `python3`; without `torch` and `safetensors` the PyTorch
-//! checks are skipped with a message and the files are still checked.
+//! exists, else `python3` (see `export_support::python`); without `torch`
+//! and `safetensors` the PyTorch checks are skipped with a message and the
+//! files are still checked.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use neuroglass::export::pytorch::{ExportSummary, export_project};
 use neuroglass::model::*;
@@ -26,56 +26,6 @@ const FILES: [&str; 7] = [
     "data.safetensors",
     "reference.safetensors",
 ];
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neuroglass-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// A Python with torch and safetensors, or `None` (after saying so).
-fn python() -> Option<&'static Path> {
-    static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PY.get_or_init(|| {
-        let candidate = std::env::var_os("NEUROGLASS_PYTHON")
-            .map(PathBuf::from)
-            .or_else(|| {
-                let venv = PathBuf::from("/work/.venv/bin/python");
-                venv.exists().then_some(venv)
-            })
-            .unwrap_or_else(|| PathBuf::from("python3"));
-        let ok = Command::new(&candidate)
-            .args(["-c", "import torch, safetensors.torch"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            Some(candidate)
-        } else {
-            println!(
-                "torch not available: skipping PyTorch equivalence checks ({} cannot import torch and safetensors)",
-                candidate.display()
-            );
-            None
-        }
-    })
-    .as_deref()
-}
-
-fn run_python(py: &Path, args: &[&str], dir: &Path) -> (bool, String) {
-    let out = Command::new(py)
-        .args(args)
-        .current_dir(dir)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("python runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 fn examples() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> =
@@ -480,65 +430,6 @@ fn command_line_exit_codes_and_trained_weights() {
     if std::env::var_os("KEEP_EXPORTS").is_none() {
         let _ = std::fs::remove_dir_all(&root);
     }
-}
-
-/// Loads each (folder, mode) with `train.load_training_data` and compares
-/// with `data.safetensors`: shapes, dtypes and the largest difference, the
-/// line saying where the data came from, or the message it stopped with.
-const CSV_DRIVER: &str = r#"
-import json, sys
-from safetensors.torch import load_file
-for arg in sys.argv[1:]:
-    d, mode = arg.rsplit("::", 1)
-    for m in ("model", "train", "csv_data"):
-        sys.modules.pop(m, None)
-    sys.path.insert(0, d)
-    import train
-    out = {"dir": d, "mode": mode}
-    try:
-        *arrays, out["line"] = train.load_training_data(mode)
-    except SystemExit as e:
-        out["exit"] = str(e)
-    else:
-        ref = load_file(d + "/data.safetensors")
-        for k, v in zip(("train_x", "train_y", "val_x", "val_y"), arrays):
-            r = ref[k]
-            same = list(v.shape) == list(r.shape) and v.dtype == r.dtype
-            out[k] = {"same_shape": same,
-                      "max_diff": (v.double() - r.double()).abs().max().item() if same and v.numel() else None}
-        out["train_x_mean"] = arrays[0].double().mean(dim=0).abs().max().item()
-    print("CSVDATA " + json.dumps(out), flush=True)
-    sys.path.remove(d)
-"#;
-
-/// Runs [`CSV_DRIVER`] on `(folder, mode)` pairs; the JSON result of each.
-fn csv_loads(py: &Path, runs: &[(&Path, &str)]) -> Vec<serde_json::Value> {
-    let mut args = vec!["-c".to_string(), CSV_DRIVER.to_string()];
-    args.extend(runs.iter().map(|(d, m)| format!("{}::{m}", d.display())));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (ok, out) = run_python(py, &refs, &std::env::temp_dir());
-    assert!(ok, "the CSV driver failed:\n{out}");
-    let results: Vec<serde_json::Value> = out
-        .lines()
-        .filter_map(|l| l.strip_prefix("CSVDATA "))
-        .map(|j| serde_json::from_str(j).unwrap())
-        .collect();
-    assert_eq!(results.len(), runs.len(), "{out}");
-    results
-}
-
-/// Whether every array of a driver result equals `data.safetensors`'s
-/// within `tol` (`None`: some shape or dtype differs).
-fn max_diff(r: &serde_json::Value) -> Option<f64> {
-    let mut worst = 0.0f64;
-    for k in ["train_x", "train_y", "val_x", "val_y"] {
-        let v = &r[k];
-        if !v["same_shape"].as_bool()? {
-            return None;
-        }
-        worst = worst.max(v["max_diff"].as_f64().unwrap_or(0.0));
-    }
-    Some(worst)
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use neuroglass::model::*;
 
-use super::{COLUMN_INJECTION, dense, node};
+use super::{COLUMN_INJECTION, dense, node, run_python};
 
 /// The file's name (a space, to be quoted in messages).
 pub const CSV_NAME: &str = "mixed data.csv";
@@ -129,4 +129,63 @@ pub fn csv_projects() -> Vec<(&'static str, Project)> {
             project("size", Some("size\\n2"), true, Normalization::Off),
         ),
     ]
+}
+
+/// Loads each (folder, mode) with `train.load_training_data` and compares
+/// with `data.safetensors`: shapes, dtypes and the largest difference, the
+/// line saying where the data came from, or the message it stopped with.
+const CSV_DRIVER: &str = r#"
+import json, sys
+from safetensors.torch import load_file
+for arg in sys.argv[1:]:
+    d, mode = arg.rsplit("::", 1)
+    for m in ("model", "train", "csv_data"):
+        sys.modules.pop(m, None)
+    sys.path.insert(0, d)
+    import train
+    out = {"dir": d, "mode": mode}
+    try:
+        *arrays, out["line"] = train.load_training_data(mode)
+    except SystemExit as e:
+        out["exit"] = str(e)
+    else:
+        ref = load_file(d + "/data.safetensors")
+        for k, v in zip(("train_x", "train_y", "val_x", "val_y"), arrays):
+            r = ref[k]
+            same = list(v.shape) == list(r.shape) and v.dtype == r.dtype
+            out[k] = {"same_shape": same,
+                      "max_diff": (v.double() - r.double()).abs().max().item() if same and v.numel() else None}
+        out["train_x_mean"] = arrays[0].double().mean(dim=0).abs().max().item()
+    print("CSVDATA " + json.dumps(out), flush=True)
+    sys.path.remove(d)
+"#;
+
+/// Runs [`CSV_DRIVER`] on `(folder, mode)` pairs; the JSON result of each.
+pub fn csv_loads(py: &Path, runs: &[(&Path, &str)]) -> Vec<serde_json::Value> {
+    let mut args = vec!["-c".to_string(), CSV_DRIVER.to_string()];
+    args.extend(runs.iter().map(|(d, m)| format!("{}::{m}", d.display())));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, out) = run_python(py, &refs, &std::env::temp_dir());
+    assert!(ok, "the CSV driver failed:\n{out}");
+    let results: Vec<serde_json::Value> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("CSVDATA "))
+        .map(|j| serde_json::from_str(j).unwrap())
+        .collect();
+    assert_eq!(results.len(), runs.len(), "{out}");
+    results
+}
+
+/// Whether every array of a driver result equals `data.safetensors`'s
+/// within `tol` (`None`: some shape or dtype differs).
+pub fn max_diff(r: &serde_json::Value) -> Option<f64> {
+    let mut worst = 0.0f64;
+    for k in ["train_x", "train_y", "val_x", "val_y"] {
+        let v = &r[k];
+        if !v["same_shape"].as_bool()? {
+            return None;
+        }
+        worst = worst.max(v["max_diff"].as_f64().unwrap_or(0.0));
+    }
+    Some(worst)
 }
