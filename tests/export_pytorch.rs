@@ -440,6 +440,9 @@ fn train_py_reads_a_csv_project_from_its_file() {
     std::fs::create_dir_all(&data_dir).unwrap();
     let written = 90;
     write_csv(&data_dir, written);
+    write_plane_csv(&data_dir);
+    let plane = root.join("plane");
+    export(&plane_project(), Some(&data_dir), &plane);
     let mut dirs = Vec::new();
     for (name, project) in csv_projects() {
         let out = root.join(name);
@@ -495,18 +498,21 @@ fn train_py_reads_a_csv_project_from_its_file() {
     );
 
     let Some(py) = python() else { return };
-    // The arrays built from the CSV file are data.safetensors's.
-    let runs: Vec<(&Path, &str)> = dirs
+    // The arrays built from the CSV file are data.safetensors's (with
+    // feature crosses too: sines to within a rounding step).
+    let mut runs: Vec<(&Path, &str)> = dirs
         .iter()
         .flat_map(|d| [(d.as_path(), "csv"), (d.as_path(), "auto")])
         .collect();
+    runs.push((&plane, "csv"));
     for r in csv_loads(py, &runs) {
         let diff = max_diff(&r).unwrap_or_else(|| panic!("shapes differ: {r}"));
         println!("{} ({}): largest difference {diff:e}", r["dir"], r["mode"]);
         assert!(diff <= 1e-6, "{r}");
         let line = r["line"].as_str().unwrap();
         assert!(
-            line.contains(CSV_NAME) && line.contains("the CSV file, read with data_recipe.json"),
+            (line.contains(CSV_NAME) || line.contains(PLANE_NAME))
+                && line.contains("the CSV file, read with data_recipe.json"),
             "{line}"
         );
         assert!(!line.contains("changed"), "{line}");

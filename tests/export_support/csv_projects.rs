@@ -111,6 +111,42 @@ fn project(name: &str, target: Option<&str>, classification: bool, norm: Normali
     }
 }
 
+/// The file of [`plane_project`]: two numeric features and a class.
+pub const PLANE_NAME: &str = "plane.csv";
+
+/// Writes [`PLANE_NAME`] into `dir`: points of two classes in the plane.
+pub fn write_plane_csv(dir: &Path) {
+    let mut text = String::from("x1,x2,inside\n");
+    for i in 0..60 {
+        let (a, b) = ((i as f32 * 0.73).sin() * 2.0, (i as f32 * 0.41).cos() * 1.5);
+        let inside = if a * a + b * b < 1.5 { "yes" } else { "no" };
+        text.push_str(&format!("{a},{b},{inside}\n"));
+    }
+    std::fs::write(dir.join(PLANE_NAME), text).unwrap();
+}
+
+/// Feature crosses of a CSV file's two columns (squares, product, sines),
+/// standardised.
+pub fn plane_project() -> Project {
+    let mut p = project("plane", None, true, Normalization::Standardize);
+    p.data.source = DataSource::Csv {
+        path: PLANE_NAME.into(),
+        target: None,
+        classification: true,
+        drop_empty: false,
+    };
+    p.data.features = vec![
+        Feature::X1,
+        Feature::X2,
+        Feature::X1Squared,
+        Feature::X2Squared,
+        Feature::X1X2,
+        Feature::SinX1,
+        Feature::SinX2,
+    ];
+    p
+}
+
 /// Text classes by name (not the last column), standardised features;
 /// numeric regression on the last column, min-max; numeric classes,
 /// unnormalised.
