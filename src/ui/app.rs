@@ -306,6 +306,8 @@ impl NeuroglassApp {
         let Some(capture) = self.capture.take() else {
             return;
         };
+        // This frame was drawn for a tile; draw the normal one next.
+        ctx.request_repaint();
         let req = &capture.req;
         let result = if capture.done() {
             save_png(&req.path, capture.image(), req.crop, capture.picture_ppp())
