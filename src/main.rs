@@ -19,6 +19,11 @@ struct Cli {
     /// Save a PNG of the whole window here, then exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    /// Pixels of the screenshot per pixel of the window: 1, or 2 (or up to
+    /// 4) for slides — the window drawn that much sharper, not enlarged.
+    #[arg(long, default_value_t = 1, requires = "screenshot",
+          value_parser = clap::value_parser!(u32).range(1..=neuroglass::ui::screenshot::MAX_SCALE as i64))]
+    screenshot_scale: u32,
     /// Start in classroom mode (large fonts, thick lines).
     #[arg(long)]
     classroom: bool,
@@ -157,6 +162,7 @@ fn main() -> ExitCode {
                 .map(|screenshot| neuroglass::ui::screenshot::Script {
                     train_steps: cli.train_steps,
                     screenshot,
+                    scale: cli.screenshot_scale,
                     settle: 0,
                     requested: false,
                 }),

@@ -4,12 +4,12 @@
 //! torchrun). Hostile names never reach the Python source unescaped.
 //!
 //! Python is `$NEUROGLASS_PYTHON`, else `/work/.venv/bin/python` if it
-//! exists, else `python3`; without `torch` and `safetensors` the PyTorch
-//! checks are skipped with a message and the files are still checked.
+//! exists, else `python3` (see `export_support::python`); without `torch`
+//! and `safetensors` the PyTorch checks are skipped with a message and the
+//! files are still checked.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use neuroglass::export::pytorch::{ExportSummary, export_project};
 use neuroglass::model::*;
@@ -26,56 +26,6 @@ const FILES: [&str; 7] = [
     "data.safetensors",
     "reference.safetensors",
 ];
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neuroglass-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// A Python with torch and safetensors, or `None` (after saying so).
-fn python() -> Option<&'static Path> {
-    static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PY.get_or_init(|| {
-        let candidate = std::env::var_os("NEUROGLASS_PYTHON")
-            .map(PathBuf::from)
-            .or_else(|| {
-                let venv = PathBuf::from("/work/.venv/bin/python");
-                venv.exists().then_some(venv)
-            })
-            .unwrap_or_else(|| PathBuf::from("python3"));
-        let ok = Command::new(&candidate)
-            .args(["-c", "import torch, safetensors.torch"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            Some(candidate)
-        } else {
-            println!(
-                "torch not available: skipping PyTorch equivalence checks ({} cannot import torch and safetensors)",
-                candidate.display()
-            );
-            None
-        }
-    })
-    .as_deref()
-}
-
-fn run_python(py: &Path, args: &[&str], dir: &Path) -> (bool, String) {
-    let out = Command::new(py)
-        .args(args)
-        .current_dir(dir)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("python runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 fn examples() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> =
@@ -104,7 +54,7 @@ const DRIVER: &str = r#"
 import json, sys
 batches, dirs = sys.argv[1], sys.argv[2:]
 for d in dirs:
-    for m in ("model", "train", "check_reference"):
+    for m in ("model", "train", "check_reference", "csv_data"):
         sys.modules.pop(m, None)
     sys.path.insert(0, d)
     import check_reference
@@ -322,7 +272,13 @@ fn hostile_names_never_reach_python_unescaped() {
     let project = hostile(&root);
     let out = root.join("export");
     export(&project, Some(&root), &out);
-    let scripts = ["model.py", "train.py", "check_reference.py", "README.txt"];
+    let scripts = [
+        "model.py",
+        "train.py",
+        "check_reference.py",
+        "README.txt",
+        "csv_data.py",
+    ];
     for f in scripts {
         let text = std::fs::read_to_string(out.join(f)).unwrap();
         assert!(!text.contains(INJECTION), "{f} holds the raw name:\n{text}");
@@ -471,6 +427,171 @@ fn command_line_exit_codes_and_trained_weights() {
         let (ok, text) = run_python(py, &["check_reference.py"], &out2);
         assert!(ok, "trained weights match too: {text}");
     }
+    if std::env::var_os("KEEP_EXPORTS").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
+#[test]
+fn train_py_reads_a_csv_project_from_its_file() {
+    use export_support::csv_projects::*;
+    let root = temp_dir("csv");
+    let data_dir = root.join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let written = 90;
+    write_csv(&data_dir, written);
+    write_plane_csv(&data_dir);
+    let plane = root.join("plane");
+    export(&plane_project(), Some(&data_dir), &plane);
+    let mut dirs = Vec::new();
+    for (name, project) in csv_projects() {
+        let out = root.join(name);
+        let s = export(&project, Some(&data_dir), &out);
+        // The recipe says how the file was read; names from the file are
+        // JSON strings in it, and never reach the Python files.
+        let text = std::fs::read_to_string(out.join("data_recipe.json")).unwrap();
+        let recipe: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let csv = &recipe["csv"];
+        assert_eq!(csv["header"], serde_json::json!(header()), "{name}");
+        assert_eq!(csv["delimiter"], ";");
+        assert_eq!(csv["path_in_project"], CSV_NAME);
+        let dropped = csv["dropped_rows"].as_u64().unwrap() as usize;
+        assert!(dropped > 0 && csv["rows"].as_u64().unwrap() as usize + dropped == written);
+        let split = &recipe["split"];
+        assert_eq!(
+            split["train_rows"].as_array().unwrap().len(),
+            s.train_samples
+        );
+        assert_eq!(
+            split["validation_rows"].as_array().unwrap().len(),
+            s.validation_samples
+        );
+        for f in ["train.py", "csv_data.py", "README.txt", "model.py"] {
+            let t = std::fs::read_to_string(out.join(f)).unwrap();
+            assert!(
+                !t.contains(COLUMN_INJECTION),
+                "{name}/{f} holds the raw column"
+            );
+            assert!(!t.contains("weight\nkg"), "{name}/{f}");
+        }
+        dirs.push(out);
+    }
+    let species = &dirs[0];
+    let recipe: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(species.join("data_recipe.json")).unwrap())
+            .unwrap();
+    let age = recipe["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "age")
+        .unwrap();
+    assert_eq!(age["kind"], "categories", "`n/a` makes age text");
+    let names = age["names"].as_array().unwrap();
+    assert!(names.contains(&"30.5".into()) && names.contains(&"30.50".into()));
+    assert_eq!(
+        recipe["target"]["column"]["names"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let Some(py) = python() else { return };
+    // The arrays built from the CSV file are data.safetensors's (with
+    // feature crosses too: sines to within a rounding step).
+    let mut runs: Vec<(&Path, &str)> = dirs
+        .iter()
+        .flat_map(|d| [(d.as_path(), "csv"), (d.as_path(), "auto")])
+        .collect();
+    runs.push((&plane, "csv"));
+    for r in csv_loads(py, &runs) {
+        let diff = max_diff(&r).unwrap_or_else(|| panic!("shapes differ: {r}"));
+        println!("{} ({}): largest difference {diff:e}", r["dir"], r["mode"]);
+        assert!(diff <= 1e-6, "{r}");
+        let line = r["line"].as_str().unwrap();
+        assert!(
+            (line.contains(CSV_NAME) || line.contains(PLANE_NAME))
+                && line.contains("the CSV file, read with data_recipe.json"),
+            "{line}"
+        );
+        assert!(!line.contains("changed"), "{line}");
+    }
+    let first_line = |text: &str| text.lines().next().unwrap_or("").to_string();
+    let (ok, text) = run_python(py, &["train.py", "--epochs", "1"], species);
+    assert!(ok, "{text}");
+    assert!(first_line(&text).contains("(the CSV file"), "{text}");
+    assert!(text.contains("epoch    1/1  train loss"), "{text}");
+
+    // A changed value: auto falls back to data.safetensors and says why;
+    // csv reads the file as it is now, with the normalisation fitted again.
+    let csv_path = data_dir.join(CSV_NAME);
+    let original = std::fs::read_to_string(&csv_path).unwrap();
+    let first_row = original.lines().nth(2).unwrap().to_string();
+    let cells: Vec<&str> = first_row.split(';').collect();
+    let changed_row = format!("12.5;{}", cells[1..].join(";"));
+    std::fs::write(&csv_path, original.replacen(&first_row, &changed_row, 1)).unwrap();
+    let r = csv_loads(py, &[(species, "auto"), (species, "csv")]);
+    assert_eq!(max_diff(&r[0]), Some(0.0), "{}", r[0]);
+    let line = r[0]["line"].as_str().unwrap();
+    assert!(
+        line.contains("data.safetensors (as exported)")
+            && line.contains("changed since the export"),
+        "{line}"
+    );
+    let diff = max_diff(&r[1]).unwrap_or_else(|| panic!("{}", r[1]));
+    assert!(diff > 1e-3, "the changed value shows: {}", r[1]);
+    assert!(
+        r[1]["line"].as_str().unwrap().contains("fitted again"),
+        "{}",
+        r[1]
+    );
+    assert!(
+        r[1]["train_x_mean"].as_f64().unwrap() < 1e-5,
+        "standardised again on the training rows: {}",
+        r[1]
+    );
+
+    // Another header: csv stops and says so; auto falls back.
+    std::fs::write(&csv_path, original.replacen(";colour;", ";color;", 1)).unwrap();
+    let r = csv_loads(py, &[(species, "auto"), (species, "csv")]);
+    assert_eq!(max_diff(&r[0]), Some(0.0), "{}", r[0]);
+    assert!(
+        r[0]["line"].as_str().unwrap().contains("changed"),
+        "{}",
+        r[0]
+    );
+    let (ok, text) = run_python(py, &["train.py", "--data", "csv", "--epochs", "1"], species);
+    assert!(!ok && text.contains("header"), "{text}");
+    assert!(
+        r[1]["exit"].as_str().unwrap().contains("header"),
+        "{}",
+        r[1]
+    );
+
+    // Fewer rows: the split cannot apply.
+    write_csv(&data_dir, written - 5);
+    let r = csv_loads(py, &[(species, "csv")]);
+    assert!(r[0]["exit"].as_str().unwrap().contains("rows"), "{}", r[0]);
+
+    // No file: auto trains on data.safetensors and says why; a copy next
+    // to train.py is found.
+    std::fs::remove_file(&csv_path).unwrap();
+    let (ok, text) = run_python(py, &["train.py", "--epochs", "1"], species);
+    assert!(ok, "{text}");
+    let line = first_line(&text);
+    assert!(
+        line.contains("data.safetensors (as exported)") && line.contains("is not there"),
+        "{text}"
+    );
+    std::fs::write(species.join(CSV_NAME), &original).unwrap();
+    let r = csv_loads(py, &[(species, "auto")]);
+    assert_eq!(max_diff(&r[0]), Some(0.0), "{}", r[0]);
+    assert!(
+        r[0]["line"].as_str().unwrap().contains("(the CSV file"),
+        "{}",
+        r[0]
+    );
     if std::env::var_os("KEEP_EXPORTS").is_none() {
         let _ = std::fs::remove_dir_all(&root);
     }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use ndarray::Array2;
 
+use super::csv_layout::{CsvLayout, Encoding};
 use super::{DataError, Dataset, Target};
 
 /// Most distinct values a text feature column may have (each becomes a
@@ -119,6 +120,19 @@ pub fn load(
     opts: &CsvOptions,
     progress: Option<Progress>,
 ) -> Result<Dataset, DataError> {
+    load_with_layout(path, opts, progress).map(|(d, _)| d)
+}
+
+/// As [`load`], and how the file was read: delimiter, header and each
+/// column's encoding.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with_layout(
+    path: &Path,
+    opts: &CsvOptions,
+    progress: Option<Progress>,
+) -> Result<(Dataset, CsvLayout), DataError> {
     let name = path.display().to_string();
     let io = |source| DataError::Io {
         path: name.clone(),
@@ -169,6 +183,10 @@ enum Column {
         index: BTreeMap<String, u32>,
         /// Where the first non-number was, for messages.
         first: (usize, String),
+        /// Rows before this one were numbers (keyed by their `f32` text).
+        from_row: usize,
+        /// The `f32` bit patterns of those numbers → their codes.
+        numbers: BTreeMap<u32, u32>,
     },
 }
 
@@ -180,18 +198,24 @@ impl Column {
                 Some(x) => v.push(x as f32),
                 None => {
                     let mut index = BTreeMap::new();
+                    let mut numbers = BTreeMap::new();
                     let mut codes = Vec::with_capacity(v.capacity());
                     for x in v.iter() {
                         let key = format!("{x}");
                         let n = index.len() as u32;
-                        codes.push(*index.entry(key).or_insert(n));
+                        let code = *index.entry(key).or_insert(n);
+                        numbers.insert(x.to_bits(), code);
+                        codes.push(code);
                     }
+                    let from_row = v.len();
                     let n = index.len() as u32;
                     codes.push(*index.entry(cell.to_string()).or_insert(n));
                     *self = Self::Text {
                         codes,
                         index,
                         first: (line, cell.to_string()),
+                        from_row,
+                        numbers,
                     };
                 }
             },
@@ -210,11 +234,53 @@ impl Column {
     }
 }
 
+impl Column {
+    /// How the column's cells became numbers: as they are, or as
+    /// categories in sorted order of their texts.
+    fn encoding(&self) -> Encoding {
+        match self {
+            Self::Numbers(_) => Encoding::Number,
+            Self::Text {
+                index,
+                from_row,
+                numbers,
+                ..
+            } => {
+                // Code → position among the sorted texts.
+                let mut rank = vec![0usize; index.len()];
+                for (pos, code) in index.values().enumerate() {
+                    rank[*code as usize] = pos;
+                }
+                Encoding::Categories {
+                    names: index.keys().cloned().collect(),
+                    text_from_row: *from_row,
+                    numbers: numbers
+                        .iter()
+                        .map(|(bits, code)| (*bits, rank[*code as usize]))
+                        .collect(),
+                }
+            }
+        }
+    }
+}
+
 /// Parses CSV text; `path` names it in messages.
 ///
 /// # Errors
 /// As [`load`].
 pub fn parse(text: &str, path: &str, opts: &CsvOptions) -> Result<Dataset, DataError> {
+    parse_with_layout(text, path, opts).map(|(d, _)| d)
+}
+
+/// As [`parse`], and how the text was read (see [`load_with_layout`]).
+///
+/// # Errors
+/// As [`load`].
+pub fn parse_with_layout(
+    text: &str,
+    path: &str,
+    opts: &CsvOptions,
+) -> Result<(Dataset, CsvLayout), DataError> {
     read(
         std::io::Cursor::new(text.as_bytes()),
         text.len() as u64,
@@ -230,7 +296,7 @@ fn read<R: std::io::BufRead>(
     path: &str,
     opts: &CsvOptions,
     mut progress: Option<Progress>,
-) -> Result<Dataset, DataError> {
+) -> Result<(Dataset, CsvLayout), DataError> {
     let fmt = |message: String| DataError::Format {
         path: path.to_string(),
         message,
@@ -273,8 +339,10 @@ fn read<R: std::io::BufRead>(
         })?,
         None => header.len() - 1,
     };
+    let target_col = target;
     let mut columns: Vec<Column> = header.iter().map(|_| Column::Numbers(Vec::new())).collect();
     let mut lines: Vec<usize> = Vec::new();
+    let mut dropped = 0usize;
     let mut last_report = 0u64;
     while let Some((line, record)) = recs.next_record().map_err(io)? {
         split_record(&record, delim, &mut fields);
@@ -295,6 +363,7 @@ fn read<R: std::io::BufRead>(
         }
         if let Some(c) = fields.iter().position(|c| c.trim().is_empty()) {
             if opts.drop_empty {
+                dropped += 1;
                 continue;
             }
             return Err(DataError::Cell {
@@ -380,6 +449,7 @@ fn read<R: std::io::BufRead>(
             }
         }
     }
+    let mut encodings: Vec<Encoding> = columns.iter().map(Column::encoding).collect();
     let tname = header[target].clone();
     let tcol = columns.swap_remove(target);
     let target = if opts.classification {
@@ -389,11 +459,21 @@ fn read<R: std::io::BufRead>(
                 let mut distinct: Vec<f32> = v.clone();
                 distinct.sort_by(f32::total_cmp);
                 distinct.dedup();
-                let names = distinct.iter().map(|d| format!("{d}")).collect();
-                let labels = v
+                let names: Vec<String> = distinct.iter().map(|d| format!("{d}")).collect();
+                let labels: Vec<u32> = v
                     .iter()
                     .map(|x| distinct.partition_point(|d| d < x) as u32)
                     .collect();
+                let numbers: BTreeMap<u32, usize> = v
+                    .iter()
+                    .zip(&labels)
+                    .map(|(x, l)| (x.to_bits(), *l as usize))
+                    .collect();
+                encodings[target] = Encoding::Categories {
+                    names: names.clone(),
+                    text_from_row: rows,
+                    numbers: numbers.into_iter().collect(),
+                };
                 (names, labels)
             }
             Column::Text { codes, index, .. } => {
@@ -442,133 +522,26 @@ fn read<R: std::io::BufRead>(
     let file = Path::new(path)
         .file_stem()
         .map_or_else(|| path.to_string(), |s| s.to_string_lossy().into_owned());
-    Ok(Dataset {
-        name: file,
-        x,
-        target,
-        input_shape: vec![width],
-        feature_names: names,
-    })
+    let layout = CsvLayout {
+        delimiter: delim,
+        target: target_col,
+        header,
+        columns: encodings,
+        rows,
+        drop_empty: opts.drop_empty,
+        dropped,
+    };
+    Ok((
+        Dataset {
+            name: file,
+            x,
+            target,
+            input_shape: vec![width],
+            feature_names: names,
+        },
+        layout,
+    ))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn classify() -> CsvOptions {
-        CsvOptions {
-            classification: true,
-            ..CsvOptions::default()
-        }
-    }
-
-    #[test]
-    fn quotes_bom_crlf_and_semicolons() {
-        let text = "\u{feff}\"a;1\";b;label\r\n\"1,5\";2;x\r\n3;4;\"y \"\"q\"\"\"\r\n";
-        // "1,5" is not a number, so column `a;1` is text and one-hot.
-        let d = parse(text, "t.csv", &classify()).unwrap();
-        assert_eq!(d.feature_names, vec!["a;1=1,5", "a;1=3", "b"]);
-        assert_eq!(d.x.row(1).to_vec(), vec![0.0, 1.0, 4.0]);
-        assert_eq!(
-            d.target,
-            Target::Classes {
-                labels: vec![0, 1],
-                names: vec!["x".into(), "y \"q\"".into()]
-            }
-        );
-    }
-
-    #[test]
-    fn tabs_target_by_name_and_regression() {
-        let d = parse(
-            "y\tx1\tx2\n1.5\t1\t2\n-2\t3\t4\n",
-            "t.tsv",
-            &CsvOptions {
-                target: Some("y".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        assert_eq!(d.feature_names, vec!["x1", "x2"]);
-        assert_eq!(
-            d.target,
-            Target::Values {
-                y: ndarray::array![[1.5], [-2.0]],
-                names: vec!["y".into()]
-            }
-        );
-    }
-
-    #[test]
-    fn errors_name_line_and_column() {
-        let e = parse("age,y\n30,1\nn/a,2\n", "p.csv", &Default::default()).unwrap();
-        // `age` becomes text (one-hot) since `n/a` is not a number; a
-        // regression target that is not a number is an error:
-        assert_eq!(e.feature_names.len(), 2);
-        let e = parse("age,y\n30,1\n31,n/a\n", "p.csv", &Default::default()).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "p.csv: line 3, column `y`: `n/a` is not a number (the target of a regression must be)"
-        );
-        let e = parse("a,b\n1,2\n3\n", "p.csv", &Default::default()).unwrap_err();
-        assert!(e.to_string().starts_with("p.csv: line 3"), "{e}");
-        let e = parse("a,b\n1,\n", "p.csv", &Default::default()).unwrap_err();
-        assert!(
-            e.to_string().contains("column `b`: the cell is empty"),
-            "{e}"
-        );
-        let d = parse(
-            "a,b\n1,\n2,3\n",
-            "p.csv",
-            &CsvOptions {
-                drop_empty: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        assert_eq!(d.len(), 1);
-        assert!(
-            parse("", "p.csv", &Default::default())
-                .unwrap_err()
-                .to_string()
-                .contains("empty")
-        );
-        assert!(
-            parse("a,b\n", "p.csv", &Default::default())
-                .unwrap_err()
-                .to_string()
-                .contains("no data rows")
-        );
-        assert!(
-            parse("a,b\n1,x\n2,x\n", "p.csv", &classify())
-                .unwrap_err()
-                .to_string()
-                .contains("only one class")
-        );
-        assert!(
-            parse(
-                "a,b\n1,2\n",
-                "p.csv",
-                &CsvOptions {
-                    target: Some("z".into()),
-                    ..Default::default()
-                }
-            )
-            .unwrap_err()
-            .to_string()
-            .contains("no column `z`")
-        );
-    }
-
-    #[test]
-    fn numeric_classes_sort_by_value() {
-        let d = parse("x,d\n1,10\n2,9\n3,10\n", "d.csv", &classify()).unwrap();
-        assert_eq!(
-            d.target,
-            Target::Classes {
-                labels: vec![1, 0, 1],
-                names: vec!["9".into(), "10".into()]
-            }
-        );
-    }
-}
+mod tests;

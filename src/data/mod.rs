@@ -5,6 +5,7 @@
 
 pub mod bundled;
 pub mod csv;
+pub mod csv_layout;
 pub mod generate;
 pub mod idx;
 pub mod prepare;

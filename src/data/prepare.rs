@@ -195,6 +195,10 @@ pub struct Prepared {
     /// The raw (uncrossed, unnormalised) 2-D points' extent
     /// `[x₁ min, x₁ max, x₂ min, x₂ max]`, for 2-D sets.
     pub plane: Option<[f32; 4]>,
+    /// The rows of the data as loaded that became the training and the
+    /// validation part, in their order there; `None` when a set's own test
+    /// split is the validation part.
+    pub split: Option<(Vec<usize>, Vec<usize>)>,
 }
 
 impl Prepared {
@@ -245,11 +249,11 @@ pub fn prepare(
         let (c, d) = ext(c1);
         [a, b, c, d]
     });
-    let (mut train, mut validation) = match test {
-        Some(t) => (data, t),
+    let (mut train, mut validation, split) = match test {
+        Some(t) => (data, t, None),
         None => {
             let (tr, va) = split_indices(&data.target, validation, seed)?;
-            (data.select(&tr), data.select(&va))
+            (data.select(&tr), data.select(&va), Some((tr, va)))
         }
     };
     if !features.is_empty() {
@@ -276,6 +280,7 @@ pub fn prepare(
             fs
         },
         plane,
+        split,
     })
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::data::csv_layout::CsvLayout;
 use crate::data::prepare::{Cross, Prepared, Scaling, prepare};
 use crate::data::{DataError, Dataset, Target, bundled, csv, generate, idx};
 
@@ -112,6 +113,20 @@ pub fn load_data(
     project_dir: Option<&Path>,
     seed: u64,
 ) -> Result<Prepared, DataError> {
+    load_data_with_layout(spec, project_dir, seed).map(|(p, _)| p)
+}
+
+/// As [`load_data`], and for a CSV file how it was read (delimiter,
+/// header, each column's encoding).
+///
+/// # Errors
+/// As [`load_data`].
+pub fn load_data_with_layout(
+    spec: &DataSpec,
+    project_dir: Option<&Path>,
+    seed: u64,
+) -> Result<(Prepared, Option<CsvLayout>), DataError> {
+    let mut layout = None;
     let (data, test) = match &spec.source {
         DataSource::Generated {
             generator,
@@ -136,10 +151,9 @@ pub fn load_data(
                 classification: *classification,
                 drop_empty: *drop_empty,
             };
-            (
-                csv::load(&resolve_path(path, project_dir), &opts, None)?,
-                None,
-            )
+            let (d, l) = csv::load_with_layout(&resolve_path(path, project_dir), &opts, None)?;
+            layout = Some(l);
+            (d, None)
         }
         DataSource::Idx { path } => idx_folder(&resolve_path(path, project_dir))?,
     };
@@ -149,7 +163,8 @@ pub fn load_data(
         Normalization::MinMax => Scaling::MinMax,
     };
     let features: Vec<Cross> = spec.features.iter().map(|f| cross(*f)).collect();
-    prepare(data, test, spec.validation_split, scaling, &features, seed)
+    let prepared = prepare(data, test, spec.validation_split, scaling, &features, seed)?;
+    Ok((prepared, layout))
 }
 
 /// What shape inference needs, from prepared data.

@@ -82,18 +82,23 @@ impl NeuroglassApp {
                     },
                 );
             }
-            Command::ExportPngDialog(part) => {
+            Command::ExportPngDialog(part, scale) => {
                 let dir = self.doc.dir().map(Path::to_path_buf);
                 let what = match part {
                     PngPart::Window => "window",
                     PngPart::Canvas => "network",
                     PngPart::Views => "views",
                 };
-                let name = format!("{}-{what}.png", file_stem(&self.doc.project.name));
+                let times = if scale > 1 {
+                    format!("@{scale}x")
+                } else {
+                    String::new()
+                };
+                let name = format!("{}-{what}{times}.png", file_stem(&self.doc.project.name));
                 self.files
-                    .request(Purpose::ExportPng(part), dir.as_deref(), &name);
+                    .request(Purpose::ExportPng(part, scale), dir.as_deref(), &name);
             }
-            Command::ExportPng(part, path) => {
+            Command::ExportPng(part, scale, path) => {
                 let crop = match part {
                     PngPart::Window => None,
                     PngPart::Canvas => Some(self.canvas.area),
@@ -103,6 +108,7 @@ impl NeuroglassApp {
                     path,
                     crop,
                     then_quit: false,
+                    scale,
                 });
             }
             Command::ExportPytorchDialog => {

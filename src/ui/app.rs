@@ -18,7 +18,7 @@ use super::perf::FrameTimes;
 use super::prefs::Prefs;
 use super::preview::PreviewState;
 use super::run::{Run, RunState};
-use super::screenshot::{Script, ShotRequest, save_png};
+use super::screenshot::{Capture, Script, ShotRequest, save_png, tag_of};
 use super::theme::{self, ThemeChoice};
 use super::views::ViewState;
 use super::{
@@ -88,7 +88,7 @@ pub struct NeuroglassApp {
     /// The scripted run (`--train-steps`, `--screenshot`).
     pub script: Option<Script>,
     /// A picture being taken.
-    shot: Option<ShotRequest>,
+    capture: Option<Capture>,
     /// Where the live views were drawn (points).
     pub views_rect: Option<egui::Rect>,
     /// The project as of the last undo step.
@@ -145,7 +145,7 @@ impl NeuroglassApp {
             jobs: Jobs::default(),
             use_saved_weights: true,
             script: None,
-            shot: None,
+            capture: None,
             views_rect: None,
             last_autosave: Instant::now(),
             applied_look: None,
@@ -204,7 +204,9 @@ impl NeuroglassApp {
         if self.ctx.is_none() {
             self.ctx = Some(ctx.clone());
         }
-        self.run.poll(DRAIN_BUDGET);
+        if self.capture.is_none() {
+            self.run.poll(DRAIN_BUDGET);
+        }
         if let Some(w) = self.run.weights.take() {
             let dir = self.doc.dir().map(std::path::Path::to_path_buf);
             for u in std::mem::take(&mut self.jobs.waiting) {
@@ -248,31 +250,70 @@ impl NeuroglassApp {
         }
     }
 
-    /// Asks the window for a picture; it arrives as an event a frame later.
+    /// Starts a picture: the window draws it tile by tile over the next
+    /// frames (see [`Capture`]), with [`Self::prepare_input`] changing each
+    /// frame's input.
     pub(super) fn request_screenshot(&mut self, req: ShotRequest) {
-        if let Some(c) = &self.ctx {
-            c.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::default()));
-            c.request_repaint();
+        let Some(c) = &self.ctx else {
+            self.message = Some("no window to take a picture of yet".into());
+            return;
+        };
+        let native = c.native_pixels_per_point().unwrap_or(1.0);
+        self.capture = Some(Capture::new(
+            req,
+            c.viewport_rect(),
+            native,
+            c.pixels_per_point(),
+        ));
+        c.request_repaint();
+    }
+
+    /// Whether a picture is being taken (its frames are not the normal
+    /// ones; the run's events wait, so every tile shows the same state).
+    pub fn capturing(&self) -> bool {
+        self.capture.is_some()
+    }
+
+    /// Changes a frame's input while a picture is being taken: eframe calls
+    /// it before each frame (`raw_input_hook`); a test harness may too.
+    pub fn prepare_input(&mut self, raw: &mut egui::RawInput) {
+        if let Some(c) = self.capture.as_mut() {
+            c.prepare_input(raw);
         }
-        self.shot = Some(req);
     }
 
     fn take_screenshot(&mut self, ctx: &egui::Context) {
-        if self.shot.is_none() {
-            return;
-        }
-        let image = ctx.input(|i| {
-            i.raw.events.iter().find_map(|e| match e {
-                egui::Event::Screenshot { image, .. } => Some(image.clone()),
-                _ => None,
-            })
-        });
-        let Some(image) = image else {
-            ctx.request_repaint();
+        let Some(capture) = self.capture.as_mut() else {
             return;
         };
-        let Some(req) = self.shot.take() else { return };
-        let result = save_png(&req.path, &image, req.crop, ctx.pixels_per_point());
+        ctx.input(|i| {
+            for e in &i.raw.events {
+                if let egui::Event::Screenshot {
+                    image, user_data, ..
+                } = e
+                {
+                    capture.receive(tag_of(user_data), image);
+                }
+            }
+        });
+        if let Some(cmd) = capture.command() {
+            ctx.send_viewport_cmd(cmd);
+        }
+        if !capture.done() && !capture.overdue() {
+            ctx.request_repaint();
+            return;
+        }
+        let Some(capture) = self.capture.take() else {
+            return;
+        };
+        // This frame was drawn for a tile; draw the normal one next.
+        ctx.request_repaint();
+        let req = &capture.req;
+        let result = if capture.done() {
+            save_png(&req.path, capture.image(), req.crop, capture.picture_ppp())
+        } else {
+            Err("the window stopped drawing before the picture was complete".into())
+        };
         self.message = Some(match &result {
             Ok(()) => format!("picture saved to {}", req.path.display()),
             Err(e) => format!("could not save the picture: {e}"),
@@ -315,10 +356,12 @@ impl NeuroglassApp {
         if s.settle >= 10 {
             s.requested = true;
             let path = s.screenshot.clone();
+            let scale = s.scale;
             self.request_screenshot(ShotRequest {
                 path,
                 crop: None,
                 then_quit: true,
+                scale,
             });
         }
     }
@@ -418,6 +461,10 @@ impl NeuroglassApp {
             self.apply(c);
         }
         self.after_edits(&ctx);
+        // Last: a frame that draws a tile of a picture moves what it drew.
+        if let Some(c) = self.capture.as_mut() {
+            c.end_frame(&ctx);
+        }
         self.frames.frame_built(began);
     }
 
@@ -508,6 +555,10 @@ impl eframe::App for NeuroglassApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.ui_frame(ui);
+    }
+
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        self.prepare_input(raw_input);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

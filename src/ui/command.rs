@@ -30,9 +30,10 @@ pub enum Command {
     /// Write the metrics history as CSV to this file.
     ExportMetrics(PathBuf),
     /// Save a picture of part of the window: choose a file.
-    ExportPngDialog(PngPart),
-    /// Save a picture of part of the window to this file.
-    ExportPng(PngPart, PathBuf),
+    ExportPngDialog(PngPart, u32),
+    /// Save a picture of part of the window to this file, at this many
+    /// pixels per pixel of the window (1, or 2 for slides).
+    ExportPng(PngPart, u32, PathBuf),
     /// Export to PyTorch: choose a folder.
     ExportPytorchDialog,
     /// Export to PyTorch into this folder (with the trained weights, if any).

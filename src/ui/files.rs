@@ -21,8 +21,8 @@ pub enum Purpose {
     SaveAs,
     /// Where to write the metrics CSV.
     ExportMetrics,
-    /// Where to write a picture.
-    ExportPng(PngPart),
+    /// Where to write a picture, and at what scale.
+    ExportPng(PngPart, u32),
     /// The folder for a PyTorch export.
     ExportPytorch,
 }
@@ -33,7 +33,7 @@ impl Purpose {
             Self::Open => "Open project",
             Self::SaveAs => "Save project as",
             Self::ExportMetrics => "Export metrics CSV",
-            Self::ExportPng(_) => "Export picture (PNG)",
+            Self::ExportPng(..) => "Export picture (PNG)",
             Self::ExportPytorch => "Export to PyTorch (folder)",
         }
     }
@@ -43,7 +43,7 @@ impl Purpose {
             Self::Open => Command::Open(path),
             Self::SaveAs => Command::SaveTo(with_ext(path, "ron")),
             Self::ExportMetrics => Command::ExportMetrics(with_ext(path, "csv")),
-            Self::ExportPng(part) => Command::ExportPng(part, with_ext(path, "png")),
+            Self::ExportPng(part, scale) => Command::ExportPng(part, scale, with_ext(path, "png")),
             Self::ExportPytorch => Command::ExportPytorch(path),
         }
     }
@@ -122,7 +122,7 @@ impl FileDialogs {
                         .set_file_name(name)
                         .save_file(),
                     Purpose::ExportPytorch => d.pick_folder(),
-                    Purpose::ExportPng(_) => d
+                    Purpose::ExportPng(..) => d
                         .add_filter("PNG image", &["png"])
                         .set_file_name(name)
                         .save_file(),

@@ -21,6 +21,17 @@ pub struct MenuState<'a> {
     pub perf_open: bool,
 }
 
+/// File ▸ Export's pictures: each part at the window's resolution, and at
+/// twice it for slides.
+const PNG_ITEMS: [(&str, PngPart, u32); 6] = [
+    ("Window as PNG…", PngPart::Window, 1),
+    ("Window as PNG, 2× for slides…", PngPart::Window, 2),
+    ("Canvas as PNG…", PngPart::Canvas, 1),
+    ("Canvas as PNG, 2× for slides…", PngPart::Canvas, 2),
+    ("Live views as PNG…", PngPart::Views, 1),
+    ("Live views as PNG, 2× for slides…", PngPart::Views, 2),
+];
+
 fn item(ui: &mut egui::Ui, out: &mut Vec<Command>, label: &str, enabled: bool, cmd: Command) {
     if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
         out.push(cmd);
@@ -72,12 +83,15 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                     true,
                     Command::ExportPytorchDialog,
                 );
-                for (label, part) in [
-                    ("Window as PNG…", PngPart::Window),
-                    ("Canvas as PNG…", PngPart::Canvas),
-                    ("Live views as PNG…", PngPart::Views),
-                ] {
-                    item(ui, &mut out, label, true, Command::ExportPngDialog(part));
+                ui.separator();
+                for (label, part, scale) in PNG_ITEMS {
+                    item(
+                        ui,
+                        &mut out,
+                        label,
+                        true,
+                        Command::ExportPngDialog(part, scale),
+                    );
                 }
             });
             ui.separator();

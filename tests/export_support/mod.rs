@@ -1,12 +1,17 @@
-//! Projects for the PyTorch export tests (included with `mod`): together
-//! they use every layer kind, loss, optimizer and schedule, and one of them
-//! has hostile names everywhere.
+//! Projects and helpers (temporary folders, finding Python) for the PyTorch
+//! export tests (included with `mod`): together the projects use every layer
+//! kind, loss, optimizer and schedule, and one of them has hostile names
+//! everywhere.
 
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use neuroglass::model::*;
+
+pub mod csv_projects;
 
 /// Adds a node fed by `from` (in port order).
 pub fn node(g: &mut Graph, name: &str, spec: LayerSpec, from: &[NodeId]) -> NodeId {
@@ -414,4 +419,56 @@ pub fn hostile(dir: &Path) -> Project {
         },
         ..Project::default()
     }
+}
+
+/// A fresh folder for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("neuroglass-export-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A Python with torch and safetensors, or `None` (after saying so).
+pub fn python() -> Option<&'static Path> {
+    static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PY.get_or_init(|| {
+        let candidate = std::env::var_os("NEUROGLASS_PYTHON")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let venv = PathBuf::from("/work/.venv/bin/python");
+                venv.exists().then_some(venv)
+            })
+            .unwrap_or_else(|| PathBuf::from("python3"));
+        let ok = Command::new(&candidate)
+            .args(["-c", "import torch, safetensors.torch"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            Some(candidate)
+        } else {
+            println!(
+                "torch not available: skipping PyTorch equivalence checks ({} cannot import torch and safetensors)",
+                candidate.display()
+            );
+            None
+        }
+    })
+    .as_deref()
+}
+
+/// Runs Python in `dir`; whether it succeeded, and what it printed.
+pub fn run_python(py: &Path, args: &[&str], dir: &Path) -> (bool, String) {
+    let out = Command::new(py)
+        .args(args)
+        .current_dir(dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }

@@ -3,7 +3,9 @@
 //! the module's `state_dict` names), `train.py` (the same training, also
 //! under `torchrun`), `data.safetensors` (the data as Neuroglass prepared
 //! it), `reference.safetensors` with `check_reference.py` (outputs, loss and
-//! gradients of a batch, to check equivalence) and `README.txt`.
+//! gradients of a batch, to check equivalence) and `README.txt`. A CSV
+//! project also gets `data_recipe.json` and `csv_data.py`, with which
+//! `train.py` reads the CSV file itself and builds the same arrays.
 //!
 //! Names from the project reach the Python files only through
 //! [`names`]: as sanitised identifiers, escaped string literals, or escaped
@@ -13,6 +15,7 @@ pub mod module;
 pub mod names;
 pub mod plan;
 pub mod readme;
+pub mod recipe;
 pub mod reference;
 pub mod tensors;
 pub mod train_script;
@@ -21,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use crate::data::DataError;
 use crate::engine::EngineError;
-use crate::model::load_data::{info_of, load_data};
-use crate::model::{CompileError, Project, analyze, compile};
+use crate::model::load_data::{info_of, load_data_with_layout, resolve_path};
+use crate::model::{CompileError, DataSource, Project, analyze, compile};
 use crate::project::{NamedTensor, write_atomic};
 
 use tensors::write_safetensors;
@@ -103,7 +106,7 @@ pub fn export_project(
     out_dir: &Path,
 ) -> Result<ExportSummary, ExportError> {
     let seed = project.training.seed;
-    let prepared = load_data(&project.data, project_dir, seed)?;
+    let (prepared, layout) = load_data_with_layout(&project.data, project_dir, seed)?;
     let info = info_of(&prepared);
     let analysis = analyze(&project.graph, Some(&info), &project.training);
     if analysis.has_errors() {
@@ -131,6 +134,12 @@ pub fn export_project(
     )?;
     let state = network.state_dict();
     let reference = reference::reference(project, &analysis, &info, &plan, &state, &prepared)?;
+    let data_recipe = match (&project.data.source, &layout) {
+        (DataSource::Csv { path, .. }, Some(layout)) => {
+            recipe::recipe(project, &prepared, layout, &resolve_path(path, project_dir))?
+        }
+        _ => None,
+    };
 
     std::fs::create_dir_all(out_dir)
         .map_err(|e| ExportError::Write(format!("{}: {e}", out_dir.display())))?;
@@ -144,12 +153,16 @@ pub fn export_project(
     text("model.py", &module::model_py(project, &plan))?;
     text(
         "train.py",
-        &train_script::train_py(project, &plan, &prepared),
+        &train_script::train_py(project, &plan, &prepared, data_recipe.is_some()),
     )?;
     text("check_reference.py", CHECK_REFERENCE)?;
+    if let Some(r) = &data_recipe {
+        text("data_recipe.json", r)?;
+        text("csv_data.py", recipe::CSV_DATA_PY)?;
+    }
     text(
         "README.txt",
-        &readme::readme(project, &plan, reference.samples),
+        &readme::readme(project, &plan, reference.samples, data_recipe.is_some()),
     )?;
     let meta = |what: &str| vec![("neuroglass", what.to_string())];
     for (name, tensors, what) in [

@@ -22,7 +22,7 @@ Files
   reference.safetensors  {samples} training samples with Neuroglass's outputs, loss
                          and gradients for them, computed in float64
   check_reference.py     checks model.py against reference.safetensors
-{folded}
+{csv}{folded}
 Run
   pip install torch safetensors
   python check_reference.py                     # the same outputs and gradients? exit 0 if so
@@ -50,6 +50,28 @@ The reference
   looser limits).
 "#;
 
+const CSV: &str = r#"  data_recipe.json       how Neuroglass read the project's CSV file: its path,
+                         delimiter, header, size and CRC-32; each feature column
+                         as a number or one-hot with its categories; the target
+                         and its classes; empty cells; the rows of the training
+                         and validation parts; the normalisation statistics
+  csv_data.py            reads the CSV file with data_recipe.json (standard
+                         library and torch) into the arrays of data.safetensors
+
+Data
+  train.py --data auto          the default: the CSV file if it is where the
+                                project had it (or next to train.py) and has not
+                                changed since the export, else data.safetensors;
+                                the first line printed says which, and why
+  train.py --data csv           the CSV file; --csv FILE if it is elsewhere. A
+                                file changed since the export is read if it has
+                                the same header, rows and categories: the
+                                export's split is kept, the normalisation is
+                                fitted again on the training rows. Otherwise it
+                                stops and says what differs.
+  train.py --data safetensors   data.safetensors, the data as exported
+"#;
+
 const FOLDED: &str = r#"
 The project's final Sigmoid is folded into the loss (binary cross-entropy on
 the logit), as Neuroglass trains it: model(x) returns the logit, and
@@ -57,7 +79,13 @@ model.probability(x) the probability of class 1.
 "#;
 
 /// The text of `README.txt`.
-pub fn readme(project: &Project, plan: &Plan, reference_samples: usize) -> String {
+/// `csv_recipe`: a CSV project, with `data_recipe.json` and `csv_data.py`.
+pub fn readme(
+    project: &Project,
+    plan: &Plan,
+    reference_samples: usize,
+    csv_recipe: bool,
+) -> String {
     let shape = plan
         .input_shape
         .iter()
@@ -65,6 +93,7 @@ pub fn readme(project: &Project, plan: &Plan, reference_samples: usize) -> Strin
         .collect::<Vec<_>>()
         .join(", ");
     TEMPLATE
+        .replace("{csv}", if csv_recipe { CSV } else { "" })
         .replace(
             "{folded}",
             if plan.folded_sigmoid.is_some() {

@@ -74,6 +74,47 @@ def evaluate(model, x, y, device, chunk=1024):
     return total / max(len(x), 1), metric
 
 
+def load_training_data(source="auto", data_file=None, csv_file=None):
+    """train_x, train_y, val_x, val_y and a line saying where they came from.
+
+    source "csv": the project's CSV file, read with data_recipe.json and
+    csv_data.py (csv_file, else where the project had it, else its name next
+    to this script); a file changed since the export is read if it still has
+    the same header, rows and categories, with the normalisation fitted
+    again. "safetensors": data_file (data.safetensors), the data as
+    exported. "auto": the CSV file when it is there and unchanged since the
+    export, else data.safetensors."""
+    data_file = data_file or os.path.join(HERE, "data.safetensors")
+    reason = None
+    if source != "safetensors":
+        if not CSV_PROJECT:
+            if source == "csv":
+                raise SystemExit("--data csv: this project's data is not a CSV file; "
+                                 "use data.safetensors")
+        else:
+            try:
+                import csv_data
+                d = csv_data.load_csv(os.path.join(HERE, "data_recipe.json"), csv_file,
+                                      allow_changed=source == "csv")
+            except (ImportError, OSError, ValueError, KeyError, TypeError) as e:
+                if source == "csv":
+                    raise SystemExit(f"--data csv: cannot use the CSV file: {e}") from e
+                mismatch = type(e).__name__ == "RecipeMismatch"
+                reason = str(e) if mismatch else f"{type(e).__name__}: {e}"
+            else:
+                note = (" — it changed since the export; the export's split is kept and the "
+                        "normalisation fitted again on its training rows" if d.changed else "")
+                return (d.train_x, d.train_y, d.val_x, d.val_y,
+                        f"data: {d.path} (the CSV file, read with data_recipe.json){note}")
+    if not os.path.isfile(data_file):
+        raise SystemExit(f"no data: {data_file} is missing" + (f", and {reason}" if reason else ""))
+    data = load_file(data_file)
+    line = f"data: {data_file} (as exported)"
+    if reason:
+        line += f"; the CSV file is not used: {reason}"
+    return data["train_x"], data["train_y"], data["val_x"], data["val_y"], line
+
+
 def main():
     parser = argparse.ArgumentParser(description="Train " + PROJECT_NAME + " with PyTorch.")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs (default: the project's)")
@@ -81,7 +122,13 @@ def main():
                         help="end each epoch after this many batches (a quick trial)")
     parser.add_argument("--weights", default=os.path.join(HERE, "weights.safetensors"),
                         help="starting weights")
-    parser.add_argument("--data", default=os.path.join(HERE, "data.safetensors"))
+    parser.add_argument("--data", choices=("auto", "csv", "safetensors"), default="auto",
+                        help="auto: the project's CSV file if it is there and unchanged, else "
+                             "data.safetensors (default); csv: the CSV file; safetensors: "
+                             "data.safetensors")
+    parser.add_argument("--csv", default=None, help="the CSV file, if not where the project had it")
+    parser.add_argument("--data-file", default=os.path.join(HERE, "data.safetensors"),
+                        help="the exported data (default: data.safetensors)")
     parser.add_argument("--out", default=os.path.join(HERE, "trained.safetensors"),
                         help="where the trained weights are saved")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, …")
@@ -99,9 +146,8 @@ def main():
     torch.manual_seed(SEED + rank)
     device = torch.device(args.device)
 
-    data = load_file(args.data)
-    train_x, train_y = data["train_x"], data["train_y"]
-    val_x, val_y = data["val_x"], data["val_y"]
+    train_x, train_y, val_x, val_y, data_line = load_training_data(
+        args.data, args.data_file, args.csv)
 
     model = build_model(args.weights).to(device)
     net = DistributedDataParallel(model) if distributed else model
@@ -126,6 +172,7 @@ def main():
     metric_name = "acc" if CLASSIFICATION else "R²"
     if main_process:
         where = f", {world} processes" if distributed else ""
+        print(data_line, flush=True)
         print(f"{PROJECT_NAME} — {len(train_x)} training and {len(val_x)} validation samples, "
               f"{args.epochs} epochs{where}", flush=True)
     step, lr = 0, LEARNING_RATE

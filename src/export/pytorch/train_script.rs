@@ -202,10 +202,20 @@ fn lr_at(schedule: Schedule) -> String {
     )
 }
 
-/// The text of `train.py`.
-pub fn train_py(project: &Project, plan: &Plan, prepared: &Prepared) -> String {
+/// The text of `train.py`; `csv_recipe` says whether `data_recipe.json`
+/// and `csv_data.py` are written beside it (a CSV project).
+pub fn train_py(project: &Project, plan: &Plan, prepared: &Prepared, csv_recipe: bool) -> String {
     let t = &project.training;
     let classification = t.loss.is_classification();
+    let data_doc = if csv_recipe {
+        "It reads the project's CSV file with data_recipe.json and csv_data.py,\n\
+building the arrays Neuroglass trained on (--data csv), or data.safetensors,\n\
+the same arrays as exported (--data safetensors); by default (--data auto)\n\
+the CSV file when it is there and unchanged since the export. It also reads"
+    } else {
+        "It reads data.safetensors (the project's data, split and normalised by\n\
+Neuroglass) and"
+    };
     let metric = if classification { "accuracy" } else { "R²" };
     let mut s = format!(
         "#!/usr/bin/env python3\n\"\"\"Trains the exported Neuroglass model with PyTorch, with the project's loss,\n\
@@ -213,10 +223,10 @@ optimizer, schedule, penalties and clipping.\n\n    \
 python train.py                           # the project's settings\n    \
 python train.py --epochs 1 --max-batches 20\n    \
 torchrun --nproc_per_node 2 train.py      # DistributedDataParallel (gloo)\n\n\
-It reads data.safetensors (the project's data, split and normalised by\n\
-Neuroglass) and weights.safetensors (the starting weights), prints the loss\n\
-and {metric} of every epoch, and saves trained.safetensors. Batches are\n\
-shuffled by PyTorch, so the numbers are close to Neuroglass's, not equal.\n\"\"\"\n\n\
+{data_doc}\n\
+weights.safetensors (the starting weights), prints the loss and {metric} of\n\
+every epoch, and saves trained.safetensors. Batches are shuffled by PyTorch,\n\
+so the numbers are close to Neuroglass's, not equal.\n\"\"\"\n\n\
 import argparse\nimport math\nimport os\nimport sys\nimport time\n\n\
 import torch\nimport torch.distributed as dist\nimport torch.nn.functional as F\n\
 from safetensors.torch import load_file, save_file\n\
@@ -244,6 +254,10 @@ from model import DECAYED, build_model  # noqa: E402\n\n\
         },
     );
     s.push_str(&format!("PROJECT_NAME = {}\n", py_str(&project.name)));
+    s.push_str(&format!(
+        "CSV_PROJECT = {}  # data_recipe.json and csv_data.py read the CSV file\n",
+        if csv_recipe { "True" } else { "False" }
+    ));
     s.push_str(&format!(
         "DATA_SOURCE = {}\n",
         py_str(&source_words(project))
