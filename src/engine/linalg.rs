@@ -23,8 +23,12 @@ thread_local! {
 /// training step allocates nothing, and a test checks exactly that by
 /// counting allocations made outside products.
 pub fn inside_product() -> bool {
-    IN_PRODUCT.with(std::cell::Cell::get)
+    IN_PRODUCT.with(std::cell::Cell::get) || SPLIT_PRODUCTS.load(Ordering::Relaxed) > 0
 }
+
+/// Products running split over threads: while one runs, the other workers
+/// work only on it.
+static SPLIT_PRODUCTS: AtomicUsize = AtomicUsize::new(0);
 
 mod small;
 
@@ -34,7 +38,7 @@ mod small;
 const SMALL_MAX_WORK: usize = 1 << 20;
 
 /// Products smaller than this many multiply-adds stay on one thread.
-const PARALLEL_MIN_WORK: usize = 1 << 26;
+const PARALLEL_MIN_WORK: usize = 1 << 23;
 
 /// Sets how many threads large products may use (1 = single-threaded).
 pub fn set_threads(n: usize) {
@@ -107,6 +111,10 @@ pub fn gemm<F: Float>(
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
     let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
     let read_dst = beta != F::zero();
+    let split = !matches!(parallelism, gemm::Parallelism::None);
+    if split {
+        SPLIT_PRODUCTS.fetch_add(1, Ordering::Relaxed);
+    }
     IN_PRODUCT.with(|c| c.set(true));
     // SAFETY: the pointers and strides come from live ndarray views whose
     // shapes were checked above to be [m,k], [k,n] and [m,n]; `c` is a
@@ -135,6 +143,9 @@ pub fn gemm<F: Float>(
         );
     }
     IN_PRODUCT.with(|c| c.set(false));
+    if split {
+        SPLIT_PRODUCTS.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]
