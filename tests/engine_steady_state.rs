@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use neuroglass::engine::bench::{WORKLOADS, build};
 use neuroglass::engine::linalg::{inside_product, set_threads};
-use neuroglass::engine::loss::Targets;
 
 /// Counts every allocation of the process.
 struct Counting;
@@ -59,23 +58,10 @@ fn a_warm_training_step_allocates_nothing() {
         for threads in [1, 2] {
             set_threads(threads);
             let mut wl = build(w).unwrap();
-            let values = wl.values.take();
-            let targets = match &values {
-                Some(v) => Targets::Values(v.view()),
-                None => Targets::Classes(&wl.labels),
-            };
-            for _ in 0..3 {
-                wl.net
-                    .train_step(wl.x.view(), &targets, wl.loss, &mut wl.opt, wl.lr)
-                    .unwrap();
-            }
+            wl.train(3).unwrap();
             let before = ALLOCATIONS.load(Ordering::Relaxed);
             let products_before = IN_PRODUCTS.load(Ordering::Relaxed);
-            for _ in 0..5 {
-                wl.net
-                    .train_step(wl.x.view(), &targets, wl.loss, &mut wl.opt, wl.lr)
-                    .unwrap();
-            }
+            wl.train(5).unwrap();
             let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
             let in_products = IN_PRODUCTS.load(Ordering::Relaxed) - products_before;
             println!(

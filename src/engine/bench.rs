@@ -54,6 +54,24 @@ pub struct Workload {
     pub values: Option<Array2<f32>>,
 }
 
+impl Workload {
+    /// Runs `steps` training steps on the workload's batch.
+    ///
+    /// # Errors
+    /// A failing step.
+    pub fn train(&mut self, steps: usize) -> Result<(), EngineError> {
+        let targets = match &self.values {
+            Some(v) => Targets::Values(v.view()),
+            None => Targets::Classes(&self.labels),
+        };
+        for _ in 0..steps {
+            self.net
+                .train_step(self.x.view(), &targets, self.loss, &mut self.opt, self.lr)?;
+        }
+        Ok(())
+    }
+}
+
 /// A multi-layer perceptron: `Dense` layers of the given `sizes` (input
 /// first) with `act` between them and none after the last. Nodes are named
 /// `dense0, act0, dense1, …`.
@@ -300,25 +318,14 @@ fn run_on_current_threads(
 ) -> Result<BenchResult, EngineError> {
     let mut w = build(workload)?;
     let batch = w.x.nrows();
-    let values = w.values.take();
-    let targets = match &values {
-        Some(v) => Targets::Values(v.view()),
-        None => Targets::Classes(&w.labels),
-    };
     let t0 = Instant::now();
-    for _ in 0..warmup.max(1) {
-        w.net
-            .train_step(w.x.view(), &targets, w.loss, &mut w.opt, w.lr)?;
-    }
+    w.train(warmup.max(1))?;
     let per_step = t0.elapsed().as_secs_f64() / warmup.max(1) as f64;
     let block = ((0.005 / per_step.max(1e-9)).ceil() as usize).clamp(1, 10_000);
     let mut times = Vec::with_capacity(reps.max(1));
     for _ in 0..reps.max(1) {
         let t0 = Instant::now();
-        for _ in 0..block {
-            w.net
-                .train_step(w.x.view(), &targets, w.loss, &mut w.opt, w.lr)?;
-        }
+        w.train(block)?;
         times.push(t0.elapsed().as_secs_f64() / block as f64);
     }
     times.sort_by(f64::total_cmp);
@@ -353,16 +360,7 @@ mod tests {
     fn trained(w: char, threads: usize) -> Vec<Vec<f32>> {
         crate::engine::linalg::set_threads(threads);
         let mut wl = build(w).unwrap();
-        let values = wl.values.take();
-        let targets = match &values {
-            Some(v) => Targets::Values(v.view()),
-            None => Targets::Classes(&wl.labels),
-        };
-        for _ in 0..3 {
-            wl.net
-                .train_step(wl.x.view(), &targets, wl.loss, &mut wl.opt, wl.lr)
-                .unwrap();
-        }
+        wl.train(3).unwrap();
         crate::engine::linalg::set_threads(1);
         wl.net
             .params()
