@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip, s};
 
-use super::fastmath::{sigmoid_inplace, tanh_inplace};
+use super::fastmath::{exp_inplace, sigmoid_inplace, tanh_inplace};
 use super::parallel::{for_each_row_chunk, row_work};
 use super::{Ctx, Float, Layer};
 
@@ -192,11 +192,12 @@ fn forward_rows<F: Float>(act: Act, x: ArrayView2<F>, mut out: ArrayViewMut2<F>)
         Act::Softmax => {
             for (mut o, x) in out.rows_mut().into_iter().zip(x.rows()) {
                 let m = x.fold(F::neg_infinity(), |m, &v| m.max(v));
-                let mut s = F::zero();
-                Zip::from(&mut o).and(&x).for_each(|o, &v| {
-                    *o = (v - m).exp();
-                    s += *o;
-                });
+                Zip::from(&mut o).and(&x).for_each(|o, &v| *o = v - m);
+                match o.as_slice_mut() {
+                    Some(row) => exp_inplace(row),
+                    None => o.mapv_inplace(F::exp),
+                }
+                let s = o.sum();
                 o /= s;
             }
         }

@@ -299,19 +299,42 @@ impl<F: Float> Network<F> {
             });
         }
         self.use_batch(x.nrows());
-        let Self {
-            nodes, rng, bufs, ..
-        } = self;
-        bufs.input.assign(&x);
-        let mut ctx = Ctx { mode, rng };
-        for (i, node) in nodes.iter_mut().enumerate() {
-            let (before, rest) = bufs.outs.split_at_mut(i);
-            let Some(out) = rest.first_mut() else { break };
-            with_inputs(&node.inputs, &bufs.input, before, |views| {
-                node.layer.forward(views, out, &mut ctx);
-            });
-        }
+        self.on_engine_threads(x.nrows(), |net| {
+            let Self {
+                nodes, rng, bufs, ..
+            } = net;
+            bufs.input.assign(&x);
+            let mut ctx = Ctx { mode, rng };
+            for (i, node) in nodes.iter_mut().enumerate() {
+                let (before, rest) = bufs.outs.split_at_mut(i);
+                let Some(out) = rest.first_mut() else { break };
+                with_inputs(&node.inputs, &bufs.input, before, |views| {
+                    node.layer.forward(views, out, &mut ctx);
+                });
+            }
+        });
         Ok(self.output())
+    }
+
+    /// Runs `f` on the engine's worker threads when the layers have enough
+    /// parallel work for a batch of `batch` rows ([`Layer::parallel_work`])
+    /// and several threads are allowed, else with every parallel part on
+    /// this thread. Calls nested inside `f` keep the outer choice.
+    fn on_engine_threads<R: Send>(
+        &mut self,
+        batch: usize,
+        f: impl FnOnce(&mut Self) -> R + Send,
+    ) -> R {
+        let work: usize = self
+            .nodes
+            .iter()
+            .map(|n| n.layer.parallel_work(batch))
+            .sum();
+        if work >= PARALLEL_STEP_MIN && super::linalg::threads() > 1 {
+            super::parallel::install(|| f(self))
+        } else {
+            super::parallel::serial(|| f(self))
+        }
     }
 
     /// The output of the latest forward pass.
@@ -452,19 +475,9 @@ impl<F: Float> Network<F> {
         opt: &mut Optimizer<F>,
         lr: F,
     ) -> Result<F, EngineError> {
-        // Worth handing to the worker threads only if enough of the step
-        // runs in parallel.
-        let batch = x.nrows();
-        let work: usize = self
-            .nodes
-            .iter()
-            .map(|n| n.layer.parallel_work(batch))
-            .sum();
-        if work >= PARALLEL_STEP_MIN && super::linalg::threads() > 1 {
-            super::parallel::install(|| self.train_step_here(x, targets, loss, opt, lr))
-        } else {
-            super::parallel::serial(|| self.train_step_here(x, targets, loss, opt, lr))
-        }
+        self.on_engine_threads(x.nrows(), |net| {
+            net.train_step_here(x, targets, loss, opt, lr)
+        })
     }
 
     fn train_step_here(

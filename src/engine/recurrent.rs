@@ -123,8 +123,9 @@ impl<F: Float> Recurrent<F> {
         }
     }
 
-    /// Sums the biases for the forward pass.
-    fn update_bias(&mut self) {
+    /// What the forward pass reads from the parameters: the summed biases
+    /// and a contiguous `W_hhᵀ`.
+    fn prepare_weights(&mut self) {
         let h = self.dims.h;
         let gru = self.dims.cell == Cell::Gru;
         let (bih, bhh) = (&self.params[2].value, &self.params[3].value);
@@ -191,7 +192,7 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         let x = &inputs[0];
         let b = x.nrows();
         self.ensure(b);
-        self.update_bias();
+        self.prepare_weights();
         let d = self.dims;
         let n = self.shards.len();
         let w = weights(&self.params, &self.whh_t, &self.bias, &self.bhn);
