@@ -11,6 +11,7 @@ pub mod data;
 pub mod engine;
 pub mod export;
 pub mod model;
+pub mod numfmt;
 pub mod project;
 pub mod trainer;
 pub mod ui;

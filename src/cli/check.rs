@@ -7,7 +7,8 @@ use crate::model::infer::fmt_shape;
 use crate::model::validate::fmt_bytes;
 use crate::model::{Analysis, DataInfo, Project, Severity, analyze};
 
-use super::table::{flops, render, thousands};
+use super::table::render;
+use crate::numfmt::{flops, thousands};
 
 /// Exit code for a valid project.
 pub const OK: u8 = 0;

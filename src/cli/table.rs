@@ -1,31 +1,5 @@
-//! Plain-text tables and number formatting for the command line.
-
-/// Formats `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Formats a FLOP count as `1.2 MFLOPs`.
-pub fn flops(n: u64) -> String {
-    let f = n as f64;
-    if f >= 1e9 {
-        format!("{:.2} GFLOPs", f / 1e9)
-    } else if f >= 1e6 {
-        format!("{:.2} MFLOPs", f / 1e6)
-    } else if f >= 1e3 {
-        format!("{:.1} kFLOPs", f / 1e3)
-    } else {
-        format!("{n} FLOPs")
-    }
-}
+//! Plain-text tables for the command line (numbers are formatted by
+//! [`crate::numfmt`]).
 
 /// A table with a header row; columns are padded to their widest cell.
 /// Columns listed in `right` are right-aligned.
@@ -71,15 +45,6 @@ pub fn render(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(flops(1_500_000), "1.50 MFLOPs");
-    }
 
     #[test]
     fn table_aligns() {

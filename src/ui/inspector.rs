@@ -61,7 +61,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mu
             info.out_shape
                 .as_deref()
                 .map_or("unknown".into(), fmt_shape),
-            crate::cli::table::thousands(info.params)
+            crate::numfmt::thousands(info.params)
         ));
         for p in &info.problems {
             let c = if p.severity == crate::model::Severity::Error {

@@ -171,7 +171,7 @@ pub fn paint(painter: &Painter, rect: Rect, node: &Node, look: &NodeLook<'_>) {
                 painter.text(
                     Pos2::new(rect.right() - 8.0 * z, line(2.0)),
                     Align2::RIGHT_TOP,
-                    format!("{} p", crate::cli::table::thousands(info.params)),
+                    format!("{} p", crate::numfmt::thousands(info.params)),
                     FontId::monospace(11.0 * z),
                     weak,
                 );
