@@ -1,7 +1,7 @@
 //! `Session`: one training run's state — network, optimizer, data and
 //! batching — owned by the trainer thread.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -14,10 +14,10 @@ use crate::engine::network::StateEntry;
 use crate::engine::optim::Optimizer;
 use crate::engine::schedule::ScheduleKind;
 use crate::model::compile::{Compiled, optimizer, schedule};
-use crate::model::{Activation, NodeId, OptimizerSpec, TrainConfig};
+use crate::model::{NodeId, OptimizerSpec, TrainConfig};
 
 use super::history::EpochMetrics;
-use super::snapshot::{Boundary, LayerSnapshot, Snapshot, Stats};
+use super::snapshot::{LayerSnapshot, Snapshot, Stats};
 
 /// Rows evaluated per forward pass outside training.
 const EVAL_CHUNK: usize = 1024;
@@ -29,7 +29,6 @@ pub struct Session {
     network: crate::engine::Network<f32>,
     loss: Loss,
     node_ids: Vec<NodeId>,
-    folded_output: Option<Activation>,
     optimizer: Optimizer<f32>,
     schedule: ScheduleKind,
     config: TrainConfig,
@@ -47,6 +46,11 @@ pub struct Session {
     /// The validation row whose feature maps snapshots show (default: the
     /// first mistake).
     pub feature_sample: Option<usize>,
+    /// Each engine node's output shape per sample, when known (from the
+    /// project's analysis), for the views.
+    shapes: Vec<Option<Vec<usize>>>,
+    /// One input sample's shape, when known.
+    input_shape: Vec<usize>,
     // Running training metric over the epoch.
     correct: u64,
     seen: u64,
@@ -69,7 +73,6 @@ impl Session {
             network: compiled.network,
             loss: compiled.loss,
             node_ids: compiled.node_ids,
-            folded_output: compiled.folded_output,
             optimizer: optimizer(&config),
             schedule: schedule(&config),
             base_lr,
@@ -85,6 +88,8 @@ impl Session {
             best: None,
             first_loss: None,
             feature_sample: None,
+            shapes: Vec::new(),
+            input_shape: Vec::new(),
             correct: 0,
             seen: 0,
             sse: 0.0,
@@ -118,11 +123,19 @@ impl Session {
             seed,
         )
         .map_err(|e| e.to_string())?;
-        Ok(Self::new(
+        let shapes = compiled
+            .node_ids
+            .iter()
+            .map(|id| analysis.nodes.get(id).and_then(|n| n.out_shape.clone()))
+            .collect();
+        let mut session = Self::new(
             compiled,
             TrainData::from_prepared(prepared),
             project.training.clone(),
-        ))
+        );
+        session.shapes = shapes;
+        session.input_shape = info.input_shape;
+        Ok(session)
     }
 
     /// The training settings.
@@ -393,8 +406,9 @@ impl Session {
         }
     }
 
-    /// The views' data: per-layer statistics, the decision boundary or
-    /// fitted curve, the confusion matrix and validation predictions.
+    /// The views' data: per-layer statistics here, the rest (decision
+    /// boundary or fitted curve, confusion matrix, predictions, unit maps…)
+    /// from [`super::views::add_all`].
     pub fn snapshot(&mut self, epoch: usize, step: u64) -> Snapshot {
         let mut layers = Vec::with_capacity(self.node_ids.len());
         let norms: std::collections::BTreeMap<usize, f64> =
@@ -434,128 +448,20 @@ impl Session {
             layers,
             ..Snapshot::default()
         };
-        if let Some((extent, mapper)) = self.data.plane.take() {
-            snap.boundary = self.boundary(extent, mapper.as_ref());
-            self.data.plane = Some((extent, mapper));
-        }
-        if let (Some((lo, hi)), false) = (self.data.raw_x1, self.is_classification()) {
-            let xs: Vec<f32> = (0..200)
-                .map(|i| lo + (hi - lo) * i as f32 / 199.0)
-                .collect();
-            let x = Array2::from_shape_vec((xs.len(), 1), xs.clone()).ok();
-            if let Some(x) = x
-                && let Ok(p) = self.network.predict(x.view(), EVAL_CHUNK)
-            {
-                snap.fit = Some(
-                    xs.iter()
-                        .zip(p.column(0))
-                        .map(|(a, b)| [*a as f64, *b as f64])
-                        .collect(),
-                );
-            }
-        }
-        if let (Some(k), Labels::Classes(labels)) = (self.data.classes, &self.data.val_y)
-            && !labels.is_empty()
-            && let Ok(pred) = self.network.predict(self.data.val_x.view(), EVAL_CHUNK)
-        {
-            let probs = self.probabilities(pred);
-            snap.confusion = Some(metrics::confusion(probs.view(), labels, k.max(2)));
-            let mut preds: Vec<(usize, u32, u32, f32)> = probs
-                .outer_iter()
-                .zip(labels)
-                .enumerate()
-                .map(|(i, (row, &t))| {
-                    let (c, conf) = argmax(row.as_slice().unwrap_or_default());
-                    (i, c, t, conf)
-                })
-                .collect();
-            preds.sort_by_key(|p| (p.1 == p.2, p.0));
-            preds.truncate(200);
-            snap.predictions = preds;
-        }
-        super::views::add_views(
+        let info = super::views::NetInfo {
+            ids: &self.node_ids,
+            shapes: &self.shapes,
+            input_shape: &self.input_shape,
+        };
+        super::views::add_all(
             &mut self.network,
-            &self.node_ids,
+            &info,
             &self.data,
             self.feature_sample,
             &mut snap,
         );
         snap
     }
-
-    /// Turns outputs into class probabilities `[rows, classes]` (a single
-    /// logit becomes `[1−p, p]`).
-    fn probabilities(&self, out: Array2<f32>) -> Array2<f32> {
-        if out.ncols() == 1 {
-            let mut p = Array2::zeros((out.nrows(), 2));
-            for (i, v) in out.column(0).iter().enumerate() {
-                let s = 1.0 / (1.0 + (-v).exp());
-                p[[i, 0]] = 1.0 - s;
-                p[[i, 1]] = s;
-            }
-            return p;
-        }
-        if self.network.ends_in_softmax() {
-            return out;
-        }
-        let mut p = out;
-        for mut row in p.axis_iter_mut(Axis(0)) {
-            let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            row.mapv_inplace(|v| (v - m).exp());
-            let s: f32 = row.sum();
-            if s > 0.0 {
-                row.mapv_inplace(|v| v / s);
-            }
-        }
-        p
-    }
-
-    fn boundary(
-        &mut self,
-        extent: [f32; 4],
-        mapper: &(dyn Fn(&[[f32; 2]]) -> Array2<f32> + Send),
-    ) -> Option<Boundary> {
-        const RES: usize = 100;
-        let [x0, x1, y0, y1] = extent;
-        let mut pts = Vec::with_capacity(RES * RES);
-        for j in 0..RES {
-            for i in 0..RES {
-                let x = x0 + (x1 - x0) * (i as f32 + 0.5) / RES as f32;
-                let y = y0 + (y1 - y0) * (j as f32 + 0.5) / RES as f32;
-                pts.push([x, y]);
-            }
-        }
-        let inputs = mapper(&pts);
-        let out = self.network.predict(inputs.view(), EVAL_CHUNK).ok()?;
-        let mut b = Boundary {
-            resolution: RES,
-            x_range: [x0 as f64, x1 as f64],
-            y_range: [y0 as f64, y1 as f64],
-            ..Boundary::default()
-        };
-        if self.is_classification() {
-            let p = self.probabilities(out);
-            for row in p.outer_iter() {
-                let (c, conf) = argmax(row.as_slice().unwrap_or_default());
-                b.class.push(c);
-                b.confidence.push(conf);
-            }
-        } else {
-            b.value = out.column(0).to_vec();
-        }
-        let _ = self.folded_output;
-        Some(b)
-    }
-}
-
-fn argmax(row: &[f32]) -> (u32, f32) {
-    let mut best = (0u32, f32::NEG_INFINITY);
-    for (i, v) in row.iter().enumerate() {
-        if *v > best.1 {
-            best = (i as u32, *v);
-        }
-    }
-    best
 }
 
 /// Dead-unit share (ReLU-like: a unit that is 0 for every sample) and

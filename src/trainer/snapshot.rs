@@ -121,12 +121,43 @@ pub struct Snapshot {
     pub dense_weights: Vec<(NodeId, usize, usize, Vec<f32>)>,
     /// Learned filters of each Conv2D.
     pub filters: Vec<Filters>,
-    /// One validation sample's maps through every spatial layer.
-    pub feature_maps: Vec<(NodeId, Vec<f32>)>,
+    /// One validation sample's maps: the input, then every spatial layer.
+    pub feature_maps: Vec<FeatureMap>,
     /// The validation row the feature maps are of.
     pub feature_sample: Option<usize>,
     /// Inputs of the first predictions (flattened samples), for the gallery.
     pub gallery: Vec<Vec<f32>>,
+    /// One input sample's shape in the run that took the snapshot (e.g.
+    /// `[2]`, `[1, 28, 28]`); empty when unknown. Views read shapes from
+    /// here, not from the project, which may have changed since.
+    pub input_shape: Vec<usize>,
+}
+
+impl Snapshot {
+    /// Width and height of the gallery's images, from the run's input
+    /// shape: `[channels, h, w]`, or a square vector of at least 4×4.
+    pub fn image_size(&self) -> Option<[usize; 2]> {
+        match self.input_shape.as_slice() {
+            [_, h, w] => Some([*w, *h]),
+            [n] => {
+                let s = (*n as f64).sqrt().round() as usize;
+                (s * s == *n && s >= 4).then_some([s, s])
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One sample's values at one place in the network, with their shape.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FeatureMap {
+    /// The node whose output it is; `None` for the input itself.
+    pub node: Option<NodeId>,
+    /// Shape per sample in the run that made it (`[c, h, w]` for maps);
+    /// empty when unknown.
+    pub shape: Vec<usize>,
+    /// The values, row-major (at most the first 16 channels' worth).
+    pub values: Vec<f32>,
 }
 
 /// One node's units over the input plane.

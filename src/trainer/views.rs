@@ -1,17 +1,28 @@
-//! The glass-box views' heavier data, added to a snapshot: each hidden
-//! unit over the input plane, small Dense weight matrices, convolution
-//! filters, one sample's feature maps and the gallery's images. Read from
-//! the network after an extra forward pass in evaluation mode, which does
-//! not touch what training needs next.
+//! The glass-box views' data, added to a snapshot: the decision boundary
+//! or fitted curve, class probabilities for the confusion matrix and the
+//! gallery, each hidden unit over the input plane, small Dense weight
+//! matrices, convolution filters, one sample's feature maps (with their
+//! shapes) and the gallery's images. Read from the network after extra
+//! forward passes in evaluation mode, which do not touch what training
+//! needs next.
 
-use ndarray::s;
+use ndarray::{Array2, s};
 
-use crate::engine::Network;
+use crate::engine::activation::{ActivationLayer, sigmoid};
+use crate::engine::{Ctx, Layer, Mode, Network};
 use crate::model::NodeId;
 
-use super::snapshot::{Filters, NeuronMaps, Snapshot};
-use super::train_data::TrainData;
+use super::snapshot::{Boundary, FeatureMap, Filters, NeuronMaps, Snapshot};
+use super::train_data::{Labels, TrainData};
 
+/// Rows evaluated per forward pass.
+const EVAL_CHUNK: usize = 1024;
+/// Grid side of the decision boundary.
+const BOUNDARY_RES: usize = 100;
+/// Points on the fitted curve of 1-D regression.
+const FIT_POINTS: usize = 200;
+/// Validation predictions kept for the gallery and the confusion cells.
+const PREDICTIONS: usize = 200;
 /// Grid side of the neuron maps.
 const NEURON_RES: usize = 24;
 /// Units shown per layer.
@@ -25,17 +36,174 @@ const MAX_MAP_VALUES: usize = 16 * 28 * 28;
 /// Gallery images.
 const GALLERY: usize = 48;
 
-/// Adds the views' data to `snap`.
-pub fn add_views(
+/// What the views need to know about the network beyond its nodes.
+pub struct NetInfo<'a> {
+    /// For each engine node, the graph node it came from.
+    pub ids: &'a [NodeId],
+    /// For each engine node, its output's shape per sample, when known.
+    pub shapes: &'a [Option<Vec<usize>>],
+    /// One input sample's shape (e.g. `[1, 28, 28]`); empty when unknown.
+    pub input_shape: &'a [usize],
+}
+
+/// Adds the views' data to `snap`: boundary or fit, confusion and
+/// predictions, then [`add_views`].
+pub fn add_all(
     net: &mut Network<f32>,
-    ids: &[NodeId],
+    info: &NetInfo<'_>,
     data: &TrainData,
     sample: Option<usize>,
     snap: &mut Snapshot,
 ) {
+    let classification = data.classes.is_some();
+    if let Some((extent, mapper)) = &data.plane {
+        snap.boundary = boundary(net, *extent, mapper.as_ref(), classification);
+    }
+    if let (Some((lo, hi)), false) = (data.raw_x1, classification) {
+        snap.fit = fit(net, lo, hi);
+    }
+    classes(net, data, snap);
+    add_views(net, info, data, sample, snap);
+}
+
+/// Turns outputs into class probabilities `[rows, classes]` with the
+/// engine's own functions: a single logit becomes `[1−σ, σ]`, outputs that
+/// are not already a softmax go through the engine's softmax.
+pub fn probabilities(net: &Network<f32>, out: Array2<f32>) -> Array2<f32> {
+    if out.ncols() == 1 {
+        let mut p = Array2::zeros((out.nrows(), 2));
+        for (i, v) in out.column(0).iter().enumerate() {
+            let s = sigmoid(*v);
+            p[[i, 0]] = 1.0 - s;
+            p[[i, 1]] = s;
+        }
+        return p;
+    }
+    if net.ends_in_softmax() {
+        return out;
+    }
+    let mut softmax = ActivationLayer::new(crate::engine::activation::Act::Softmax, out.ncols());
+    let mut p = Array2::zeros(out.raw_dim());
+    // Softmax draws nothing at random; the stream is only part of the call.
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
+    let mut ctx = Ctx {
+        mode: Mode::Eval,
+        rng: &mut rng,
+    };
+    softmax.forward(&[out.view()], &mut p, &mut ctx);
+    p
+}
+
+/// The largest entry of `row` and its index (the first of equals; index 0
+/// and −∞ for an empty row).
+pub fn argmax(row: impl IntoIterator<Item = f32>) -> (u32, f32) {
+    let mut best = (0u32, f32::NEG_INFINITY);
+    for (i, v) in row.into_iter().enumerate() {
+        if v > best.1 {
+            best = (i as u32, v);
+        }
+    }
+    best
+}
+
+/// The network's answer over a grid of the raw input plane `extent`
+/// (`[x0, x1, y0, y1]`), mapped to inputs by `mapper`.
+fn boundary(
+    net: &mut Network<f32>,
+    extent: [f32; 4],
+    mapper: &(dyn Fn(&[[f32; 2]]) -> Array2<f32> + Send),
+    classification: bool,
+) -> Option<Boundary> {
+    let r = BOUNDARY_RES;
+    let [x0, x1, y0, y1] = extent;
+    let mut pts = Vec::with_capacity(r * r);
+    for j in 0..r {
+        for i in 0..r {
+            let x = x0 + (x1 - x0) * (i as f32 + 0.5) / r as f32;
+            let y = y0 + (y1 - y0) * (j as f32 + 0.5) / r as f32;
+            pts.push([x, y]);
+        }
+    }
+    let inputs = mapper(&pts);
+    let out = net.predict(inputs.view(), EVAL_CHUNK).ok()?;
+    let mut b = Boundary {
+        resolution: r,
+        x_range: [x0 as f64, x1 as f64],
+        y_range: [y0 as f64, y1 as f64],
+        ..Boundary::default()
+    };
+    if classification {
+        let p = probabilities(net, out);
+        for row in p.outer_iter() {
+            let (c, conf) = argmax(row.iter().copied());
+            b.class.push(c);
+            b.confidence.push(conf);
+        }
+    } else {
+        b.value = out.column(0).to_vec();
+    }
+    Some(b)
+}
+
+/// For 1-D regression: the network's curve over `[lo, hi]`.
+fn fit(net: &mut Network<f32>, lo: f32, hi: f32) -> Option<Vec<[f64; 2]>> {
+    let xs: Vec<f32> = (0..FIT_POINTS)
+        .map(|i| lo + (hi - lo) * i as f32 / (FIT_POINTS - 1) as f32)
+        .collect();
+    let x = Array2::from_shape_vec((xs.len(), 1), xs.clone()).ok()?;
+    let p = net.predict(x.view(), EVAL_CHUNK).ok()?;
+    Some(
+        xs.iter()
+            .zip(p.column(0))
+            .map(|(a, b)| [f64::from(*a), f64::from(*b)])
+            .collect(),
+    )
+}
+
+/// Confusion counts and the validation predictions, mistakes first.
+fn classes(net: &mut Network<f32>, data: &TrainData, snap: &mut Snapshot) {
+    let (Some(k), Labels::Classes(labels)) = (data.classes, &data.val_y) else {
+        return;
+    };
+    if labels.is_empty() {
+        return;
+    }
+    let Ok(pred) = net.predict(data.val_x.view(), EVAL_CHUNK) else {
+        return;
+    };
+    let probs = probabilities(net, pred);
+    snap.confusion = Some(crate::engine::metrics::confusion(
+        probs.view(),
+        labels,
+        k.max(2),
+    ));
+    let mut preds: Vec<(usize, u32, u32, f32)> = probs
+        .outer_iter()
+        .zip(labels)
+        .enumerate()
+        .map(|(i, (row, &t))| {
+            let (c, conf) = argmax(row.iter().copied());
+            (i, c, t, conf)
+        })
+        .collect();
+    preds.sort_by_key(|p| (p.1 == p.2, p.0));
+    preds.truncate(PREDICTIONS);
+    snap.predictions = preds;
+}
+
+/// Adds the views' data to `snap`.
+pub fn add_views(
+    net: &mut Network<f32>,
+    info: &NetInfo<'_>,
+    data: &TrainData,
+    sample: Option<usize>,
+    snap: &mut Snapshot,
+) {
+    let ids = info.ids;
+    snap.input_shape = info.input_shape.to_vec();
     weights(net, ids, snap);
     neurons(net, ids, data, snap);
-    feature_maps(net, ids, data, sample, snap);
+    feature_maps(net, info, data, sample, snap);
     if data.val_x.ncols() >= 16 {
         snap.gallery = snap
             .predictions
@@ -112,12 +280,12 @@ fn neurons(net: &mut Network<f32>, ids: &[NodeId], data: &TrainData, snap: &mut 
 
 fn feature_maps(
     net: &mut Network<f32>,
-    ids: &[NodeId],
+    info: &NetInfo<'_>,
     data: &TrainData,
     sample: Option<usize>,
     snap: &mut Snapshot,
 ) {
-    let has_conv = (0..ids.len()).any(|i| net.nodes()[i].layer.kind() == "Conv2D");
+    let has_conv = (0..info.ids.len()).any(|i| net.nodes()[i].layer.kind() == "Conv2D");
     if !has_conv || data.val_x.nrows() == 0 {
         return;
     }
@@ -129,15 +297,22 @@ fn feature_maps(
         return;
     }
     snap.feature_sample = Some(k);
-    snap.feature_maps
-        .push((NodeId(u32::MAX), data.val_x.row(k).to_vec()));
-    for (i, id) in ids.iter().enumerate() {
+    snap.feature_maps.push(FeatureMap {
+        node: None,
+        shape: info.input_shape.to_vec(),
+        values: data.val_x.row(k).to_vec(),
+    });
+    for (i, id) in info.ids.iter().enumerate() {
         let Some(out) = net.node_output(i) else {
             continue;
         };
         if out.ncols() > MAX_WIDTH && net.nodes()[i].layer.kind() != "Input" {
-            let v: Vec<f32> = out.row(0).iter().take(MAX_MAP_VALUES).copied().collect();
-            snap.feature_maps.push((*id, v));
+            let values: Vec<f32> = out.row(0).iter().take(MAX_MAP_VALUES).copied().collect();
+            snap.feature_maps.push(FeatureMap {
+                node: Some(*id),
+                shape: info.shapes.get(i).cloned().flatten().unwrap_or_default(),
+                values,
+            });
         }
     }
 }
