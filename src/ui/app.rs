@@ -161,9 +161,7 @@ impl NeuroglassApp {
 
     /// Replaces the document (after any unsaved-changes question).
     pub(super) fn replace(&mut self, doc: Document) {
-        if self.run.active() {
-            self.run.send(crate::trainer::TrainerCommand::Stop);
-        }
+        self.run.forget_project();
         self.lr = doc.project.training.learning_rate;
         self.committed = doc.project.clone();
         self.recovery_offer = crate::project::recovery::find_recovery(doc.path.as_deref());
@@ -173,8 +171,6 @@ impl NeuroglassApp {
         self.doc = doc;
         self.editor = Editor::default();
         self.canvas.fit_pending = true;
-        self.run.history.clear();
-        self.run.state = super::run::RunState::Idle;
         self.run_graph = None;
         self.restart_prompt = false;
         self.message = None;
@@ -430,7 +426,7 @@ impl NeuroglassApp {
                 self.views_rect = Some(r.response.rect);
             }
             let overlay = canvas::Overlay {
-                snapshot: self.run.snapshot.as_deref(),
+                snapshot: self.run.live(),
                 textures: &mut self.views.textures,
             };
             canvas::ui(

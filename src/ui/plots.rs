@@ -1,14 +1,16 @@
 //! Live curves: loss per step (smoothed), training against validation per
 //! epoch (the bias–variance picture), the metric and the learning rate.
 //! Smoothing is incremental and lines are decimated to the visible range,
-//! so a million steps draw as fast as a thousand.
+//! so a million steps draw as fast as a thousand. The smoothed series
+//! belongs to one run (by its id): a new run never continues an old curve.
+//! Axes get ticks on a 1-2-5 scale far enough apart to be labelled.
 
-use egui_plot::{Legend, Line, Plot, PlotBounds, PlotPoints};
+use egui_plot::{GridInput, GridMark, Legend, Line, Plot, PlotBounds, PlotPoints};
 
 use crate::trainer::EpochMetrics;
 use crate::trainer::history::decimate;
 
-use super::run::Run;
+use super::run::{Run, RunId};
 use super::theme;
 
 /// Plot settings and the smoothed step curve kept between frames.
@@ -18,6 +20,8 @@ pub struct PlotState {
     /// Loss on a log scale.
     pub log_y: bool,
     smoothed: Vec<[f64; 2]>,
+    /// The run `smoothed` belongs to.
+    series_run: Option<RunId>,
     weight_used: f64,
     ema: Option<f64>,
     debias: f64,
@@ -30,6 +34,7 @@ impl Default for PlotState {
             smoothing: 0.6,
             log_y: false,
             smoothed: Vec::new(),
+            series_run: None,
             weight_used: f64::NAN,
             ema: None,
             debias: 0.0,
@@ -40,10 +45,16 @@ impl Default for PlotState {
 
 impl PlotState {
     /// Brings the smoothed curve up to date with the run's steps (only the
-    /// new steps are smoothed, unless the weight changed or history shrank).
+    /// new steps are smoothed, unless the run, the weight or the history
+    /// changed: weights reset within a run empty the history).
     pub fn update(&mut self, run: &Run) {
         let steps = &run.history.steps;
-        if self.weight_used != self.smoothing || steps.len() < self.smoothed.len() {
+        if self.series_run != Some(run.id())
+            || self.weight_used != self.smoothing
+            || steps.len() < self.smoothed.len()
+        {
+            self.series_run = Some(run.id());
+            self.visible = None;
             self.smoothed.clear();
             self.ema = None;
             self.debias = 0.0;
@@ -85,13 +96,63 @@ fn log_points(pts: &mut Vec<[f64; 2]>) {
     }
 }
 
-fn log_axis(mark: egui_plot::GridMark, _r: &std::ops::RangeInclusive<f64>) -> String {
-    let v = 10f64.powf(mark.value);
-    if (1e-3..1e4).contains(&v) {
-        format!("{v:.3}")
-    } else {
-        format!("{v:.0e}")
+fn log_axis(mark: GridMark, _r: &std::ops::RangeInclusive<f64>) -> String {
+    crate::numfmt::sig(10f64.powf(mark.value), 2)
+}
+
+fn tick_axis(mark: GridMark, _r: &std::ops::RangeInclusive<f64>) -> String {
+    crate::numfmt::tick(mark.value, mark.step_size)
+}
+
+/// Points between the thinnest grid lines egui_plot asks for (its default
+/// `grid_spacing` minimum): `GridInput::base_step_size` spans this many.
+const GRID_MIN_POINTS: f64 = 8.0;
+
+/// Grid marks on a 1-2-5 scale whose labelled steps are at least
+/// `label_points` apart on screen (egui_plot labels x ticks 60 points
+/// apart or more), with four or five thin lines between labels.
+pub fn nice_marks(input: GridInput, label_points: f64) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let per_point = input.base_step_size / GRID_MIN_POINTS;
+    if !(lo.is_finite() && hi.is_finite() && hi > lo && per_point > 0.0) {
+        return Vec::new();
     }
+    let major = nice_step(per_point * label_points);
+    let minor = major / if major_mantissa(major) == 2 { 4.0 } else { 5.0 };
+    let first = (lo / minor).ceil() as i64;
+    let last = (hi / minor).floor() as i64;
+    if last < first || last - first > 10_000 {
+        return Vec::new();
+    }
+    let per_major = (major / minor).round() as i64;
+    (first..=last)
+        .map(|k| GridMark {
+            value: k as f64 * minor,
+            step_size: if k % per_major == 0 { major } else { minor },
+        })
+        .collect()
+}
+
+/// The smallest of 1, 2 or 5 × 10ⁿ that is at least `v`.
+fn nice_step(v: f64) -> f64 {
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|s| *s >= v * (1.0 - 1e-9))
+        .unwrap_or(10.0 * p)
+}
+
+fn major_mantissa(step: f64) -> u32 {
+    (step / 10f64.powf(step.log10().floor())).round() as u32
+}
+
+/// A plot with labelled 1-2-5 ticks on the x axis.
+fn ticked(id: &str, x: &str) -> Plot<'static> {
+    Plot::new(id.to_string())
+        .x_axis_label(x.to_string())
+        .x_grid_spacer(|i| nice_marks(i, 70.0))
+        .x_axis_formatter(tick_axis)
 }
 
 /// Draws the settings row and the plots side by side.
@@ -108,15 +169,11 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) 
     let w = ((ui.available_width() - 16.0) / 3.0).max(150.0);
     let log_y = state.log_y;
     let plot = |id: &str, x: &str| {
-        let p = Plot::new(id.to_string())
-            .height(h)
-            .width(w)
-            .legend(Legend::default())
-            .x_axis_label(x.to_string());
+        let p = ticked(id, x).height(h).width(w).legend(Legend::default());
         if log_y {
             p.y_axis_formatter(log_axis)
         } else {
-            p
+            p.y_axis_formatter(tick_axis)
         }
     };
     let e = &run.history.epochs;
@@ -167,11 +224,11 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) 
         } else {
             "R²"
         };
-        Plot::new("metric")
+        ticked("metric", "epoch")
             .height(h)
             .width(w)
             .legend(Legend::default())
-            .x_axis_label("epoch")
+            .y_axis_formatter(tick_axis)
             .show(ui, |p| {
                 p.line(
                     Line::new(
@@ -205,4 +262,49 @@ fn lr_points(e: &[EpochMetrics]) -> Vec<[f64; 2]> {
         return Vec::new();
     }
     e.iter().map(|m| [m.epoch as f64, m.lr / max]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labelled(bounds: (f64, f64), width_points: f64) -> Vec<String> {
+        let per_point = (bounds.1 - bounds.0) / width_points;
+        let input = GridInput {
+            bounds,
+            base_step_size: per_point * GRID_MIN_POINTS,
+        };
+        let marks = nice_marks(input, 70.0);
+        let biggest = marks.iter().map(|m| m.step_size).fold(0.0, f64::max);
+        marks
+            .iter()
+            .filter(|m| m.step_size == biggest && m.step_size / per_point >= 60.0)
+            .map(|m| crate::numfmt::tick(m.value, m.step_size))
+            .collect()
+    }
+
+    #[test]
+    fn fifty_epochs_in_a_narrow_plot_get_several_labels() {
+        // 50 epochs across 300 points: egui_plot's own spacer labels only 0.
+        assert_eq!(labelled((0.0, 52.0), 300.0), ["0", "20", "40"]);
+        assert_eq!(
+            labelled((0.0, 52.0), 700.0),
+            ["0", "10", "20", "30", "40", "50"]
+        );
+        assert_eq!(labelled((0.0, 1.0), 300.0), ["0", "0.5", "1.0"]);
+        assert_eq!(
+            labelled((0.0, 1.0), 400.0),
+            ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+        );
+        assert!(labelled((1.0, 1.0), 300.0).is_empty());
+    }
+
+    #[test]
+    fn steps_are_one_two_five() {
+        assert_eq!(nice_step(0.7), 1.0);
+        assert_eq!(nice_step(1.3), 2.0);
+        assert_eq!(nice_step(3.0), 5.0);
+        assert_eq!(nice_step(7.0), 10.0);
+        assert_eq!(nice_step(10.0), 10.0);
+    }
 }

@@ -2,6 +2,7 @@
 //! said. Loading data and compiling happen on the trainer thread; no
 //! training math here.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::model::Project;
@@ -25,16 +26,54 @@ pub enum RunState {
     Failed(String),
 }
 
+/// Which run the window's figures belong to: a new value on every start
+/// and every project replacement, never reused. Views key what they cache
+/// (textures, smoothed series, chosen cells) by it, so nothing cached for
+/// one run or project can be shown for another.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunId(pub u64);
+
+/// Identifies one snapshot the window received: its run and its number
+/// within that run. Textures made from a snapshot are keyed by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    /// The run that sent it.
+    pub run: RunId,
+    /// 1 for the run's first snapshot, 2 for the next…
+    pub seq: u64,
+}
+
+/// The latest snapshot with its stamp: what the views draw from.
+#[derive(Clone, Copy, Debug)]
+pub struct Live<'a> {
+    /// The snapshot.
+    pub snap: &'a crate::trainer::Snapshot,
+    /// Which run sent it, and which of its snapshots it is.
+    pub stamp: Stamp,
+}
+
 /// The window's view of training.
+///
+/// Everything here except the trainer handle belongs to one run (see
+/// [`Run::id`]): starting a run or replacing the project replaces the
+/// whole value, so no figure of an earlier run survives by omission.
 pub struct Run {
     trainer: Option<Trainer>,
+    /// This run's identity.
+    id: RunId,
+    /// For each `StartProject` sent and not yet answered (by `Started` or
+    /// a start failure), the run it starts, oldest first.
+    starting: VecDeque<RunId>,
+    /// The run the trainer's events are about now (from its latest answer
+    /// to a start); events of any other run than `id` are dropped.
+    speaking: Option<RunId>,
     /// Every step and epoch so far.
     pub history: History,
     /// Where the run is.
     pub state: RunState,
     /// Epochs planned.
     pub epochs: usize,
-    /// Throughput reported by the latest progress event.
+    /// Throughput reported by the latest progress event while training.
     pub samples_per_sec: f64,
     /// Seconds trained (from the finish event, or the latest epoch's sum).
     pub seconds: f64,
@@ -46,9 +85,9 @@ pub struct Run {
     pub layer_history: Vec<(u64, Vec<crate::trainer::snapshot::LayerSnapshot>)>,
     /// Snapshots received in this run.
     pub snapshots: u64,
-    /// A run was started and its `Started` event has not come yet: events
-    /// until then belong to the run it replaced.
-    awaiting_start: bool,
+    /// Whether a snapshot has been asked for since the run ended (at most
+    /// one: the views must show the finished network).
+    asked_final: bool,
     /// Weights sent by the trainer after `RequestWeights`, not yet used.
     pub weights: Option<Vec<crate::engine::network::StateEntry<f32>>>,
 }
@@ -57,6 +96,9 @@ impl Default for Run {
     fn default() -> Self {
         Self {
             trainer: None,
+            id: RunId::default(),
+            starting: VecDeque::new(),
+            speaking: None,
             history: History::default(),
             state: RunState::Idle,
             epochs: 0,
@@ -67,12 +109,56 @@ impl Default for Run {
             snapshot: None,
             layer_history: Vec::new(),
             snapshots: 0,
-            awaiting_start: false,
+            asked_final: false,
         }
     }
 }
 
 impl Run {
+    /// This run's identity.
+    pub fn id(&self) -> RunId {
+        self.id
+    }
+
+    /// The identity of the latest snapshot (`seq` 0 before any).
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            run: self.id,
+            seq: self.snapshots,
+        }
+    }
+
+    /// The latest snapshot of this run, if one has come.
+    pub fn live(&self) -> Option<Live<'_>> {
+        self.snapshot.as_deref().map(|snap| Live {
+            snap,
+            stamp: self.stamp(),
+        })
+    }
+
+    /// Everything of the current run forgotten, under a new identity; the
+    /// trainer and the bookkeeping of starts in flight are kept.
+    fn renew(&mut self) {
+        let fresh = Run {
+            trainer: self.trainer.take(),
+            id: RunId(self.id.0 + 1),
+            starting: std::mem::take(&mut self.starting),
+            speaking: self.speaking,
+            ..Run::default()
+        };
+        *self = fresh;
+    }
+
+    /// The project is being replaced: a run under way is stopped, and
+    /// nothing of it (curves, snapshot, figures, state) is shown for the
+    /// new project; its remaining events are dropped.
+    pub fn forget_project(&mut self) {
+        if self.active() {
+            self.send(TrainerCommand::Stop);
+        }
+        self.renew();
+    }
+
     /// Starts training `project` on the trainer thread (created on first
     /// use); the data is loaded and the graph compiled there, so this
     /// returns at once. `wake` is called when events arrive.
@@ -85,13 +171,7 @@ impl Run {
         paused: bool,
         weights: Option<std::path::PathBuf>,
     ) {
-        self.awaiting_start = true;
-        self.history.clear();
-        self.snapshot = None;
-        self.layer_history.clear();
-        self.snapshots = 0;
-        self.samples_per_sec = 0.0;
-        self.seconds = 0.0;
+        self.renew();
         self.epochs = project.training.epochs;
         self.classification = classification;
         if self.trainer.is_none() {
@@ -109,6 +189,7 @@ impl Run {
         } else {
             RunState::Training
         };
+        self.starting.push_back(self.id);
         self.send(TrainerCommand::StartProject {
             project: Box::new(project.clone()),
             dir: dir.map(std::path::Path::to_path_buf),
@@ -127,66 +208,100 @@ impl Run {
         }
     }
 
-    /// Takes what the trainer has said, for at most `budget`.
+    /// Takes what the trainer has said, for at most `budget`. Events of
+    /// another run than this one (one replaced by a start or a new
+    /// project) are dropped.
     pub fn poll(&mut self, budget: Duration) {
         let Some(t) = &self.trainer else { return };
-        for e in t.drain(budget) {
-            if self.awaiting_start {
-                match e {
-                    TrainerEvent::Started { .. } => self.awaiting_start = false,
-                    TrainerEvent::Failed { message } => {
-                        self.awaiting_start = false;
-                        self.state = RunState::Failed(message);
-                    }
-                    // Left over from the run this one replaced.
-                    _ => {}
+        let events = t.drain(budget);
+        for e in events {
+            match &e {
+                // The answer to the oldest start in flight: what follows
+                // is about that run.
+                TrainerEvent::Started { .. } => {
+                    self.speaking = self.starting.pop_front();
+                    continue;
                 }
-                continue;
-            }
-            match e {
-                TrainerEvent::Progress(p) => {
-                    self.history.steps.extend(p.steps.iter().copied());
-                    self.samples_per_sec = p.samples_per_sec;
-                }
-                TrainerEvent::Epoch(m) => {
-                    self.seconds += m.seconds;
-                    self.history.epochs.push(m);
-                }
-                TrainerEvent::Paused { .. } => self.state = RunState::Paused,
-                TrainerEvent::Resumed => {
-                    self.state = RunState::Training;
-                    self.send(TrainerCommand::RequestSnapshot);
-                }
-                TrainerEvent::Finished {
-                    reason, seconds, ..
-                } => {
-                    self.seconds = seconds;
-                    self.state = RunState::Finished(reason);
-                }
-                TrainerEvent::Failed { message } => self.state = RunState::Failed(message),
-                TrainerEvent::WeightsReset => self.history.clear(),
-                TrainerEvent::Weights(w) => self.weights = Some(w),
-                TrainerEvent::Snapshot(snap) => {
-                    if self.layer_history.len() >= HISTORY_SNAPSHOTS {
-                        // Keep every other old entry: the strip stays long.
-                        let mut i = 0;
-                        self.layer_history.retain(|_| {
-                            i += 1;
-                            i % 2 == 0
-                        });
-                    }
-                    self.layer_history.push((snap.step, snap.layers.clone()));
-                    self.snapshots += 1;
-                    self.snapshot = Some(snap);
-                    if self.state == RunState::Training {
-                        // Pull the next one; the trainer keeps their cost under 10 %.
-                        // (A paused run sends one when it pauses.)
-                        self.send(TrainerCommand::RequestSnapshot);
-                    }
+                // A start that failed (a failure of the running run while
+                // a start is in flight cannot be told apart from it and is
+                // taken for the start's).
+                TrainerEvent::Failed { .. } if !self.starting.is_empty() => {
+                    self.speaking = self.starting.pop_front();
                 }
                 _ => {}
             }
+            if self.speaking == Some(self.id) {
+                self.apply(e);
+            }
         }
+        self.ask_final_snapshot();
+    }
+
+    /// Takes one event of this run.
+    fn apply(&mut self, e: TrainerEvent) {
+        match e {
+            TrainerEvent::Progress(p) => {
+                self.history.steps.extend(p.steps.iter().copied());
+                self.samples_per_sec = p.samples_per_sec;
+            }
+            TrainerEvent::Epoch(m) => {
+                self.seconds += m.seconds;
+                self.history.epochs.push(m);
+            }
+            TrainerEvent::Paused { .. } => self.state = RunState::Paused,
+            TrainerEvent::Resumed => {
+                self.state = RunState::Training;
+                self.send(TrainerCommand::RequestSnapshot);
+            }
+            TrainerEvent::Finished {
+                reason, seconds, ..
+            } => {
+                self.seconds = seconds;
+                self.state = RunState::Finished(reason);
+            }
+            TrainerEvent::Failed { message } => self.state = RunState::Failed(message),
+            TrainerEvent::WeightsReset => self.history.clear(),
+            TrainerEvent::Weights(w) => self.weights = Some(w),
+            TrainerEvent::Snapshot(snap) => {
+                if self.layer_history.len() >= HISTORY_SNAPSHOTS {
+                    // Keep every other old entry: the strip stays long.
+                    let mut i = 0;
+                    self.layer_history.retain(|_| {
+                        i += 1;
+                        i % 2 == 0
+                    });
+                }
+                self.layer_history.push((snap.step, snap.layers.clone()));
+                self.snapshots += 1;
+                self.snapshot = Some(snap);
+                if self.state == RunState::Training {
+                    // Pull the next one; the trainer keeps their cost under 10 %.
+                    // (A paused run sends one when it pauses.)
+                    self.send(TrainerCommand::RequestSnapshot);
+                }
+            }
+            TrainerEvent::Started { .. } => {}
+        }
+    }
+
+    /// A run that ended with its views behind its last step (or without
+    /// any snapshot) asks once for a snapshot of the finished network.
+    fn ask_final_snapshot(&mut self) {
+        let behind = self
+            .snapshot
+            .as_ref()
+            .is_none_or(|s| self.history.steps.last().is_some_and(|p| p.step > s.step));
+        if matches!(self.state, RunState::Finished(_)) && behind && !self.asked_final {
+            self.asked_final = true;
+            self.send(TrainerCommand::RequestSnapshot);
+        }
+    }
+
+    /// Training throughput to show: the latest measurement while training,
+    /// nothing before the first or once the run has ended.
+    pub fn shown_rate(&self) -> Option<f64> {
+        (self.state == RunState::Training && self.samples_per_sec > 0.0)
+            .then_some(self.samples_per_sec)
     }
 
     /// Whether the trainer holds weights worth asking for (a run under

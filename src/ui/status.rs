@@ -2,6 +2,7 @@
 
 use super::run::{Run, RunState};
 use super::theme;
+use crate::numfmt;
 
 /// Draws the status bar.
 pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &super::document::Document, message: Option<&str>) {
@@ -42,13 +43,16 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &super::document::Document, message
                 ui.colored_label(theme::ERROR, m);
             }
         }
-        ui.separator();
-        ui.label(format!(
-            "{} samples/s",
-            crate::cli::table::thousands(run.samples_per_sec.max(0.0) as u64)
-        ));
-        ui.separator();
-        ui.label(format!("{:.1} s", run.seconds));
+        // Throughput only while it is being measured: not for a run that
+        // ended or paused, nor for another project's run.
+        if let Some(rate) = run.shown_rate() {
+            ui.separator();
+            ui.label(format!("{} samples/s", numfmt::rate(rate)));
+        }
+        if run.state != RunState::Idle {
+            ui.separator();
+            ui.label(format!("{} s", numfmt::sig(run.seconds, 3)));
+        }
         if let Some(last) = run.history.epochs.last() {
             ui.separator();
             let metric = if run.classification {
@@ -57,8 +61,9 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &super::document::Document, message
                 "val R²"
             };
             ui.label(format!(
-                "val loss {:.4} · {metric} {:.3}",
-                last.val_loss, last.val_metric
+                "val loss {} · {metric} {}",
+                numfmt::sig(last.val_loss, 4),
+                numfmt::sig(last.val_metric, 3)
             ));
         }
         if let Some(m) = message {

@@ -1,13 +1,15 @@
 //! What training draws on the canvas: a health badge on a layer in
 //! trouble (dead ReLUs, saturation, vanishing or exploding gradients) with
 //! the reason and a remedy on hover, and for 2-D data small pictures of a
-//! layer's units beside it, large on hover.
+//! layer's units beside it, large on hover. All of it is painted with the
+//! canvas's clipped painter and reacts only inside the canvas, so nothing
+//! spills over the views, the tab row or the side panels.
 
 use egui::{Painter, Rect, Sense, vec2};
 
 use crate::model::NodeId;
-use crate::trainer::Snapshot;
 use crate::ui::document::Document;
+use crate::ui::run::Live;
 use crate::ui::theme;
 use crate::ui::views::layers::{health, largest_grad};
 use crate::ui::views::neurons::unit_texture;
@@ -21,11 +23,18 @@ pub fn paint(
     ui: &mut egui::Ui,
     painter: &Painter,
     doc: &Document,
-    snap: &Snapshot,
+    live: Live<'_>,
     tex: &mut Textures,
     rects: &[(NodeId, Rect)],
     zoom: f32,
 ) {
+    let snap = live.snap;
+    let clip = painter.clip_rect();
+    // Only the visible part of a picture or badge reacts to the pointer.
+    let hover = |ui: &mut egui::Ui, r: Rect, id: egui::Id| {
+        let visible = r.intersect(clip);
+        (visible.is_positive()).then(|| ui.interact(visible, id, Sense::hover()))
+    };
     let big = largest_grad(&snap.layers);
     for (id, rect) in rects {
         if let Some(l) = snap.layers.iter().find(|l| l.node == *id)
@@ -42,8 +51,9 @@ pub fn paint(
                 egui::FontId::proportional(12.0 * zoom),
                 egui::Color32::BLACK,
             );
-            let resp = ui.interact(r, ui.id().with(("badge", *id)), Sense::hover());
-            resp.on_hover_text(format!("{what}.\nRemedy: {fix}."));
+            if let Some(resp) = hover(ui, r, ui.id().with(("badge", *id))) {
+                resp.on_hover_text(format!("{what}.\nRemedy: {fix}."));
+            }
         }
         let Some(m) = snap.neurons.iter().find(|m| m.node == *id) else {
             continue;
@@ -64,13 +74,18 @@ pub fn paint(
                     (u / 4) as f32 * (side + 2.0),
                 );
             let r = Rect::from_min_size(at, vec2(side, side));
-            if let Some(t) = unit_texture(ui, tex, snap, m, u) {
-                egui::Image::new(&t).paint_at(ui, r);
-                let resp = ui.interact(r, ui.id().with(("thumb", *id, u)), Sense::hover());
-                resp.on_hover_ui(|ui| {
-                    ui.label(format!("unit {} over the input plane", u + 1));
-                    ui.add(egui::Image::new(&t).fit_to_exact_size(vec2(220.0, 220.0)));
-                });
+            if !r.intersects(clip) {
+                continue;
+            }
+            if let Some(t) = unit_texture(ui, tex, live.stamp, m, u) {
+                let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+                painter.image(t.id(), r, uv, egui::Color32::WHITE);
+                if let Some(resp) = hover(ui, r, ui.id().with(("thumb", *id, u))) {
+                    resp.on_hover_ui(|ui| {
+                        ui.label(format!("unit {} over the input plane", u + 1));
+                        ui.add(egui::Image::new(&t).fit_to_exact_size(vec2(220.0, 220.0)));
+                    });
+                }
             }
         }
     }

@@ -19,8 +19,8 @@ pub use view::View;
 
 /// What training adds to the canvas: health badges and unit pictures.
 pub struct Overlay<'a> {
-    /// The latest snapshot.
-    pub snapshot: Option<&'a crate::trainer::Snapshot>,
+    /// The current run's latest snapshot.
+    pub snapshot: Option<crate::ui::run::Live<'a>>,
     /// Textures of the unit pictures.
     pub textures: &'a mut crate::ui::views::paint::Textures,
 }
@@ -499,9 +499,9 @@ fn corner_totals(painter: &egui::Painter, area: Rect, doc: &Document, visuals: &
     let a = &doc.analysis;
     let text = format!(
         "{} parameters\n≈ {} to train\n{} FLOPs per sample",
-        crate::cli::table::thousands(a.total_params),
+        crate::numfmt::thousands(a.total_params),
         fmt_bytes(a.train_memory_bytes),
-        crate::cli::table::thousands(a.total_flops),
+        crate::numfmt::thousands(a.total_flops),
     );
     painter.text(
         area.right_top() + Vec2::new(-10.0, 8.0),

@@ -5,9 +5,8 @@
 use egui::{Color32, ColorImage};
 use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
 
-use crate::trainer::Snapshot;
-use crate::ui::document::Document;
 use crate::ui::preview::{Preview, PreviewState};
+use crate::ui::run::Live;
 use crate::ui::theme;
 
 use super::ViewState;
@@ -48,14 +47,8 @@ pub fn boundary_image(
 }
 
 /// Draws the view.
-pub fn ui(
-    ui: &mut egui::Ui,
-    snap: Option<&Snapshot>,
-    doc: &Document,
-    preview: &PreviewState,
-    state: &mut ViewState,
-) {
-    let Some(snap) = snap else { return };
+pub fn ui(ui: &mut egui::Ui, live: Live<'_>, preview: &PreviewState, state: &mut ViewState) {
+    let snap = live.snap;
     let points = match &preview.current {
         Some(Ok(p)) => Some(p),
         _ => None,
@@ -90,11 +83,26 @@ pub fn ui(
             )
             .weak(),
         );
+        super::classes::cell_filter_ui(ui, state);
     });
+    // A confusion cell chosen: its validation samples get large rings.
+    let chosen: std::collections::BTreeSet<usize> = state
+        .cell
+        .map(|c| {
+            super::classes::cell_rows(snap, c)
+                .into_iter()
+                .map(|r| r.0)
+                .collect()
+        })
+        .unwrap_or_default();
     let bg = ui.visuals().extreme_bg_color;
-    let version = snap.step.wrapping_mul(2) + u64::from(state.discretize);
     let discrete = state.discretize;
-    let tex = state.textures.get(ui.ctx(), "boundary", version, || {
+    let key = if discrete {
+        "boundary-discrete"
+    } else {
+        "boundary"
+    };
+    let tex = state.textures.get(ui.ctx(), key, live.stamp, || {
         boundary_image(b, discrete, bg)
     });
     let (x, y) = (b.x_range, b.y_range);
@@ -146,9 +154,23 @@ pub fn ui(
                         .radius(5.0)
                         .color(theme::ERROR),
                 );
+                let ringed: Vec<[f64; 2]> = val_xy
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| chosen.contains(i))
+                    .map(|(_, v)| *v)
+                    .collect();
+                if !ringed.is_empty() {
+                    p.points(
+                        Points::new("chosen confusion cell", ringed)
+                            .shape(MarkerShape::Circle)
+                            .filled(false)
+                            .radius(9.0)
+                            .color(theme::WARNING),
+                    );
+                }
             }
         });
-    let _ = doc;
 }
 
 fn draw_points(

@@ -1,10 +1,12 @@
 //! Classification views: the confusion matrix on the validation split with
-//! per-class precision and recall (click a cell to see its samples), and
-//! the gallery of validation images with predicted and true labels and
-//! confidence, mistakes first.
+//! per-class precision and recall (click a cell to see its samples: in the
+//! gallery for images, on the decision boundary for 2-D data, else as a
+//! list under the matrix), and the gallery of validation images with
+//! predicted and true labels and confidence, mistakes first.
 
+use crate::numfmt::sig;
 use crate::trainer::Snapshot;
-use crate::ui::document::Document;
+use crate::ui::run::Live;
 use crate::ui::theme;
 
 use super::ViewState;
@@ -54,21 +56,70 @@ fn cell(ui: &mut egui::Ui, n: u32, fill: egui::Color32, t: usize, p: usize) -> e
     r.on_hover_text(format!("true {t}, predicted {p}: {n} samples"))
 }
 
+/// Where a confusion cell's samples are shown for this snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellSamples {
+    /// As images in the gallery.
+    Gallery,
+    /// Ringed on the decision boundary.
+    Boundary,
+    /// As a list under the matrix.
+    List,
+}
+
+/// How a snapshot's data shows a cell's samples: images in the gallery,
+/// 2-D points on the boundary, anything else as a list.
+pub fn cell_samples(snap: &Snapshot) -> CellSamples {
+    if snap.image_size().is_some() && !snap.gallery.is_empty() {
+        CellSamples::Gallery
+    } else if snap.boundary.is_some() {
+        CellSamples::Boundary
+    } else {
+        CellSamples::List
+    }
+}
+
+/// Validation rows `(row, confidence)` of the cell `(true, predicted)`
+/// among the predictions the snapshot kept.
+pub fn cell_rows(snap: &Snapshot, (t, p): (u32, u32)) -> Vec<(usize, f32)> {
+    snap.predictions
+        .iter()
+        .filter(|x| x.2 == t && x.1 == p)
+        .map(|x| (x.0, x.3))
+        .collect()
+}
+
+/// The "only true T predicted P · show all" line over a filtered view.
+pub fn cell_filter_ui(ui: &mut egui::Ui, state: &mut ViewState) {
+    if let Some((t, p)) = state.cell {
+        ui.label(format!("· only true {t} predicted {p}"));
+        if ui.button("show all").clicked() {
+            state.cell = None;
+        }
+    }
+}
+
 /// Draws the confusion matrix.
-pub fn confusion_ui(
-    ui: &mut egui::Ui,
-    snap: Option<&Snapshot>,
-    _doc: &Document,
-    state: &mut ViewState,
-) {
-    let Some(m) = snap.and_then(|s| s.confusion.as_ref()) else {
+pub fn confusion_ui(ui: &mut egui::Ui, snap: &Snapshot, state: &mut ViewState) {
+    let Some(m) = snap.confusion.as_ref() else {
         ui.label("The confusion matrix shows for classification.");
         return;
     };
     let pr = precision_recall(m);
     let max = m.iter().flatten().copied().max().unwrap_or(1).max(1) as f32;
     let bg = ui.visuals().extreme_bg_color;
-    ui.label(egui::RichText::new("rows: true class · columns: predicted class · click a cell to see its samples in the gallery").weak());
+    let target = cell_samples(snap);
+    let hint = match target {
+        CellSamples::Gallery => "click a cell to see its samples in the gallery",
+        CellSamples::Boundary => "click a cell to see its samples on the decision boundary",
+        CellSamples::List => "click a cell to list its samples",
+    };
+    ui.label(
+        egui::RichText::new(format!(
+            "rows: true class · columns: predicted class · {hint}"
+        ))
+        .weak(),
+    );
     egui::ScrollArea::both()
         .id_salt("confusion")
         .show(ui, |ui| {
@@ -89,42 +140,62 @@ pub fn confusion_ui(
                             let r = cell(ui, *n, fill, t, p);
                             if r.clicked() {
                                 state.cell = Some((t as u32, p as u32));
-                                state.tab = super::ViewTab::Gallery;
+                                match target {
+                                    CellSamples::Gallery => state.tab = super::ViewTab::Gallery,
+                                    CellSamples::Boundary => {
+                                        state.tab = super::ViewTab::Boundary;
+                                    }
+                                    CellSamples::List => {}
+                                }
                             }
                         }
-                        ui.monospace(format!("{:.2}", pr[t].1));
+                        ui.monospace(sig(pr[t].1, 2));
                         ui.end_row();
                     }
                     ui.strong("precision");
                     for (p, _) in &pr {
-                        ui.monospace(format!("{p:.2}"));
+                        ui.monospace(sig(*p, 2));
                     }
                     ui.end_row();
                 });
+            if let (CellSamples::List, Some(c)) = (target, state.cell) {
+                list_ui(ui, snap, c, state);
+            }
         });
 }
 
-/// Image width and height from the data's sample shape.
-pub fn image_size(doc: &Document) -> Option<[usize; 2]> {
-    match doc.data.as_ref()?.input_shape.as_slice() {
-        [_, h, w] => Some([*w, *h]),
-        [n] => {
-            let s = (*n as f64).sqrt().round() as usize;
-            (s * s == *n && s >= 4).then_some([s, s])
+/// The samples of a cell as lines: validation row and confidence.
+fn list_ui(ui: &mut egui::Ui, snap: &Snapshot, c: (u32, u32), state: &mut ViewState) {
+    let rows = cell_rows(snap, c);
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.strong(format!(
+            "{} validation samples with true class {} predicted as {}",
+            rows.len(),
+            c.0,
+            c.1
+        ));
+        if ui.button("close").clicked() {
+            state.cell = None;
         }
-        _ => None,
+    });
+    for (row, conf) in rows.iter().take(50) {
+        ui.monospace(format!(
+            "validation row {row}: predicted {} with {} % confidence",
+            c.1,
+            sig(f64::from(*conf) * 100.0, 3)
+        ));
+    }
+    if rows.len() > 50 {
+        ui.label(format!("… and {} more", rows.len() - 50));
     }
 }
 
 /// Draws the gallery.
-pub fn gallery_ui(
-    ui: &mut egui::Ui,
-    snap: Option<&Snapshot>,
-    doc: &Document,
-    state: &mut ViewState,
-) {
-    let Some(snap) = snap else { return };
-    let Some([w, h]) = image_size(doc).filter(|_| !snap.gallery.is_empty()) else {
+pub fn gallery_ui(ui: &mut egui::Ui, live: Live<'_>, state: &mut ViewState) {
+    let snap = live.snap;
+    // The images' size comes from the run that made them.
+    let Some([w, h]) = snap.image_size().filter(|_| !snap.gallery.is_empty()) else {
         ui.label("The gallery shows for image data: open the MNIST or digits example.");
         return;
     };
@@ -134,12 +205,7 @@ pub fn gallery_ui(
             "mistakes first: {wrong} wrong among the {} validation predictions kept; predicted (confidence) over the true class",
             snap.predictions.len()
         ));
-        if let Some((t, p)) = state.cell {
-            ui.label(format!("· only true {t} predicted {p}"));
-            if ui.button("show all").clicked() {
-                state.cell = None;
-            }
-        }
+        cell_filter_ui(ui, state);
     });
     let cols = ((ui.available_width() / 64.0).floor() as usize).max(1);
     egui::ScrollArea::vertical()
@@ -157,7 +223,7 @@ pub fn gallery_ui(
                         let tex = state.textures.get(
                             ui.ctx(),
                             &format!("gallery-{k}"),
-                            snap.step,
+                            live.stamp,
                             || grey_image(img, w, h),
                         );
                         ui.vertical(|ui| {

@@ -2,8 +2,8 @@
 //! the feature maps of one validation image through every spatial layer.
 
 use crate::model::NodeId;
-use crate::trainer::Snapshot;
 use crate::ui::document::Document;
+use crate::ui::run::{Live, Stamp};
 
 use super::paint::{diverging_image, grey_image};
 use super::{ViewState, node_name};
@@ -12,8 +12,8 @@ use super::{ViewState, node_name};
 const MAX_MAPS: usize = 16;
 
 /// Draws the view.
-pub fn ui(ui: &mut egui::Ui, snap: Option<&Snapshot>, doc: &Document, state: &mut ViewState) {
-    let Some(snap) = snap else { return };
+pub fn ui(ui: &mut egui::Ui, live: Live<'_>, doc: &Document, state: &mut ViewState) {
+    let snap = live.snap;
     if snap.filters.is_empty() {
         ui.label("This view shows for networks with Conv2D layers: open the MNIST CNN example.");
         return;
@@ -37,7 +37,7 @@ pub fn ui(ui: &mut egui::Ui, snap: Option<&Snapshot>, doc: &Document, state: &mu
                         let t = state.textures.get(
                             ui.ctx(),
                             &format!("filter-{}-{n}", f.node.0),
-                            snap.step,
+                            live.stamp,
                             || diverging_image(vals, k, k, false),
                         );
                         super::paint::image(ui, &t, egui::vec2(32.0, 32.0));
@@ -50,33 +50,24 @@ pub fn ui(ui: &mut egui::Ui, snap: Option<&Snapshot>, doc: &Document, state: &mu
                     "Feature maps of validation image {row} (the first mistake, if any)"
                 ));
             }
-            for (id, values) in &snap.feature_maps {
-                let shape = if id.0 == u32::MAX {
-                    doc.data.as_ref().map(|d| d.input_shape.clone())
-                } else {
-                    doc.analysis.nodes.get(id).and_then(|n| n.out_shape.clone())
-                };
-                let Some([c, h, w]) = shape
-                    .as_deref()
-                    .and_then(|s| <[usize; 3]>::try_from(s).ok())
-                else {
+            for f in &snap.feature_maps {
+                // Shapes come from the run that made the snapshot.
+                let Ok([c, h, w]) = <[usize; 3]>::try_from(f.shape.as_slice()) else {
                     continue;
                 };
-                let label = if id.0 == u32::MAX {
-                    "input".to_string()
-                } else {
-                    node_name(doc, *id)
-                };
-                map_row(ui, snap, state, *id, &label, values, [c, h, w]);
+                let label = f
+                    .node
+                    .map_or_else(|| "input".to_string(), |id| node_name(doc, id));
+                map_row(ui, live.stamp, state, f.node, &label, &f.values, [c, h, w]);
             }
         });
 }
 
 fn map_row(
     ui: &mut egui::Ui,
-    snap: &Snapshot,
+    stamp: Stamp,
     state: &mut ViewState,
-    id: NodeId,
+    node: Option<NodeId>,
     label: &str,
     values: &[f32],
     [c, h, w]: [usize; 3],
@@ -87,11 +78,13 @@ fn map_row(
             let Some(vals) = values.get(ch * h * w..(ch + 1) * h * w) else {
                 break;
             };
+            let key = node.map_or_else(
+                || format!("map-input-{ch}"),
+                |id| format!("map-{}-{ch}", id.0),
+            );
             let t = state
                 .textures
-                .get(ui.ctx(), &format!("map-{}-{ch}", id.0), snap.step, || {
-                    grey_image(vals, w, h)
-                });
+                .get(ui.ctx(), &key, stamp, || grey_image(vals, w, h));
             super::paint::image(ui, &t, egui::vec2(48.0, 48.0));
         }
     });

@@ -6,6 +6,7 @@
 use egui_plot::{Bar, BarChart, Legend, Line, Plot};
 
 use crate::model::NodeId;
+use crate::numfmt::{sig, signed};
 use crate::trainer::snapshot::{LayerSnapshot, Stats};
 use crate::ui::document::Document;
 use crate::ui::run::Run;
@@ -55,13 +56,14 @@ pub fn largest_grad(layers: &[LayerSnapshot]) -> f64 {
 }
 
 fn stats_text(s: &Option<Stats>) -> String {
-    s.as_ref()
-        .map_or("—".into(), |s| format!("{:+.3} ± {:.3}", s.mean, s.std))
+    s.as_ref().map_or("—".into(), |s| {
+        format!("{} ± {}", signed(s.mean, 3), sig(s.std, 3))
+    })
 }
 
 /// Draws the weights view.
 pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document, state: &mut ViewState) {
-    let Some((step, layers)) = run.layer_history.last() else {
+    let Some((_, layers)) = run.layer_history.last() else {
         return;
     };
     let big = largest_grad(layers);
@@ -100,7 +102,7 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document, state: &mut ViewState) {
                     ui.monospace(format!("{:.0} %", l.dead_fraction * 100.0));
                     ui.monospace(format!("{:.0} %", l.saturated_fraction * 100.0));
                     for which in 0..3 {
-                        strip(ui, run, l.node, which, *step, state);
+                        strip(ui, run, l.node, which, state);
                     }
                     ui.end_row();
                 }
@@ -110,14 +112,7 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document, state: &mut ViewState) {
 
 /// One heat strip: histogram `which` (0 weights, 1 gradients, 2
 /// activations) of a layer over the snapshots so far.
-fn strip(
-    ui: &mut egui::Ui,
-    run: &Run,
-    node: NodeId,
-    which: usize,
-    step: u64,
-    state: &mut ViewState,
-) {
+fn strip(ui: &mut egui::Ui, run: &Run, node: NodeId, which: usize, state: &mut ViewState) {
     let pick = |l: &LayerSnapshot| match which {
         0 => l.weights.clone(),
         1 => l.gradients.clone(),
@@ -135,7 +130,7 @@ fn strip(
         return;
     }
     let key = format!("strip-{}-{which}", node.0);
-    let tex = state.textures.get(ui.ctx(), &key, step, || {
+    let tex = state.textures.get(ui.ctx(), &key, run.stamp(), || {
         let w = cols.len();
         let mut img = egui::ColorImage::filled([w, bins], egui::Color32::BLACK);
         for (x, c) in cols.iter().enumerate() {
@@ -154,8 +149,9 @@ fn strip(
     let r = ui.add(egui::Image::new(&tex).fit_to_exact_size(egui::vec2(140.0, 36.0)));
     if let Some(s) = last {
         r.on_hover_text(format!(
-            "now from {:.3} to {:.3}; time runs right, values up",
-            s.min, s.max
+            "now from {} to {}; time runs right, values up",
+            sig(s.min, 3),
+            sig(s.max, 3)
         ));
     }
 }
@@ -189,7 +185,7 @@ pub fn gradient_flow_ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
                     .filter(|_| (m.value - m.value.round()).abs() < 1e-6)
                     .unwrap_or_default()
             })
-            .y_axis_formatter(|m, _| format!("{:.0e}", 10f64.powf(m.value)))
+            .y_axis_formatter(|m, _| sig(10f64.powf(m.value), 2))
             .y_axis_label("gradient norm (log)")
             .show(ui, |p| p.bar_chart(BarChart::new("gradient norm", bars)));
         Plot::new("grad-time")
@@ -197,7 +193,7 @@ pub fn gradient_flow_ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
             .height(h)
             .legend(Legend::default())
             .x_axis_label("step")
-            .y_axis_formatter(|m, _| format!("{:.0e}", 10f64.powf(m.value)))
+            .y_axis_formatter(|m, _| sig(10f64.powf(m.value), 2))
             .show(ui, |p| {
                 for (k, l) in with.iter().enumerate() {
                     let pts: Vec<[f64; 2]> = run

@@ -13,7 +13,7 @@ pub mod paint;
 use super::document::Document;
 use super::plots::{self, PlotState};
 use super::preview::PreviewState;
-use super::run::Run;
+use super::run::{Run, RunId};
 
 /// The tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -105,6 +105,20 @@ pub struct ViewState {
     pub textures: paint::Textures,
     /// A gallery image was clicked: show this validation row's feature maps.
     pub feature_sample: Option<usize>,
+    /// The run the choices above (cell, feature sample) were made in.
+    run: RunId,
+}
+
+impl ViewState {
+    /// Forgets what was chosen in another run's views: a confusion cell
+    /// or a gallery image of an earlier run means nothing in this one.
+    pub fn follow(&mut self, run: RunId) {
+        if self.run != run {
+            self.run = run;
+            self.cell = None;
+            self.feature_sample = None;
+        }
+    }
 }
 
 impl Default for ViewState {
@@ -116,6 +130,7 @@ impl Default for ViewState {
             cell: None,
             textures: paint::Textures::default(),
             feature_sample: None,
+            run: RunId::default(),
         }
     }
 }
@@ -136,20 +151,23 @@ pub fn ui(
         }
     });
     ui.separator();
-    let snap = run.snapshot.as_deref();
+    state.follow(run.id());
+    // The smoothed curve follows the run even while another tab shows.
+    state.plots.update(run);
+    let live = run.live();
     let waiting = |ui: &mut egui::Ui, what: &str| {
         ui.label(egui::RichText::new(format!("{what} Press Train or Step.")).weak());
     };
-    match state.tab {
-        ViewTab::Curves => plots::ui(ui, run, &mut state.plots, classroom),
-        _ if snap.is_none() => waiting(ui, "This view fills in as the network trains."),
-        ViewTab::Boundary => boundary::ui(ui, snap, doc, preview, state),
-        ViewTab::Neurons => neurons::ui(ui, snap, doc, state),
-        ViewTab::Layers => layers::ui(ui, run, doc, state),
-        ViewTab::Gradients => layers::gradient_flow_ui(ui, run, doc),
-        ViewTab::Confusion => classes::confusion_ui(ui, snap, doc, state),
-        ViewTab::Gallery => classes::gallery_ui(ui, snap, doc, state),
-        ViewTab::Convolution => conv::ui(ui, snap, doc, state),
+    match (state.tab, live) {
+        (ViewTab::Curves, _) => plots::ui(ui, run, &mut state.plots, classroom),
+        (_, None) => waiting(ui, "This view fills in as the network trains."),
+        (ViewTab::Boundary, Some(live)) => boundary::ui(ui, live, preview, state),
+        (ViewTab::Neurons, Some(live)) => neurons::ui(ui, live, doc, state),
+        (ViewTab::Layers, Some(_)) => layers::ui(ui, run, doc, state),
+        (ViewTab::Gradients, Some(_)) => layers::gradient_flow_ui(ui, run, doc),
+        (ViewTab::Confusion, Some(live)) => classes::confusion_ui(ui, live.snap, state),
+        (ViewTab::Gallery, Some(live)) => classes::gallery_ui(ui, live, state),
+        (ViewTab::Convolution, Some(live)) => conv::ui(ui, live, doc, state),
     }
 }
 

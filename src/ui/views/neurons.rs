@@ -8,6 +8,7 @@ use crate::model::{LayerSpec, NodeId};
 use crate::trainer::Snapshot;
 use crate::trainer::snapshot::NeuronMaps;
 use crate::ui::document::Document;
+use crate::ui::run::{Live, Stamp};
 
 use super::paint::{Textures, diverging, diverging_image};
 use super::{ViewState, node_name};
@@ -31,7 +32,7 @@ pub fn maps_for<'a>(snap: &'a Snapshot, doc: &Document, dense: NodeId) -> Option
 pub fn unit_texture(
     ui: &egui::Ui,
     tex: &mut Textures,
-    snap: &Snapshot,
+    stamp: Stamp,
     m: &NeuronMaps,
     unit: usize,
 ) -> Option<egui::TextureHandle> {
@@ -40,14 +41,14 @@ pub fn unit_texture(
     Some(tex.get(
         ui.ctx(),
         &format!("neuron-{}-{unit}", m.node.0),
-        snap.step,
+        stamp,
         || diverging_image(values, r, r, true),
     ))
 }
 
 /// Draws the view.
-pub fn ui(ui: &mut egui::Ui, snap: Option<&Snapshot>, doc: &Document, state: &mut ViewState) {
-    let Some(snap) = snap else { return };
+pub fn ui(ui: &mut egui::Ui, live: Live<'_>, doc: &Document, state: &mut ViewState) {
+    let snap = live.snap;
     if snap.neurons.is_empty() {
         ui.label("Unit pictures show for data with two inputs (x₁, x₂): open the spiral, circles or XOR example.");
         return;
@@ -58,13 +59,14 @@ pub fn ui(ui: &mut egui::Ui, snap: Option<&Snapshot>, doc: &Document, state: &mu
             .iter()
             .all(|(_, o, i, _)| *o <= MAX_UNITS && *i <= MAX_UNITS);
     if small {
-        wired(ui, snap, doc, &mut state.textures);
+        wired(ui, live, doc, &mut state.textures);
     } else {
-        grid(ui, snap, doc, &mut state.textures);
+        grid(ui, live, doc, &mut state.textures);
     }
 }
 
-fn grid(ui: &mut egui::Ui, snap: &Snapshot, doc: &Document, tex: &mut Textures) {
+fn grid(ui: &mut egui::Ui, live: Live<'_>, doc: &Document, tex: &mut Textures) {
+    let snap = live.snap;
     egui::ScrollArea::vertical()
         .id_salt("neuron-grid")
         .show(ui, |ui| {
@@ -72,7 +74,7 @@ fn grid(ui: &mut egui::Ui, snap: &Snapshot, doc: &Document, tex: &mut Textures) 
                 ui.label(node_name(doc, m.node));
                 ui.horizontal_wrapped(|ui| {
                     for u in 0..m.maps.len() {
-                        if let Some(t) = unit_texture(ui, tex, snap, m, u) {
+                        if let Some(t) = unit_texture(ui, tex, live.stamp, m, u) {
                             super::paint::image(ui, &t, vec2(40.0, 40.0));
                         }
                     }
@@ -82,7 +84,8 @@ fn grid(ui: &mut egui::Ui, snap: &Snapshot, doc: &Document, tex: &mut Textures) 
 }
 
 /// Units in columns (inputs, then each Dense layer), wires by weight.
-fn wired(ui: &mut egui::Ui, snap: &Snapshot, doc: &Document, tex: &mut Textures) {
+fn wired(ui: &mut egui::Ui, live: Live<'_>, doc: &Document, tex: &mut Textures) {
+    let snap = live.snap;
     let (rect, _) = ui.allocate_exact_size(ui.available_size(), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let first_in = snap.dense_weights.first().map_or(2, |d| d.2);
@@ -132,7 +135,7 @@ fn wired(ui: &mut egui::Ui, snap: &Snapshot, doc: &Document, tex: &mut Textures)
         );
         for u in 0..*units {
             let r = Rect::from_center_size(centre(c, u, *units), vec2(side, side));
-            match maps.and_then(|m| unit_texture(ui, tex, snap, m, u)) {
+            match maps.and_then(|m| unit_texture(ui, tex, live.stamp, m, u)) {
                 Some(t) => {
                     egui::Image::new(&t).paint_at(ui, r);
                     let resp = ui.interact(r, ui.id().with(("unit", c, u)), egui::Sense::hover());

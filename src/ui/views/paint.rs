@@ -5,31 +5,56 @@ use std::collections::HashMap;
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 
+use crate::ui::run::{RunId, Stamp};
 use crate::ui::theme;
 
-/// Textures keyed by name, remade when their version changes.
+/// Textures made from snapshots, each keyed by a name and the [`Stamp`]
+/// of the snapshot it shows: a texture is reused only for the very
+/// snapshot it was made from, and all of a run's textures are dropped when
+/// another run's are asked for.
 #[derive(Default)]
 pub struct Textures {
-    map: HashMap<String, (u64, TextureHandle)>,
+    run: Option<RunId>,
+    map: HashMap<String, (Stamp, TextureHandle)>,
 }
 
 impl Textures {
-    /// The texture `key` at `version`, made by `make` when missing or stale.
+    /// The texture `key` of the snapshot `stamp`, made by `make` when
+    /// missing or made from another snapshot.
     pub fn get(
         &mut self,
         ctx: &egui::Context,
         key: &str,
-        version: u64,
+        stamp: Stamp,
         make: impl FnOnce() -> ColorImage,
     ) -> TextureHandle {
-        if let Some((v, t)) = self.map.get(key)
-            && *v == version
+        if self.run != Some(stamp.run) {
+            self.map.clear();
+            self.run = Some(stamp.run);
+        }
+        if let Some((s, t)) = self.map.get(key)
+            && *s == stamp
         {
             return t.clone();
         }
         let t = ctx.load_texture(key, make(), TextureOptions::NEAREST);
-        self.map.insert(key.to_string(), (version, t.clone()));
+        self.map.insert(key.to_string(), (stamp, t.clone()));
         t
+    }
+
+    /// How many textures are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none are kept.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The run the kept textures belong to.
+    pub fn run(&self) -> Option<RunId> {
+        self.run
     }
 }
 
