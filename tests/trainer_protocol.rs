@@ -640,3 +640,48 @@ fn slow_motion_waits_after_each_batch_and_still_obeys_pause() {
     // At least the waits after the first three batches happened.
     assert!(start.elapsed() >= Duration::from_millis(60));
 }
+
+#[test]
+fn snapshots_carry_the_shapes_of_the_run_that_made_them() {
+    // The views draw images and feature maps with these shapes, not with
+    // the project's (which may have changed since the run started).
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let t = Trainer::spawn(None).unwrap();
+    let p = neuroglass::project::load(&root.join("projects/mnist_cnn.ron")).unwrap();
+    t.send(TrainerCommand::StartProject {
+        project: Box::new(p),
+        dir: Some(root.join("projects")),
+        paused: true,
+        weights: None,
+    })
+    .unwrap();
+    t.send(TrainerCommand::RequestSnapshot).unwrap();
+    let start = Instant::now();
+    let snap = loop {
+        assert!(start.elapsed() < WAIT, "no snapshot");
+        match t.recv_timeout(WAIT) {
+            Some(TrainerEvent::Snapshot(s)) => break s,
+            Some(TrainerEvent::Failed { message }) => panic!("{message}"),
+            _ => {}
+        }
+    };
+    assert_eq!(snap.input_shape, vec![1, 28, 28]);
+    assert_eq!(snap.image_size(), Some([28, 28]));
+    let input = &snap.feature_maps[0];
+    assert_eq!(
+        (input.node, input.shape.as_slice()),
+        (None, &[1, 28, 28][..])
+    );
+    assert_eq!(input.values.len(), 28 * 28);
+    let spatial = snap.feature_maps[1..]
+        .iter()
+        .filter(|f| f.shape.len() == 3)
+        .count();
+    assert!(spatial >= 2, "the conv and pool layers' maps are c×h×w");
+    for f in &snap.feature_maps[1..] {
+        assert!(f.node.is_some());
+        let n: usize = f.shape.iter().product();
+        assert_eq!(f.values.len(), n.min(16 * 28 * 28), "{:?}", f.shape);
+    }
+    t.send(TrainerCommand::Stop).unwrap();
+}

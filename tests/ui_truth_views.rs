@@ -135,6 +135,8 @@ fn a_new_run_on_new_data_paints_its_own_boundary() {
         panic!("the spiral example generates its data");
     }
     h.step();
+    // Watch another view this time; look at the boundary when it is over.
+    show_tab(&mut h, "Gradient flow", ViewTab::Gradients);
     h.state_mut().apply(Command::Train);
     until(&mut h, "the circles run to end", finished);
     until(&mut h, "its final snapshot", |a| {
@@ -143,9 +145,7 @@ fn a_new_run_on_new_data_paints_its_own_boundary() {
             .as_ref()
             .is_some_and(|s| s.step == spiral_step)
     });
-    for _ in 0..3 {
-        h.step();
-    }
+    show_tab(&mut h, "Boundary", ViewTab::Boundary);
     let circles = h.state().run.snapshot.as_ref().unwrap().boundary.clone();
     assert_ne!(spiral, circles, "the two runs learned different boundaries");
     let circles_tex = painted_ids(&h, "boundary");

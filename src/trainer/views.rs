@@ -316,3 +316,45 @@ fn feature_maps(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_takes_the_first_of_equals() {
+        assert_eq!(argmax([0.1, 0.7, 0.2]), (1, 0.7));
+        assert_eq!(argmax([0.5, 0.5]), (0, 0.5));
+        assert_eq!(argmax(std::iter::empty()), (0, f32::NEG_INFINITY));
+    }
+
+    #[test]
+    fn probabilities_use_the_engines_softmax_and_sigmoid() {
+        // A network of one linear node does not end in softmax.
+        let node = crate::engine::NetNode {
+            name: "linear".into(),
+            layer: Box::new(ActivationLayer::new(
+                crate::engine::activation::Act::Linear,
+                3,
+            )),
+            inputs: vec![crate::engine::Source::Input],
+        };
+        let net = Network::<f32>::new(3, vec![node], 0, 0).unwrap();
+        let out = ndarray::array![[1.0f32, 2.0, 3.0], [1000.0, 0.0, -1000.0]];
+        let p = probabilities(&net, out);
+        let e = [1f32.exp(), 2f32.exp(), 3f32.exp()];
+        let s: f32 = e.iter().sum();
+        for k in 0..3 {
+            assert!((p[[0, k]] - e[k] / s).abs() < 1e-6);
+        }
+        // Large logits stay finite.
+        assert!(
+            (p[[1, 0]] - 1.0).abs() < 1e-6 && p[[1, 2]].abs() < 1e-6,
+            "{p:?}"
+        );
+        let one = probabilities(&net, ndarray::array![[0.0f32], [2.0]]);
+        assert_eq!(one.row(0).to_vec(), vec![0.5, 0.5]);
+        let s2 = 1.0 / (1.0 + (-2f32).exp());
+        assert!((one[[1, 1]] - s2).abs() < 1e-6 && (one[[1, 0]] - (1.0 - s2)).abs() < 1e-6);
+    }
+}

@@ -85,9 +85,6 @@ pub struct Run {
     pub layer_history: Vec<(u64, Vec<crate::trainer::snapshot::LayerSnapshot>)>,
     /// Snapshots received in this run.
     pub snapshots: u64,
-    /// Whether a snapshot has been asked for since the run ended (at most
-    /// one: the views must show the finished network).
-    asked_final: bool,
     /// Weights sent by the trainer after `RequestWeights`, not yet used.
     pub weights: Option<Vec<crate::engine::network::StateEntry<f32>>>,
 }
@@ -109,7 +106,6 @@ impl Default for Run {
             snapshot: None,
             layer_history: Vec::new(),
             snapshots: 0,
-            asked_final: false,
         }
     }
 }
@@ -234,7 +230,6 @@ impl Run {
                 self.apply(e);
             }
         }
-        self.ask_final_snapshot();
     }
 
     /// Takes one event of this run.
@@ -281,19 +276,6 @@ impl Run {
                 }
             }
             TrainerEvent::Started { .. } => {}
-        }
-    }
-
-    /// A run that ended with its views behind its last step (or without
-    /// any snapshot) asks once for a snapshot of the finished network.
-    fn ask_final_snapshot(&mut self) {
-        let behind = self
-            .snapshot
-            .as_ref()
-            .is_none_or(|s| self.history.steps.last().is_some_and(|p| p.step > s.step));
-        if matches!(self.state, RunState::Finished(_)) && behind && !self.asked_final {
-            self.asked_final = true;
-            self.send(TrainerCommand::RequestSnapshot);
         }
     }
 
