@@ -100,7 +100,8 @@ fn log_axis(mark: GridMark, _r: &std::ops::RangeInclusive<f64>) -> String {
     crate::numfmt::sig(10f64.powf(mark.value), 2)
 }
 
-fn tick_axis(mark: GridMark, _r: &std::ops::RangeInclusive<f64>) -> String {
+/// Tick labels with the decimals the tick spacing needs.
+pub fn tick_axis(mark: GridMark, _r: &std::ops::RangeInclusive<f64>) -> String {
     crate::numfmt::tick(mark.value, mark.step_size)
 }
 
@@ -149,9 +150,13 @@ fn major_mantissa(step: f64) -> u32 {
 
 /// A plot with labelled 1-2-5 ticks on the x axis.
 fn ticked(id: &str, x: &str) -> Plot<'static> {
-    Plot::new(id.to_string())
-        .x_axis_label(x.to_string())
-        .x_grid_spacer(|i| nice_marks(i, 70.0))
+    with_ticks(Plot::new(id.to_string()).x_axis_label(x.to_string()))
+}
+
+/// Labelled 1-2-5 ticks on the x axis of `plot` (egui_plot's own spacer
+/// labels only every hundredth epoch of a narrow plot).
+pub fn with_ticks(plot: Plot<'_>) -> Plot<'_> {
+    plot.x_grid_spacer(|i| nice_marks(i, 70.0))
         .x_axis_formatter(tick_axis)
 }
 

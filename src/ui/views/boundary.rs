@@ -5,6 +5,7 @@
 use egui::{Color32, ColorImage};
 use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
 
+use crate::ui::plots::with_ticks;
 use crate::ui::preview::{Preview, PreviewState};
 use crate::ui::run::Live;
 use crate::ui::theme;
@@ -54,7 +55,7 @@ pub fn ui(ui: &mut egui::Ui, live: Live<'_>, preview: &PreviewState, state: &mut
         _ => None,
     };
     if let Some(fit) = &snap.fit {
-        Plot::new("fit").show(ui, |p| {
+        with_ticks(Plot::new("fit")).show(ui, |p| {
             if let Some(Preview::Curve { xy }) = points {
                 p.points(
                     Points::new("data", xy.clone())
@@ -114,7 +115,7 @@ pub fn ui(ui: &mut egui::Ui, live: Live<'_>, preview: &PreviewState, state: &mut
         .filter(|p| p.1 != p.2)
         .map(|p| p.0)
         .collect();
-    Plot::new("boundary")
+    with_ticks(Plot::new("boundary"))
         .data_aspect(1.0)
         .show_grid(false)
         .show(ui, |p| {

@@ -188,7 +188,7 @@ pub fn gradient_flow_ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
             .y_axis_formatter(|m, _| sig(10f64.powf(m.value), 2))
             .y_axis_label("gradient norm (log)")
             .show(ui, |p| p.bar_chart(BarChart::new("gradient norm", bars)));
-        Plot::new("grad-time")
+        crate::ui::plots::with_ticks(Plot::new("grad-time"))
             .width(w)
             .height(h)
             .legend(Legend::default())
