@@ -1,10 +1,10 @@
 //! A look at the data before training: points for 2-D sets, a curve for
 //! 1-D regression, a grid of images, waves for sequences, or a table. Made
-//! on a helper thread from the same loaders the trainer uses.
+//! as a background [`Task`] from the same loaders the trainer uses.
 
 use std::path::{Path, PathBuf};
 
-use crossbeam_channel::{Receiver, bounded};
+use super::task::Task;
 
 use crate::data::Target;
 use crate::model::{DataSpec, Normalization, load_data::load_data};
@@ -62,7 +62,7 @@ pub enum Preview {
 #[derive(Default)]
 pub struct PreviewState {
     key: Option<(DataSpec, u64, Option<PathBuf>)>,
-    rx: Option<Receiver<Result<Preview, String>>>,
+    task: Option<Task<Result<Preview, String>>>,
     /// The latest preview or why there is none.
     pub current: Option<Result<Preview, String>>,
 }
@@ -73,32 +73,23 @@ impl PreviewState {
         let key = (spec.clone(), seed, dir.map(Path::to_path_buf));
         if self.key.as_ref() != Some(&key) {
             self.key = Some(key);
-            let (tx, rx) = bounded(1);
             let mut raw = spec.clone();
             raw.features.clear();
             raw.normalization = Normalization::Off;
             let dir = dir.map(Path::to_path_buf);
-            let spawned = std::thread::Builder::new()
-                .name("data-preview".into())
-                .spawn(move || {
-                    let _ = tx.send(make(&raw, seed, dir.as_deref()));
-                });
-            match spawned {
-                Ok(_) => self.rx = Some(rx),
-                Err(e) => self.current = Some(Err(e.to_string())),
-            }
+            self.task = Some(Task::spawn("making the data preview", None, move || {
+                make(&raw, seed, dir.as_deref())
+            }));
         }
-        if let Some(rx) = &self.rx
-            && let Ok(r) = rx.try_recv()
-        {
-            self.current = Some(r);
-            self.rx = None;
+        if let Some(r) = self.task.as_mut().and_then(Task::poll) {
+            self.current = Some(r.unwrap_or_else(|e| Err(e.to_string())));
+            self.task = None;
         }
     }
 
     /// Whether a preview is being made.
     pub fn busy(&self) -> bool {
-        self.rx.is_some()
+        self.task.is_some()
     }
 }
 
