@@ -223,6 +223,9 @@ fn save_in_save_your_changes_saves_then_does_the_new() {
     assert_eq!(app.doc.project.name, "Untitled");
     assert!(app.doc.path.is_none());
     assert!(!app.doc.dirty());
+    // The status bar still says where the work went.
+    let said = app.message.clone().unwrap_or_default();
+    assert!(said.contains("kept.ron"), "{said}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -311,7 +314,13 @@ fn click_tab(h: &mut H, t: &str) {
 
 #[test]
 fn the_views_panel_keeps_the_users_height_when_switching_tabs() {
-    let mut h = bundled("mnist_cnn.ron");
+    // Views with real content: a trained network's pictures.
+    let mut h = bundled("digits_mlp.ron");
+    h.state_mut().apply(Command::Train);
+    until(&mut h, "two epochs", |a| a.run.history.epochs.len() >= 2);
+    h.state_mut().apply(Command::Stop);
+    until(&mut h, "the run to stop", |a| !a.run.active());
+    frames(&mut h, 3);
     let tabs = [
         "Curves",
         "Boundary",
@@ -368,7 +377,9 @@ fn a_bundled_example_opened_from_the_program_folder_autosaves_elsewhere() {
         return; // no home directory: nowhere to autosave at all
     };
     until(&mut h, "the recovery file", |_| rec.exists());
-    frames(&mut h, 3);
+    // No further autosaves; wait for one under way.
+    h.state_mut().background.autosave_every = Duration::from_secs(3600);
+    until(&mut h, "the autosave to end", |a| !a.background.busy());
     assert!(
         !beside.exists(),
         "nothing is written in the program's projects/"

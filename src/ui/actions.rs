@@ -68,18 +68,10 @@ impl NeuroglassApp {
                 self.save_to(&p);
             }
             Command::SaveThen(then) => match self.doc.path.clone() {
-                Some(p) => {
-                    if self.save_to(&p) {
-                        self.apply_now(*then);
-                    }
-                }
+                Some(p) => self.save_then(&p, *then),
                 None => self.save_as_dialog(Some(*then)),
             },
-            Command::SaveToThen(p, then) => {
-                if self.save_to(&p) {
-                    self.apply_now(*then);
-                }
-            }
+            Command::SaveToThen(p, then) => self.save_then(&p, *then),
             Command::UseCsv(p) => self.use_csv(&p),
             Command::ExportMetricsDialog => {
                 let dir = self.doc.dir().map(Path::to_path_buf);
@@ -282,6 +274,18 @@ impl NeuroglassApp {
                 {
                     self.report("could not remove the recovery file", &e);
                 }
+            }
+        }
+    }
+
+    /// Saves to `path`, then applies `then` if the save succeeded; the
+    /// status bar still says where the project was saved.
+    fn save_then(&mut self, path: &Path, then: Command) {
+        if self.save_to(path) {
+            let saved = self.message.take();
+            self.apply_now(then);
+            if self.message.is_none() {
+                self.message = saved;
             }
         }
     }

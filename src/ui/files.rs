@@ -179,6 +179,7 @@ impl FileDialogs {
         let start = req
             .dir
             .clone()
+            .or_else(|| self.recent_places.first().cloned())
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_default();
         let mut d = FileDialog::new()

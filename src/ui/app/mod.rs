@@ -246,7 +246,12 @@ impl NeuroglassApp {
             self.run.send(crate::trainer::TrainerCommand::Stop);
         }
         self.frame.committed = doc.project.clone();
-        self.prompts.recovery = crate::project::recovery::find_recovery(doc.path.as_deref());
+        // A file's own recovery file; the shared one of unsaved projects is
+        // offered at start only, not on every New or example opened.
+        self.prompts.recovery = doc
+            .path
+            .as_deref()
+            .and_then(|p| crate::project::recovery::find_recovery(Some(p)));
         if let Some(p) = &doc.path {
             self.prefs.remember(p);
             self.files.recent_places = recent_places(&self.prefs);
