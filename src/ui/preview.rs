@@ -4,7 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-use super::task::Task;
+use super::task::{Task, TaskError};
+
+/// Why there is no preview.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    /// The data could not be loaded.
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
+    /// The helper thread failed.
+    #[error(transparent)]
+    Task(#[from] TaskError),
+}
 
 use crate::data::Target;
 use crate::model::{DataSpec, Normalization, load_data::load_data};
@@ -62,9 +73,9 @@ pub enum Preview {
 #[derive(Default)]
 pub struct PreviewState {
     key: Option<(DataSpec, u64, Option<PathBuf>)>,
-    task: Option<Task<Result<Preview, String>>>,
+    task: Option<Task<Result<Preview, PreviewError>>>,
     /// The latest preview or why there is none.
-    pub current: Option<Result<Preview, String>>,
+    pub current: Option<Result<Preview, PreviewError>>,
 }
 
 impl PreviewState {
@@ -82,7 +93,7 @@ impl PreviewState {
             }));
         }
         if let Some(r) = self.task.as_mut().and_then(Task::poll) {
-            self.current = Some(r.unwrap_or_else(|e| Err(e.to_string())));
+            self.current = Some(r.map_err(PreviewError::from).and_then(|r| r));
             self.task = None;
         }
     }
@@ -93,8 +104,8 @@ impl PreviewState {
     }
 }
 
-fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, String> {
-    let p = load_data(spec, dir, seed).map_err(|e| e.to_string())?;
+fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, PreviewError> {
+    let p = load_data(spec, dir, seed)?;
     let d = &p.train;
     let n = d.len();
     let shape = d.input_shape.as_slice();
