@@ -265,15 +265,18 @@ fn save_as_then_reopen_gives_the_same_graph() {
     assert!(h.state().doc.dirty());
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
     frames(&mut h, 2);
-    let field = h.state().files.prompt.is_some();
-    assert!(
-        field,
-        "the in-app path field opens without a dialog service"
+    let asked = h.state().files.in_app().map(|(_, name)| name.to_string());
+    assert_eq!(
+        asked.as_deref(),
+        Some("Two_spirals.ron"),
+        "the in-app file dialog opens without a dialog service"
     );
-    h.state_mut().files.prompt.as_mut().unwrap().text = path.display().to_string();
+    // The name field has the focus: replace the name with a full path.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text(path.display().to_string()));
     frames(&mut h, 1);
-    h.get_by_label("OK").click();
-    frames(&mut h, 2);
+    h.key_press(Key::Enter);
+    frames(&mut h, 3);
     assert!(path.exists(), "{:?}", h.state().message);
     assert!(!h.state().doc.dirty());
     // A fresh window opens the file and shows the same graph.
@@ -303,7 +306,7 @@ fn opening_another_project_asks_about_unsaved_changes() {
     frames(&mut h, 30);
     h.get_by_label("Cancel").click();
     frames(&mut h, 2);
-    assert!(h.state().pending.is_none(), "the question is answered");
+    assert!(h.state().pending().is_none(), "the question is answered");
     // Asked again, "Don't save" opens the other project.
     h.state_mut()
         .apply(neuroglass::ui::command::Command::OpenBundled("xor.ron"));
@@ -317,7 +320,7 @@ fn opening_another_project_asks_about_unsaved_changes() {
 #[test]
 fn editing_the_graph_while_training_pauses_and_asks_to_restart() {
     let mut app = NeuroglassApp::new(None);
-    app.delay_ms = 20;
+    app.controls.delay_ms = 20;
     let mut h = harness(app);
     h.get_by_label("Train").click();
     frames(&mut h, 2);
@@ -326,7 +329,7 @@ fn editing_the_graph_while_training_pauses_and_asks_to_restart() {
     let n = node_named(&h, "relu 1");
     let c = node_rect(&h, n).center();
     drag(&mut h, c, c + egui::vec2(30.0, 0.0));
-    assert!(!h.state().restart_prompt);
+    assert!(!h.state().prompts.restart);
     // Inserting a layer after the selected one (what a double-click in
     // the palette asks for) is.
     h.get_by_label("relu 1").click();
@@ -344,7 +347,7 @@ fn editing_the_graph_while_training_pauses_and_asks_to_restart() {
     frames(&mut h, 30);
     h.get_by_label("Restart training").click();
     frames(&mut h, 2);
-    assert!(!h.state().restart_prompt);
+    assert!(!h.state().prompts.restart);
     assert_eq!(h.state().run.state, RunState::Training);
     h.state_mut().apply(neuroglass::ui::command::Command::Stop);
     frames(&mut h, 2);

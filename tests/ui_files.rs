@@ -50,7 +50,7 @@ fn trained_weights_are_saved_beside_the_project_and_training_continues_from_them
     // Reopen: training starts from the saved weights, so the first epoch
     // is already about as good as the last one was.
     let mut h2 = harness(NeuroglassApp::new(Some(path.clone())));
-    assert!(h2.state().use_saved_weights);
+    assert!(h2.state().controls.use_saved_weights);
     h2.state_mut().apply(Command::Train);
     until(&mut h2, "the first epoch", |a| {
         !a.run.history.epochs.is_empty()
@@ -62,7 +62,7 @@ fn trained_weights_are_saved_beside_the_project_and_training_continues_from_them
     );
     // Without them, the first epoch starts from scratch.
     let mut h3 = harness(NeuroglassApp::new(Some(path.clone())));
-    h3.state_mut().use_saved_weights = false;
+    h3.state_mut().controls.use_saved_weights = false;
     h3.state_mut().apply(Command::Train);
     until(&mut h3, "the first epoch", |a| {
         !a.run.history.epochs.is_empty()

@@ -213,8 +213,8 @@ fn the_menu_offers_pictures_at_2x_for_slides() {
     h.run_steps(2);
     h.get_by_label("Window as PNG, 2× for slides…").click();
     h.run_steps(3);
-    // Without native dialogs, the in-app path field suggests a name.
-    let prompt = h.state().files.prompt.as_ref().map(|p| p.text.clone());
-    let text = prompt.unwrap_or_default();
+    // Without native dialogs, the in-app file dialog suggests a name.
+    let text = h.state().files.in_app().map(|(_, n)| n.to_string());
+    let text = text.unwrap_or_default();
     assert!(text.ends_with("-window@2x.png"), "{text:?}");
 }

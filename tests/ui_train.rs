@@ -101,7 +101,7 @@ fn every_bundled_example_opens_without_problems() {
 #[test]
 fn slow_motion_lets_a_class_watch() {
     let mut app = NeuroglassApp::new(None);
-    app.delay_ms = 50;
+    app.controls.delay_ms = 50;
     let mut h = harness(app);
     h.step();
     h.get_by_label("Train").click();

@@ -1,10 +1,12 @@
 //! The autosave recovery file: written atomically every so often while a
 //! project has unsaved changes, offered back after a crash, discarded on
-//! save. For `dir/foo.ron` it is `dir/foo.recovery.ron`; for a project never
-//! saved it lives in the per-user data directory
-//! (`$XDG_DATA_HOME/neuroglass/recovery/untitled.recovery.ron`, or under
-//! `~/.local/share`, or `%APPDATA%` on Windows). It is an ordinary project
-//! file: open it with [`load`](super::load).
+//! save. For `dir/foo.ron` it is `dir/foo.recovery.ron`, unless `dir` is
+//! the program's own folder of bundled examples or cannot be written to:
+//! then, like the recovery file of a project never saved, it lives in the
+//! per-user data directory (`$XDG_DATA_HOME/neuroglass/recovery/`, or under
+//! `~/.local/share`, or `%APPDATA%` on Windows), named after the project
+//! file and a hash of its full path (`foo-1a2b….recovery.ron`). It is an
+//! ordinary project file: open it with [`load`](super::load).
 
 use std::path::{Path, PathBuf};
 
@@ -25,19 +27,79 @@ fn user_recovery_dir() -> Option<PathBuf> {
     Some(base.join("neuroglass").join("recovery"))
 }
 
-/// Where the recovery file of a project lives: beside the project file, or,
-/// for `None` (never saved), in the per-user data directory. `None` when
-/// no such directory is known.
+/// Where the recovery file of a project lives: beside the project file
+/// when that folder is the user's own and can be written to; otherwise
+/// (a bundled example, a read-only folder, or `None`: never saved) in the
+/// per-user data directory. `None` when no such directory is known.
 pub fn recovery_path(project_path: Option<&Path>) -> Option<PathBuf> {
     match project_path {
         Some(p) => {
             let stem = p.file_stem()?;
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = dir.unwrap_or(Path::new("."));
+            if is_bundled_dir(dir) || !writable(dir) {
+                let mut name = stem.to_os_string();
+                name.push(format!("-{:016x}.recovery.ron", path_hash(p)));
+                return Some(user_recovery_dir()?.join(name));
+            }
             let mut name = stem.to_os_string();
             name.push(".recovery.ron");
             Some(p.with_file_name(name))
         }
         None => Some(user_recovery_dir()?.join("untitled.recovery.ron")),
     }
+}
+
+/// Whether `dir` is one of the folders the program's bundled examples ship
+/// in: `projects/` of the source tree it was built from, or beside the
+/// executable (`<exe>/projects`, or `projects/` two levels up from
+/// `target/<profile>/`).
+pub fn is_bundled_dir(dir: &Path) -> bool {
+    let Ok(dir) = dir.canonicalize() else {
+        return false;
+    };
+    let mut candidates = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("projects")];
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(exe_dir) = exe.parent()
+    {
+        candidates.push(exe_dir.join("projects"));
+        if let Some(up) = exe_dir.parent().and_then(Path::parent) {
+            candidates.push(up.join("projects"));
+        }
+    }
+    candidates
+        .iter()
+        .filter_map(|c| c.canonicalize().ok())
+        .any(|c| c == dir)
+}
+
+/// Whether a file can be created in `dir` (tried, then removed).
+fn writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".neuroglass-write-test-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => std::fs::remove_file(&probe).is_ok(),
+        // Left over from a crash of this very process id: it is writable.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(&probe).is_ok()
+        }
+        Err(_) => false,
+    }
+}
+
+/// A hash of the absolute path that stays the same across runs and Rust
+/// versions (FNV-1a over the path's bytes).
+fn path_hash(p: &Path) -> u64 {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    abs.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
 }
 
 /// Writes the recovery file atomically and returns where.
@@ -54,8 +116,8 @@ pub fn write_recovery(
             ),
         )
     })?;
-    if project_path.is_none()
-        && let Some(dir) = path.parent()
+    if let Some(dir) = path.parent()
+        && !dir.exists()
     {
         std::fs::create_dir_all(dir).map_err(|e| ProjectError::io(dir, e))?;
     }
@@ -87,5 +149,41 @@ pub fn discard_recovery(project_path: Option<&Path>) -> Result<(), ProjectError>
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(ProjectError::io(rec, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundled_example_keeps_its_recovery_file_out_of_the_program_folder() {
+        let xor = Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/xor.ron");
+        let bundled = xor.parent().map(Path::to_path_buf).unwrap_or_default();
+        assert!(is_bundled_dir(&bundled));
+        let Some(rec) = recovery_path(Some(&xor)) else {
+            // No home directory at all: nowhere to write, so nothing lands
+            // in the program's folder either.
+            return;
+        };
+        assert!(!rec.starts_with(&bundled), "{}", rec.display());
+        assert!(rec.starts_with(user_recovery_dir().unwrap_or_default()));
+        let name = rec.file_name().unwrap_or_default().to_string_lossy();
+        assert!(
+            name.starts_with("xor-") && name.ends_with(".recovery.ron"),
+            "{name}"
+        );
+        // The same project always maps to the same file.
+        assert_eq!(recovery_path(Some(&xor)), Some(rec));
+    }
+
+    #[test]
+    fn a_users_own_folder_keeps_the_recovery_file_beside_the_project() {
+        let dir = std::env::temp_dir().join(format!("ng-rec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("net.ron");
+        assert_eq!(recovery_path(Some(&p)), Some(dir.join("net.recovery.ron")));
+        assert!(!is_bundled_dir(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

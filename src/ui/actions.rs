@@ -8,9 +8,9 @@ use crate::model::layout::{Spacing, auto_layout};
 use crate::trainer::TrainerCommand;
 
 use super::app::{NeuroglassApp, SideTab};
-use super::command::{Command, PngPart};
+use super::command::{Answer, Command, PngPart};
 use super::document::Document;
-use super::files::Purpose;
+use super::files::{Purpose, Request};
 use super::jobs::WeightsUse;
 use super::run::RunState;
 use super::screenshot::ShotRequest;
@@ -26,8 +26,8 @@ impl NeuroglassApp {
                 | Command::OpenDialog
                 | Command::Quit
         );
-        if discards && self.doc.dirty() && !self.quit_confirmed {
-            self.pending = Some(cmd);
+        if discards && self.doc.dirty() && !self.frame.quit_confirmed {
+            self.prompts.unsaved = Some(cmd);
             return;
         }
         self.apply_now(cmd);
@@ -46,41 +46,45 @@ impl NeuroglassApp {
             }
             Command::OpenDialog => {
                 let dir = self.doc.dir().map(Path::to_path_buf);
-                self.files.request(Purpose::Open, dir.as_deref(), "");
+                self.files
+                    .request(Request::new(Purpose::Open, dir.as_deref(), ""));
             }
             Command::Open(path) => match Document::open(&path) {
                 Ok(d) => self.replace(d),
-                Err(e) => self.message = Some(format!("{e} — the open project is unchanged.")),
+                Err(e) => self.say(format!("{e} — the open project is unchanged.")),
             },
             Command::OpenBundled(name) => match Document::bundled(name) {
                 Ok(d) => self.replace(d),
-                Err(e) => self.message = Some(e),
+                Err(e) => self.report("", &e),
             },
             Command::Save => match self.doc.path.clone() {
-                Some(p) => self.save_to(&p),
+                Some(p) => {
+                    self.save_to(&p);
+                }
                 None => self.apply_now(Command::SaveAsDialog),
             },
-            Command::SaveAsDialog => {
-                let dir = self.doc.dir().map(Path::to_path_buf);
-                let name = format!("{}.ron", file_stem(&self.doc.project.name));
-                self.files.request(Purpose::SaveAs, dir.as_deref(), &name);
+            Command::SaveAsDialog => self.save_as_dialog(None),
+            Command::SaveTo(p) => {
+                self.save_to(&p);
             }
-            Command::SaveTo(p) => self.save_to(&p),
+            Command::SaveThen(then) => match self.doc.path.clone() {
+                Some(p) => self.save_then(&p, *then),
+                None => self.save_as_dialog(Some(*then)),
+            },
+            Command::SaveToThen(p, then) => self.save_then(&p, *then),
             Command::UseCsv(p) => self.use_csv(&p),
             Command::ExportMetricsDialog => {
                 let dir = self.doc.dir().map(Path::to_path_buf);
                 let name = format!("{}-metrics.csv", file_stem(&self.doc.project.name));
                 self.files
-                    .request(Purpose::ExportMetrics, dir.as_deref(), &name);
+                    .request(Request::new(Purpose::ExportMetrics, dir.as_deref(), &name));
             }
             Command::ExportMetrics(p) => {
                 let csv = crate::export::metrics::metrics_csv(&self.run.history);
-                self.message = Some(
-                    match crate::project::save::write_atomic(&p, csv.as_bytes()) {
-                        Ok(()) => format!("metrics written to {}", p.display()),
-                        Err(e) => format!("could not write the metrics: {e}"),
-                    },
-                );
+                match crate::project::save::write_atomic(&p, csv.as_bytes()) {
+                    Ok(()) => self.say(format!("metrics written to {}", p.display())),
+                    Err(e) => self.report("could not write the metrics", &e),
+                }
             }
             Command::ExportPngDialog(part, scale) => {
                 let dir = self.doc.dir().map(Path::to_path_buf);
@@ -95,14 +99,17 @@ impl NeuroglassApp {
                     String::new()
                 };
                 let name = format!("{}-{what}{times}.png", file_stem(&self.doc.project.name));
-                self.files
-                    .request(Purpose::ExportPng(part, scale), dir.as_deref(), &name);
+                self.files.request(Request::new(
+                    Purpose::ExportPng(part, scale),
+                    dir.as_deref(),
+                    &name,
+                ));
             }
             Command::ExportPng(part, scale, path) => {
                 let crop = match part {
                     PngPart::Window => None,
                     PngPart::Canvas => Some(self.canvas.area),
-                    PngPart::Views => self.views_rect,
+                    PngPart::Views => self.panels.views_rect,
                 };
                 self.request_screenshot(ShotRequest {
                     path,
@@ -115,11 +122,11 @@ impl NeuroglassApp {
                 let dir = self.doc.dir().map(Path::to_path_buf);
                 let name = format!("{}-pytorch", file_stem(&self.doc.project.name));
                 self.files
-                    .request(Purpose::ExportPytorch, dir.as_deref(), &name);
+                    .request(Request::new(Purpose::ExportPytorch, dir.as_deref(), &name));
             }
             Command::ExportPytorch(out) => self.with_weights(WeightsUse::Pytorch(out)),
             Command::Quit => {
-                self.quit_confirmed = true;
+                self.frame.quit_confirmed = true;
                 if let Some(c) = &self.waker_ctx() {
                     c.send_viewport_cmd(egui::ViewportCommand::Close);
                 }
@@ -160,7 +167,7 @@ impl NeuroglassApp {
             }
             Command::Append(spec) => {
                 self.editor.append(&mut self.doc.project, spec);
-                self.side_tab = SideTab::Layer;
+                self.panels.side_tab = SideTab::Layer;
             }
             Command::AutoLayout => {
                 let placed = auto_layout(&self.doc.project.graph, Spacing::default());
@@ -183,7 +190,7 @@ impl NeuroglassApp {
             Command::Stop => self.run.send(TrainerCommand::Stop),
             Command::ResetWeights => self.run.send(TrainerCommand::ResetWeights),
             Command::SetStepDelay(ms) => {
-                self.delay_ms = ms;
+                self.controls.delay_ms = ms;
                 if self.run.active() {
                     self.run
                         .send(TrainerCommand::SetStepDelay(Duration::from_millis(
@@ -191,12 +198,15 @@ impl NeuroglassApp {
                         )));
                 }
             }
+            // The project's value; a running trainer follows it after
+            // the frame (`after_edits`), whichever control changed it.
             Command::SetLearningRate(lr) => {
-                self.lr = lr;
-                if self.run.active() {
-                    self.run.send(TrainerCommand::SetLearningRate(lr));
+                if lr.is_finite() && lr > 0.0 {
+                    self.doc.project.training.learning_rate = lr;
                 }
             }
+            Command::SetLoss(loss) => self.doc.project.training.loss = loss,
+            Command::UseSavedWeights(on) => self.controls.use_saved_weights = on,
             Command::ToggleTheme => {
                 self.prefs.theme = match self.prefs.theme {
                     super::theme::ThemeChoice::Dark => super::theme::ThemeChoice::Light,
@@ -204,13 +214,94 @@ impl NeuroglassApp {
                 };
             }
             Command::ToggleClassroom => self.prefs.classroom = !self.prefs.classroom,
-            Command::ShowHelp => self.help_open = true,
-            Command::TogglePerformance => self.perf_open = !self.perf_open,
+            Command::ShowHelp => self.panels.help_open = true,
+            Command::TogglePerformance => self.panels.perf_open = !self.panels.perf_open,
+            Command::Answer(a) => self.answer(a),
         }
     }
 
+    /// Applies the answer to a question the window asked.
+    fn answer(&mut self, a: Answer) {
+        match a {
+            Answer::SaveFirst => {
+                if let Some(then) = self.prompts.unsaved.take() {
+                    self.apply_now(Command::SaveThen(Box::new(then)));
+                }
+            }
+            Answer::DontSave => {
+                if let Some(then) = self.prompts.unsaved.take() {
+                    if let Err(e) =
+                        crate::project::recovery::discard_recovery(self.doc.path.as_deref())
+                    {
+                        self.report("could not remove the recovery file", &e);
+                    }
+                    if then == Command::Quit {
+                        self.frame.quit_confirmed = true;
+                    }
+                    self.apply_now(then);
+                }
+            }
+            Answer::KeepEditing => self.prompts.unsaved = None,
+            Answer::RestartTraining => {
+                self.prompts.restart = false;
+                self.apply_now(Command::Train);
+            }
+            Answer::KeepOldRun => {
+                self.prompts.restart = false;
+                self.started_training_keep_old();
+                self.apply_now(Command::Resume);
+            }
+            Answer::UndoChange => {
+                self.prompts.restart = false;
+                self.apply_now(Command::Undo);
+                self.apply_now(Command::Resume);
+            }
+            Answer::Recover => {
+                if let Some(rec) = self.prompts.recovery.take() {
+                    match crate::project::load(&rec) {
+                        Ok(p) => {
+                            // Keep the original path: saving writes the real file.
+                            self.doc.project = p;
+                            self.doc.refresh();
+                        }
+                        Err(e) => self.report("the recovery file cannot be read", &e),
+                    }
+                }
+            }
+            Answer::DiscardRecovery => {
+                self.prompts.recovery = None;
+                if let Err(e) = crate::project::recovery::discard_recovery(self.doc.path.as_deref())
+                {
+                    self.report("could not remove the recovery file", &e);
+                }
+            }
+        }
+    }
+
+    /// Saves to `path`, then applies `then` if the save succeeded; the
+    /// status bar still says where the project was saved.
+    fn save_then(&mut self, path: &Path, then: Command) {
+        if self.save_to(path) {
+            let saved = self.message.take();
+            self.apply_now(then);
+            if self.message.is_none() {
+                self.message = saved;
+            }
+        }
+    }
+
+    fn save_as_dialog(&mut self, then: Option<Command>) {
+        let dir = self.doc.dir().map(Path::to_path_buf);
+        let name = format!("{}.ron", file_stem(&self.doc.project.name));
+        let mut req = Request::new(Purpose::SaveAs, dir.as_deref(), &name);
+        if let Some(c) = then {
+            req = req.then(c);
+        }
+        self.files.request(req);
+    }
+
     fn waker_ctx(&self) -> Option<egui::Context> {
-        self.ctx.clone()
+        self.frame.ctx.clone()
     }
 
     fn copy(&mut self) {
@@ -232,18 +323,17 @@ impl NeuroglassApp {
     /// Starts a run from fresh weights; a paused start then trains `steps`
     /// batches and pauses again.
     pub(super) fn start_run(&mut self, paused: bool, steps: usize) {
-        if self.doc.analysis.has_errors() {
-            self.message = Some(
-                "The network has problems (red on the canvas); fix them before training.".into(),
-            );
+        // Refused: the reason already stands next to Train and in the
+        // status bar for as long as it holds.
+        if super::train_panel::train_block(&self.doc).is_some() {
             return;
         }
-        let mut project = self.doc.project.clone();
-        project.training.learning_rate = self.lr;
+        let project = self.doc.project.clone();
         let wake = self.waker();
         let classification = self.doc.data.as_ref().is_none_or(|d| d.classes.is_some());
         let dir = self.doc.dir().map(Path::to_path_buf);
         let weights = self
+            .controls
             .use_saved_weights
             .then(|| {
                 self.doc
@@ -263,11 +353,12 @@ impl NeuroglassApp {
         );
         self.run
             .send(TrainerCommand::SetStepDelay(Duration::from_millis(
-                self.delay_ms.into(),
+                self.controls.delay_ms.into(),
             )));
         if paused && steps > 0 {
             self.run.send(TrainerCommand::Step(steps));
         }
+        self.frame.sent_lr = Some(project.training.learning_rate);
         self.started_training();
     }
 
@@ -276,14 +367,17 @@ impl NeuroglassApp {
     fn with_weights(&mut self, u: WeightsUse) {
         if self.run.has_weights() {
             self.run.send(TrainerCommand::RequestWeights);
-            self.jobs.waiting.push(u);
+            self.background.jobs.waiting.push(u);
         } else if matches!(u, WeightsUse::Pytorch(_)) {
             let dir = self.doc.dir().map(Path::to_path_buf);
-            self.jobs.start(u, None, &self.doc.project, dir.as_deref());
+            self.background
+                .jobs
+                .start(u, None, &self.doc.project, dir.as_deref());
         }
     }
 
-    fn save_to(&mut self, path: &Path) {
+    /// Saves the project to `path`; whether it was saved.
+    fn save_to(&mut self, path: &Path) -> bool {
         match crate::project::save(&self.doc.project, path) {
             Ok(()) => {
                 if self.run.has_weights() {
@@ -293,14 +387,19 @@ impl NeuroglassApp {
                 let old = self.doc.path.clone();
                 self.doc.mark_saved(path.to_path_buf());
                 self.prefs.remember(path);
-                let _ = crate::project::recovery::discard_recovery(old.as_deref());
-                let _ = crate::project::recovery::discard_recovery(Some(path));
-                self.message = Some(format!("saved {}", path.display()));
+                self.say(format!("saved {}", path.display()));
+                for p in [old.as_deref(), Some(path)] {
+                    if let Err(e) = crate::project::recovery::discard_recovery(p) {
+                        self.report("saved, but the old recovery file remains", &e);
+                    }
+                }
+                true
             }
             Err(e) => {
-                self.message = Some(format!(
+                self.say(format!(
                     "{e} — nothing was changed on disk; try another place."
-                ))
+                ));
+                false
             }
         }
     }
@@ -316,8 +415,8 @@ impl NeuroglassApp {
             classification: true,
             drop_empty: false,
         };
-        self.side_tab = SideTab::Data;
-        self.message = Some(format!(
+        self.panels.side_tab = SideTab::Data;
+        self.say(format!(
             "using {} as the data; the last column is the target — change it in the Data tab",
             path.display()
         ));

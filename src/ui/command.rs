@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::LayerSpec;
+use crate::model::{LayerSpec, LossKind};
 
 /// An intent from a panel, menu or shortcut.
 #[must_use]
@@ -23,6 +23,11 @@ pub enum Command {
     SaveAsDialog,
     /// Save to this file.
     SaveTo(PathBuf),
+    /// Save (choosing a file if the project has none), then, once saved,
+    /// apply the command (what "Save" in "Save your changes?" does).
+    SaveThen(Box<Command>),
+    /// Save to this file, then apply the command if the save succeeded.
+    SaveToThen(PathBuf, Box<Command>),
     /// Use a CSV file as the data (dropped onto the window).
     UseCsv(PathBuf),
     /// Write the metrics history as CSV: choose a file.
@@ -76,8 +81,13 @@ pub enum Command {
     Stop,
     /// Put the initial weights back.
     ResetWeights,
-    /// Change the learning rate (also while training).
+    /// Change the project's learning rate (a running trainer follows).
     SetLearningRate(f32),
+    /// Change the project's loss (the one-click fix for a loss that does
+    /// not fit the data).
+    SetLoss(LossKind),
+    /// Start runs from the weights saved beside the project, or not.
+    UseSavedWeights(bool),
     /// Slow motion: milliseconds to wait after each batch (0 = full speed).
     SetStepDelay(u32),
     /// Switch light and dark.
@@ -88,6 +98,8 @@ pub enum Command {
     ShowHelp,
     /// Show frame times.
     TogglePerformance,
+    /// The answer to a question the window asked (see `dialogs`).
+    Answer(Answer),
 }
 
 /// Which part of the window a picture shows.
@@ -99,4 +111,25 @@ pub enum PngPart {
     Canvas,
     /// The live views under the canvas.
     Views,
+}
+
+/// An answer to one of the questions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// "Save your changes?" — Save, then do what was asked.
+    SaveFirst,
+    /// "Save your changes?" — Don't save: do what was asked.
+    DontSave,
+    /// "Save your changes?" — Cancel: do nothing.
+    KeepEditing,
+    /// "The network changed" — train the new graph from fresh weights.
+    RestartTraining,
+    /// "The network changed" — go on training the old graph.
+    KeepOldRun,
+    /// "The network changed" — undo the edit and go on.
+    UndoChange,
+    /// "Recover unsaved work?" — Recover.
+    Recover,
+    /// "Recover unsaved work?" — Discard.
+    DiscardRecovery,
 }

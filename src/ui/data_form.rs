@@ -256,7 +256,7 @@ fn preview_ui(ui: &mut egui::Ui, preview: &PreviewState) {
         }
         None => {}
         Some(Err(e)) => {
-            ui.colored_label(theme::ERROR, e);
+            ui.colored_label(theme::ERROR, e.to_string());
         }
         Some(Ok(p)) => draw(ui, p),
     }

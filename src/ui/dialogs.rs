@@ -1,54 +1,47 @@
 //! Questions the window asks: save changes before they would be lost,
 //! restart training after the graph changed, restore a recovery file.
+//! They read what is open ([`Prompts`]) and return the answer as
+//! [`Command`]s; they never change the app themselves.
 
-use super::app::NeuroglassApp;
-use super::command::Command;
+use std::path::PathBuf;
 
-/// Draws whichever question is open; returns commands to apply.
-pub fn ui(app: &mut NeuroglassApp, ctx: &egui::Context) -> Vec<Command> {
+use super::command::{Answer, Command};
+
+/// The questions open now.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Prompts {
+    /// A command waiting for the answer to "save changes?".
+    pub unsaved: Option<Command>,
+    /// The graph changed while training: ask whether to restart.
+    pub restart: bool,
+    /// A recovery file to offer.
+    pub recovery: Option<PathBuf>,
+}
+
+/// Draws whichever question is open; returns the answer.
+pub fn ui(ctx: &egui::Context, prompts: &Prompts, project_name: &str) -> Vec<Command> {
     let mut out = Vec::new();
-    if let Some(pending) = app.pending.clone() {
-        let mut answer = None;
+    let mut answer = |a: Answer| out.push(Command::Answer(a));
+    if prompts.unsaved.is_some() {
         egui::Modal::new(egui::Id::new("unsaved")).show(ctx, |ui| {
             ui.heading("Save your changes?");
             ui.label(format!(
-                "“{}” has changes that are not saved. They will be lost otherwise.",
-                app.doc.project.name
+                "“{project_name}” has changes that are not saved. They will be lost otherwise."
             ));
             ui.horizontal(|ui| {
                 if ui.button("Save").clicked() {
-                    answer = Some(0);
+                    answer(Answer::SaveFirst);
                 }
                 if ui.button("Don't save").clicked() {
-                    answer = Some(1);
+                    answer(Answer::DontSave);
                 }
                 if ui.button("Cancel").clicked() {
-                    answer = Some(2);
+                    answer(Answer::KeepEditing);
                 }
             });
         });
-        match answer {
-            Some(0) => {
-                app.pending = None;
-                app.apply_now(Command::Save);
-                if !app.doc.dirty() {
-                    out.push(pending);
-                }
-            }
-            Some(1) => {
-                app.pending = None;
-                let _ = crate::project::recovery::discard_recovery(app.doc.path.as_deref());
-                if pending == Command::Quit {
-                    app.quit_confirmed = true;
-                }
-                app.apply_now(pending);
-            }
-            Some(_) => app.pending = None,
-            None => {}
-        }
     }
-    if app.restart_prompt {
-        let mut answer = None;
+    if prompts.restart {
         egui::Modal::new(egui::Id::new("restart")).show(ctx, |ui| {
             ui.heading("The network changed");
             ui.label(
@@ -56,36 +49,18 @@ pub fn ui(app: &mut NeuroglassApp, ctx: &egui::Context) -> Vec<Command> {
             );
             ui.horizontal(|ui| {
                 if ui.button("Restart training").clicked() {
-                    answer = Some(0);
+                    answer(Answer::RestartTraining);
                 }
                 if ui.button("Keep the old run").clicked() {
-                    answer = Some(1);
+                    answer(Answer::KeepOldRun);
                 }
                 if ui.button("Undo my change").clicked() {
-                    answer = Some(2);
+                    answer(Answer::UndoChange);
                 }
             });
         });
-        match answer {
-            Some(0) => {
-                app.restart_prompt = false;
-                out.push(Command::Train);
-            }
-            Some(1) => {
-                app.restart_prompt = false;
-                app.started_training_keep_old();
-                out.push(Command::Resume);
-            }
-            Some(_) => {
-                app.restart_prompt = false;
-                out.push(Command::Undo);
-                out.push(Command::Resume);
-            }
-            None => {}
-        }
     }
-    if let Some(rec) = app.recovery_offer.clone() {
-        let mut answer = None;
+    if let Some(rec) = &prompts.recovery {
         egui::Modal::new(egui::Id::new("recovery")).show(ctx, |ui| {
             ui.heading("Recover unsaved work?");
             ui.label(format!(
@@ -94,31 +69,13 @@ pub fn ui(app: &mut NeuroglassApp, ctx: &egui::Context) -> Vec<Command> {
             ));
             ui.horizontal(|ui| {
                 if ui.button("Recover").clicked() {
-                    answer = Some(true);
+                    answer(Answer::Recover);
                 }
                 if ui.button("Discard").clicked() {
-                    answer = Some(false);
+                    answer(Answer::DiscardRecovery);
                 }
             });
         });
-        match answer {
-            Some(true) => {
-                app.recovery_offer = None;
-                match crate::project::load(&rec) {
-                    Ok(p) => {
-                        // Keep the original path: saving writes the real file.
-                        app.doc.project = p;
-                        app.doc.refresh();
-                    }
-                    Err(e) => app.message = Some(format!("the recovery file cannot be read: {e}")),
-                }
-            }
-            Some(false) => {
-                app.recovery_offer = None;
-                let _ = crate::project::recovery::discard_recovery(app.doc.path.as_deref());
-            }
-            None => {}
-        }
     }
     out
 }

@@ -1,12 +1,24 @@
 //! The open project, where it came from, its analysis and whether it has
 //! unsaved changes. Data shapes of file sources (CSV, IDX) are read on a
-//! helper thread so the window never waits for a large file.
+//! background [`Task`] so the window never waits for a large file.
 
 use std::path::{Path, PathBuf};
 
-use crossbeam_channel::{Receiver, bounded};
-
 use crate::model::{Analysis, DataInfo, DataSpec, Project, analyze, data_info, resolve_data_info};
+use crate::project::ProjectError;
+
+use super::task::Task;
+
+/// Why a project could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// No bundled example has that file name.
+    #[error("there is no bundled example {0}")]
+    NoSuchExample(String),
+    /// The file could not be read or parsed.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+}
 
 /// Bundled examples, embedded so the window always has something to open.
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -82,7 +94,7 @@ pub struct Document {
     saved: Project,
     /// The project `analysis` describes.
     analyzed: Project,
-    probe: Option<Receiver<Result<DataInfo, String>>>,
+    probe: Option<Task<Result<DataInfo, String>>>,
 }
 
 impl Document {
@@ -104,18 +116,24 @@ impl Document {
     }
 
     /// A bundled example by file name.
-    pub fn bundled(name: &str) -> Result<Self, String> {
+    ///
+    /// # Errors
+    /// When there is no such example or it does not parse.
+    pub fn bundled(name: &str) -> Result<Self, DocumentError> {
         let (_, text) = BUNDLED
             .iter()
             .find(|(n, _)| *n == name)
-            .ok_or_else(|| format!("there is no bundled example {name}"))?;
-        let project = crate::project::parse(text, name).map_err(|e| e.to_string())?;
+            .ok_or_else(|| DocumentError::NoSuchExample(name.to_string()))?;
+        let project = crate::project::parse(text, name)?;
         Ok(Self::new(project, None))
     }
 
     /// Opens a project file.
-    pub fn open(path: &Path) -> Result<Self, String> {
-        let project = crate::project::load(path).map_err(|e| e.to_string())?;
+    ///
+    /// # Errors
+    /// When the file cannot be read or is not a project.
+    pub fn open(path: &Path) -> Result<Self, DocumentError> {
+        let project = crate::project::load(path)?;
         Ok(Self::new(project, Some(path.to_path_buf())))
     }
 
@@ -166,35 +184,29 @@ impl Document {
         }
         self.data = None;
         self.data_state = DataState::Reading;
-        let (tx, rx) = bounded(1);
         let spec: DataSpec = self.project.data.clone();
         let project = Project {
             data: spec,
             ..Project::default()
         };
         let dir = self.dir().map(Path::to_path_buf);
-        let spawned = std::thread::Builder::new()
-            .name("data-probe".into())
-            .spawn(move || {
-                let r = resolve_data_info(&project, dir.as_deref()).map_err(|e| e.to_string());
-                let _ = tx.send(r);
-            });
-        match spawned {
-            Ok(_) => self.probe = Some(rx),
-            Err(e) => self.data_state = DataState::Failed(format!("could not read the data: {e}")),
-        }
+        self.probe = Some(Task::spawn("reading the data's shape", None, move || {
+            resolve_data_info(&project, dir.as_deref())
+        }));
     }
 
     fn poll_probe(&mut self) {
-        let Some(rx) = &self.probe else { return };
-        let Ok(r) = rx.try_recv() else { return };
+        let Some(r) = self.probe.as_mut().and_then(Task::poll) else {
+            return;
+        };
         self.probe = None;
         match r {
-            Ok(info) => {
+            Ok(Ok(info)) => {
                 self.data = Some(info.clone());
                 self.data_state = DataState::Known(info);
             }
-            Err(e) => self.data_state = DataState::Failed(e),
+            Ok(Err(e)) => self.data_state = DataState::Failed(e),
+            Err(e) => self.data_state = DataState::Failed(e.to_string()),
         }
         self.reanalyze();
     }

@@ -1,13 +1,16 @@
-//! File dialogs: native ones through `rfd` on a helper thread (the window
-//! never waits for them), and an in-app path field when no dialog service
-//! answers (no desktop portal, e.g. under a bare X server).
+//! File dialogs: native ones through `rfd` as a background [`Task`] (the
+//! window never waits for them), and, where no dialog service answers (no
+//! desktop portal, e.g. under a bare X server), the in-app browser of
+//! `egui-file-dialog`: folders, the places the user opened projects from,
+//! filters by extension, and a name field for saving.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, bounded};
+use egui_file_dialog::{DialogState, FileDialog};
 
 use super::command::{Command, PngPart};
+use super::task::{Task, TaskError};
 
 /// An answer faster than this with no file means no dialog appeared.
 const NO_SERVICE: Duration = Duration::from_millis(400);
@@ -28,7 +31,8 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn title(self) -> &'static str {
+    /// The dialog's title.
+    pub fn title(self) -> &'static str {
         match self {
             Self::Open => "Open project",
             Self::SaveAs => "Save project as",
@@ -38,10 +42,23 @@ impl Purpose {
         }
     }
 
-    fn command(self, path: PathBuf) -> Command {
+    /// The kind of file and its extension (none for a folder).
+    fn filter(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::Open | Self::SaveAs => Some(("Neuroglass project", "ron")),
+            Self::ExportMetrics => Some(("CSV", "csv")),
+            Self::ExportPng(..) => Some(("PNG image", "png")),
+            Self::ExportPytorch => None,
+        }
+    }
+
+    fn command(self, path: PathBuf, then: Option<Command>) -> Command {
         match self {
             Self::Open => Command::Open(path),
-            Self::SaveAs => Command::SaveTo(with_ext(path, "ron")),
+            Self::SaveAs => match then {
+                Some(c) => Command::SaveToThen(with_ext(path, "ron"), Box::new(c)),
+                None => Command::SaveTo(with_ext(path, "ron")),
+            },
             Self::ExportMetrics => Command::ExportMetrics(with_ext(path, "csv")),
             Self::ExportPng(part, scale) => Command::ExportPng(part, scale, with_ext(path, "png")),
             Self::ExportPytorch => Command::ExportPytorch(path),
@@ -57,21 +74,53 @@ fn with_ext(path: PathBuf, ext: &str) -> PathBuf {
     }
 }
 
-/// The in-app path field.
-pub struct PathPrompt {
+/// One request for a file.
+pub struct Request {
     purpose: Purpose,
-    /// The path being typed.
-    pub text: String,
-    note: Option<String>,
+    dir: Option<PathBuf>,
+    name: String,
+    /// What to do after the file is used (a New waiting for a Save).
+    then: Option<Command>,
+}
+
+impl Request {
+    /// A request for `purpose`, starting in `dir`, suggesting `name`.
+    pub fn new(purpose: Purpose, dir: Option<&Path>, name: &str) -> Self {
+        Self {
+            purpose,
+            dir: dir.map(Path::to_path_buf),
+            name: name.to_string(),
+            then: None,
+        }
+    }
+
+    /// Applies `cmd` once the chosen file was used.
+    pub fn then(mut self, cmd: Command) -> Self {
+        self.then = Some(cmd);
+        self
+    }
+}
+
+/// A native dialog under way: what for, what then, its task, since when.
+type Native = (Purpose, Option<Command>, Task<Option<PathBuf>>, Instant);
+
+/// The in-app dialog and the request it answers.
+struct InApp {
+    dialog: FileDialog,
+    purpose: Purpose,
+    /// The name suggested for saving.
+    name: String,
+    then: Option<Command>,
 }
 
 /// Dialogs under way.
 pub struct FileDialogs {
     /// Try native dialogs first.
     pub native: bool,
-    pending: Option<(Purpose, Receiver<Option<PathBuf>>, Instant)>,
-    /// The in-app path field, when shown.
-    pub prompt: Option<PathPrompt>,
+    pending: Option<Native>,
+    in_app: Option<InApp>,
+    /// Folders offered as "recent places" in the in-app dialog.
+    pub recent_places: Vec<PathBuf>,
 }
 
 impl Default for FileDialogs {
@@ -79,7 +128,8 @@ impl Default for FileDialogs {
         Self {
             native: std::env::var_os("NEUROGLASS_NO_NATIVE_DIALOGS").is_none(),
             pending: None,
-            prompt: None,
+            in_app: None,
+            recent_places: Vec::new(),
         }
     }
 }
@@ -91,111 +141,146 @@ fn dialog_service_likely() -> bool {
 }
 
 impl FileDialogs {
-    /// Asks for a file, starting in `dir`, suggesting `name` for saving.
-    pub fn request(&mut self, purpose: Purpose, dir: Option<&Path>, name: &str) {
-        if self.pending.is_some() {
+    /// Asks for a file (a native dialog, else the in-app one).
+    pub fn request(&mut self, req: Request) {
+        if self.busy() {
             return;
         }
-        let suggested = dir.map_or_else(|| PathBuf::from(name), |d| d.join(name));
         if !self.native || !dialog_service_likely() {
-            self.prompt(purpose, &suggested, None);
+            self.open_in_app(req);
             return;
         }
-        let (tx, rx) = bounded(1);
-        let dir = dir.map(Path::to_path_buf);
-        let name = name.to_string();
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
-                let mut d = rfd::FileDialog::new().set_title(purpose.title());
-                if let Some(dir) = dir {
-                    d = d.set_directory(dir);
+        let Request {
+            purpose,
+            dir,
+            name,
+            then,
+        } = req;
+        let task = Task::spawn("the file dialog", None, move || {
+            let mut d = rfd::FileDialog::new().set_title(purpose.title());
+            if let Some(dir) = dir {
+                d = d.set_directory(dir);
+            }
+            if let Some((kind, ext)) = purpose.filter() {
+                d = d.add_filter(kind, &[ext]);
+            }
+            match purpose {
+                Purpose::Open => d.pick_file(),
+                Purpose::ExportPytorch => d.pick_folder(),
+                Purpose::SaveAs | Purpose::ExportMetrics | Purpose::ExportPng(..) => {
+                    d.set_file_name(name).save_file()
                 }
-                let picked = match purpose {
-                    Purpose::Open => d.add_filter("Neuroglass project", &["ron"]).pick_file(),
-                    Purpose::SaveAs => d
-                        .add_filter("Neuroglass project", &["ron"])
-                        .set_file_name(name)
-                        .save_file(),
-                    Purpose::ExportMetrics => d
-                        .add_filter("CSV", &["csv"])
-                        .set_file_name(name)
-                        .save_file(),
-                    Purpose::ExportPytorch => d.pick_folder(),
-                    Purpose::ExportPng(..) => d
-                        .add_filter("PNG image", &["png"])
-                        .set_file_name(name)
-                        .save_file(),
-                };
-                let _ = tx.send(picked);
-            });
-        match spawned {
-            Ok(_) => self.pending = Some((purpose, rx, Instant::now())),
-            Err(_) => self.prompt(purpose, &suggested, None),
-        }
+            }
+        });
+        self.pending = Some((purpose, then, task, Instant::now()));
     }
 
-    fn prompt(&mut self, purpose: Purpose, suggested: &Path, note: Option<String>) {
-        self.prompt = Some(PathPrompt {
-            purpose,
-            text: suggested.display().to_string(),
-            note,
+    fn open_in_app(&mut self, req: Request) {
+        let start = req
+            .dir
+            .clone()
+            .or_else(|| self.recent_places.first().cloned())
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let mut d = FileDialog::new()
+            .title(req.purpose.title())
+            .id(egui::Id::new("in-app-file-dialog"))
+            .initial_directory(start)
+            .default_file_name(&req.name)
+            .allow_file_overwrite(true);
+        if let Some((kind, ext)) = req.purpose.filter() {
+            d = d
+                .add_file_filter_extensions(kind, vec![ext])
+                .default_file_filter(kind)
+                .add_save_extension(kind, ext)
+                .default_save_extension(kind);
+        }
+        let places: Vec<PathBuf> = self.recent_places.clone();
+        if !places.is_empty() {
+            d = d.add_quick_access("Recent places", |q| {
+                for p in &places {
+                    let name = p
+                        .file_name()
+                        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into());
+                    q.add_path(&name, p.clone());
+                }
+            });
+        }
+        match req.purpose {
+            Purpose::Open => d.pick_file(),
+            Purpose::ExportPytorch => d.pick_directory(),
+            Purpose::SaveAs | Purpose::ExportMetrics | Purpose::ExportPng(..) => d.save_file(),
+        }
+        self.in_app = Some(InApp {
+            dialog: d,
+            purpose: req.purpose,
+            name: req.name,
+            then: req.then,
         });
     }
 
-    /// Takes a native dialog's answer, if it came.
-    pub fn poll(&mut self) -> Option<Command> {
-        let (purpose, rx, started) = self.pending.as_ref()?;
-        let answer = rx.try_recv().ok()?;
-        let (purpose, quick) = (*purpose, started.elapsed() < NO_SERVICE);
-        self.pending = None;
+    /// Takes a native dialog's answer, if it came; falls back to the in-app
+    /// dialog when no native one appeared.
+    pub fn poll(&mut self) -> Option<Result<Command, TaskError>> {
+        let (_, _, task, _) = self.pending.as_mut()?;
+        let answer = task.poll()?;
+        let (purpose, then, _, started) = self.pending.take()?;
         match answer {
-            Some(path) => Some(purpose.command(path)),
-            None if quick => {
+            Ok(Some(path)) => Some(Ok(purpose.command(path, then))),
+            Ok(None) if started.elapsed() < NO_SERVICE => {
+                // No dialog came up: there is no service. Browse in-app.
                 self.native = false;
-                let note = "No file dialog is available here; type the path.".to_string();
-                self.prompt(purpose, Path::new(""), Some(note));
+                self.open_in_app(Request {
+                    purpose,
+                    dir: None,
+                    name: String::new(),
+                    then,
+                });
                 None
             }
-            None => None,
+            Ok(None) => None,
+            Err(e) => {
+                self.native = false;
+                Some(Err(e))
+            }
         }
     }
 
-    /// Whether a native dialog is open.
+    /// Whether a dialog is open.
+    pub fn busy(&self) -> bool {
+        self.pending.is_some() || self.in_app.is_some()
+    }
+
+    /// Whether a native dialog is open (the window polls for its answer).
     pub fn waiting(&self) -> bool {
         self.pending.is_some()
     }
 
-    /// Draws the in-app path field; returns the command when confirmed.
+    /// What the open in-app dialog is for and the file name it suggested.
+    pub fn in_app(&self) -> Option<(Purpose, &str)> {
+        self.in_app.as_ref().map(|a| (a.purpose, a.name.as_str()))
+    }
+
+    /// Draws the in-app dialog; returns the command once a file is chosen.
     pub fn ui(&mut self, ctx: &egui::Context) -> Option<Command> {
-        let p = self.prompt.as_mut()?;
-        let mut result = None;
-        let mut close = false;
-        egui::Modal::new(egui::Id::new("path-prompt")).show(ctx, |ui| {
-            ui.heading(p.purpose.title());
-            if let Some(n) = &p.note {
-                ui.label(n);
+        let a = self.in_app.as_mut()?;
+        a.dialog.update(ctx);
+        match a.dialog.state() {
+            DialogState::Open => None,
+            DialogState::Picked(p) => {
+                let p = p.clone();
+                let a = self.in_app.take()?;
+                Some(a.purpose.command(p, a.then))
             }
-            let field = ui.add(
-                egui::TextEdit::singleline(&mut p.text)
-                    .desired_width(420.0)
-                    .hint_text("/path/to/file")
-                    .id_salt("path-field"),
-            );
-            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            ui.horizontal(|ui| {
-                if (ui.button("OK").clicked() || enter) && !p.text.trim().is_empty() {
-                    result = Some(p.purpose.command(PathBuf::from(p.text.trim())));
-                    close = true;
-                }
-                if ui.button("Cancel").clicked() {
-                    close = true;
-                }
-            });
-        });
-        if close {
-            self.prompt = None;
+            DialogState::PickedMultiple(v) => {
+                let p = v.first().cloned();
+                let a = self.in_app.take()?;
+                p.map(|p| a.purpose.command(p, a.then))
+            }
+            DialogState::Closed | DialogState::Cancelled => {
+                self.in_app = None;
+                None
+            }
         }
-        result
     }
 }

@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crossbeam_channel::{Receiver, bounded};
-
 use crate::engine::network::StateEntry;
 use crate::model::Project;
+
+use super::task::{Task, TaskError};
 
 /// What weights are wanted for.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,12 +19,29 @@ pub enum WeightsUse {
     Pytorch(PathBuf),
 }
 
+/// Why a job did not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Writing the weights failed.
+    #[error("could not save the weights: {0}")]
+    Weights(#[from] crate::project::ProjectError),
+    /// There were no trained weights to save.
+    #[error("there are no trained weights to save yet")]
+    NoWeights,
+    /// The PyTorch export failed.
+    #[error("could not export to PyTorch: {0}")]
+    Export(#[from] crate::export::pytorch::ExportError),
+    /// The job's thread failed.
+    #[error(transparent)]
+    Task(#[from] TaskError),
+}
+
 /// Jobs waiting for weights or running.
 #[derive(Default)]
 pub struct Jobs {
     /// Uses waiting for the trainer's `Weights` event.
     pub waiting: Vec<WeightsUse>,
-    running: Vec<Receiver<String>>,
+    running: Vec<Task<Result<String, JobError>>>,
 }
 
 impl Jobs {
@@ -36,34 +53,26 @@ impl Jobs {
         project: &Project,
         dir: Option<&Path>,
     ) {
-        let (tx, rx) = bounded(1);
         let project = project.clone();
         let dir = dir.map(Path::to_path_buf);
-        let spawned = std::thread::Builder::new()
-            .name("export".into())
-            .spawn(move || {
-                let _ = tx.send(run(&u, weights.as_deref(), &project, dir.as_deref()));
-            });
-        match spawned {
-            Ok(_) => self.running.push(rx),
-            Err(e) => {
-                let (tx, rx) = bounded(1);
-                let _ = tx.send(format!("could not start the export: {e}"));
-                self.running.push(rx);
-            }
-        }
+        let what = match u {
+            WeightsUse::Save(_) => "saving the weights",
+            WeightsUse::Pytorch(_) => "the PyTorch export",
+        };
+        self.running.push(Task::spawn(what, None, move || {
+            run(&u, weights.as_deref(), &project, dir.as_deref())
+        }));
     }
 
-    /// Messages of jobs that finished.
-    pub fn poll(&mut self) -> Vec<String> {
+    /// What each job that finished since the last call did, or why not.
+    pub fn poll(&mut self) -> Vec<Result<String, JobError>> {
         let mut done = Vec::new();
-        self.running.retain(|rx| match rx.try_recv() {
-            Ok(m) => {
-                done.push(m);
+        self.running.retain_mut(|t| match t.poll() {
+            Some(r) => {
+                done.push(r.map_err(JobError::from).and_then(|r| r));
                 false
             }
-            Err(crossbeam_channel::TryRecvError::Empty) => true,
-            Err(crossbeam_channel::TryRecvError::Disconnected) => false,
+            None => true,
         });
         done
     }
@@ -79,24 +88,20 @@ fn run(
     weights: Option<&[StateEntry<f32>]>,
     project: &Project,
     dir: Option<&Path>,
-) -> String {
+) -> Result<String, JobError> {
     match u {
-        WeightsUse::Save(path) => match weights {
-            Some(w) => match crate::project::weights::save_weights(path, w) {
-                Ok(()) => format!("trained weights saved to {}", path.display()),
-                Err(e) => format!("could not save the weights: {e}"),
-            },
-            None => "there are no trained weights to save yet".into(),
-        },
+        WeightsUse::Save(path) => {
+            let w = weights.ok_or(JobError::NoWeights)?;
+            crate::project::weights::save_weights(path, w)?;
+            Ok(format!("trained weights saved to {}", path.display()))
+        }
         WeightsUse::Pytorch(out) => {
-            match crate::export::pytorch::export_project(project, dir, weights, out) {
-                Ok(s) => format!(
-                    "exported to PyTorch in {} ({} files; run python train.py there)",
-                    s.dir.display(),
-                    s.files.len()
-                ),
-                Err(e) => format!("could not export to PyTorch: {e}"),
-            }
+            let s = crate::export::pytorch::export_project(project, dir, weights, out)?;
+            Ok(format!(
+                "exported to PyTorch in {} ({} files; run python train.py there)",
+                s.dir.display(),
+                s.files.len()
+            ))
         }
     }
 }

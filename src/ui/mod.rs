@@ -24,6 +24,7 @@ pub mod run;
 pub mod screenshot;
 pub mod shortcuts;
 pub mod status;
+pub mod task;
 pub mod theme;
 pub mod train_panel;
 pub mod training_form;
@@ -90,8 +91,8 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                 prefs.theme = theme::ThemeChoice::Light;
             }
             let mut app = NeuroglassApp::with_prefs(opts.project, prefs);
-            app.script = opts.script;
-            app.perf_open = opts.performance;
+            app.shots.script = opts.script;
+            app.panels.perf_open = opts.performance;
             if let Some(v) = opts.view {
                 app.views.tab = v;
             }

@@ -1,10 +1,21 @@
 //! A look at the data before training: points for 2-D sets, a curve for
 //! 1-D regression, a grid of images, waves for sequences, or a table. Made
-//! on a helper thread from the same loaders the trainer uses.
+//! as a background [`Task`] from the same loaders the trainer uses.
 
 use std::path::{Path, PathBuf};
 
-use crossbeam_channel::{Receiver, bounded};
+use super::task::{Task, TaskError};
+
+/// Why there is no preview.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    /// The data could not be loaded.
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
+    /// The helper thread failed.
+    #[error(transparent)]
+    Task(#[from] TaskError),
+}
 
 use crate::data::Target;
 use crate::model::{DataSpec, Normalization, load_data::load_data};
@@ -62,9 +73,9 @@ pub enum Preview {
 #[derive(Default)]
 pub struct PreviewState {
     key: Option<(DataSpec, u64, Option<PathBuf>)>,
-    rx: Option<Receiver<Result<Preview, String>>>,
+    task: Option<Task<Result<Preview, PreviewError>>>,
     /// The latest preview or why there is none.
-    pub current: Option<Result<Preview, String>>,
+    pub current: Option<Result<Preview, PreviewError>>,
 }
 
 impl PreviewState {
@@ -73,37 +84,28 @@ impl PreviewState {
         let key = (spec.clone(), seed, dir.map(Path::to_path_buf));
         if self.key.as_ref() != Some(&key) {
             self.key = Some(key);
-            let (tx, rx) = bounded(1);
             let mut raw = spec.clone();
             raw.features.clear();
             raw.normalization = Normalization::Off;
             let dir = dir.map(Path::to_path_buf);
-            let spawned = std::thread::Builder::new()
-                .name("data-preview".into())
-                .spawn(move || {
-                    let _ = tx.send(make(&raw, seed, dir.as_deref()));
-                });
-            match spawned {
-                Ok(_) => self.rx = Some(rx),
-                Err(e) => self.current = Some(Err(e.to_string())),
-            }
+            self.task = Some(Task::spawn("making the data preview", None, move || {
+                make(&raw, seed, dir.as_deref())
+            }));
         }
-        if let Some(rx) = &self.rx
-            && let Ok(r) = rx.try_recv()
-        {
-            self.current = Some(r);
-            self.rx = None;
+        if let Some(r) = self.task.as_mut().and_then(Task::poll) {
+            self.current = Some(r.map_err(PreviewError::from).and_then(|r| r));
+            self.task = None;
         }
     }
 
     /// Whether a preview is being made.
     pub fn busy(&self) -> bool {
-        self.rx.is_some()
+        self.task.is_some()
     }
 }
 
-fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, String> {
-    let p = load_data(spec, dir, seed).map_err(|e| e.to_string())?;
+fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, PreviewError> {
+    let p = load_data(spec, dir, seed)?;
     let d = &p.train;
     let n = d.len();
     let shape = d.input_shape.as_slice();

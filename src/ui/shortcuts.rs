@@ -74,6 +74,7 @@ pub fn table() -> Vec<Shortcut> {
             C::Train,
             true,
         ),
+        s(ks(Modifiers::SHIFT, Key::F5), "stop", C::Stop, true),
         s(
             ks(none, Key::F5),
             "train from fresh weights",
@@ -87,7 +88,6 @@ pub fn table() -> Vec<Shortcut> {
             false,
         ),
         s(ks(none, Key::F6), "train one batch", C::Step, true),
-        s(ks(Modifiers::SHIFT, Key::F5), "stop", C::Stop, true),
         s(ks(cmd, Key::T), "light / dark theme", C::ToggleTheme, true),
         s(
             ks(none, Key::F9),

@@ -50,6 +50,15 @@ pub const PALETTE_WIDTH: f32 = 170.0;
 pub const VIEWS_HEIGHT: f32 = 320.0;
 /// Smallest height of the live views, in points.
 pub const VIEWS_MIN_HEIGHT: f32 = 200.0;
+/// Height the canvas keeps when the live views are made taller, in points.
+pub const CANVAS_MIN_HEIGHT: f32 = 120.0;
+/// The live views' resize edge: its colour, the grip's line width and
+/// half length, in points.
+pub const GRIP: Color32 = Color32::from_rgb(0x64, 0x74, 0x8b);
+/// See [`GRIP`].
+pub const GRIP_WIDTH: f32 = 2.0;
+/// See [`GRIP`].
+pub const GRIP_LENGTH: f32 = 18.0;
 /// Height of each plot, in points.
 pub const PLOT_HEIGHT: f32 = 220.0;
 /// Points per plotted line after decimation (min/max pairs).

@@ -86,14 +86,17 @@ pub fn ui(ui: &mut egui::Ui, t: &mut TrainConfig) {
                 .on_hover_text(reference::optimizer(&t.optimizer).formula);
         });
         optimizer_settings(ui, &mut t.optimizer);
-        row(ui, "learning rate", |ui| {
-            ui.add(
-                egui::DragValue::new(&mut t.learning_rate)
-                    .speed(0.0005)
-                    .range(1e-6..=10.0)
-                    .max_decimals(6),
-            );
-        });
+        // The project's learning rate: the Run panel's live control edits
+        // this same value.
+        let label = ui.label("learning rate");
+        ui.add(
+            egui::DragValue::new(&mut t.learning_rate)
+                .speed(0.0005)
+                .range(super::train_panel::LR_RANGE)
+                .max_decimals(6),
+        )
+        .labelled_by(label.id);
+        ui.end_row();
         schedule_ui(ui, &mut t.schedule);
         row(ui, "batch size", |ui| {
             ui.add(egui::DragValue::new(&mut t.batch_size).range(1..=4096));

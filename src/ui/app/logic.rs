@@ -1,0 +1,265 @@
+//! The frame's logic, apart from drawing: take the trainer's events and
+//! the background tasks' results, apply them, and after the frame's edits
+//! keep everything consistent (validation, undo steps, the running trainer
+//! following the project's live settings, autosave).
+
+use std::time::{Duration, Instant};
+
+use crate::model::Graph;
+use crate::trainer::TrainerCommand;
+
+use super::super::command::Command;
+use super::super::run::RunState;
+use super::super::screenshot::{Capture, ShotRequest, save_png, tag_of};
+use super::super::task::Task;
+use super::super::theme;
+use super::NeuroglassApp;
+
+/// How long one frame may spend taking trainer events.
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+
+impl NeuroglassApp {
+    /// Takes trainer events, background results and dialog answers (never
+    /// waits). eframe calls it once before each frame's `ui`; `ui_frame`
+    /// calls it only when nothing did (a test harness), so it runs once a
+    /// frame either way.
+    pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.frame.logic_done = true;
+        self.frame.logic_runs += 1;
+        if self.frame.ctx.is_none() {
+            self.frame.ctx = Some(ctx.clone());
+        }
+        if self.shots.capture.is_none() {
+            self.run.poll(DRAIN_BUDGET);
+        }
+        if let Some(w) = self.run.weights.take() {
+            let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+            for u in std::mem::take(&mut self.background.jobs.waiting) {
+                self.background
+                    .jobs
+                    .start(u, Some(w.clone()), &self.doc.project, dir.as_deref());
+            }
+        }
+        for r in self.background.jobs.poll() {
+            match r {
+                Ok(m) => self.say(m),
+                Err(e) => self.report("", &e),
+            }
+        }
+        self.poll_autosave();
+        match self.files.poll() {
+            Some(Ok(c)) => self.apply(c),
+            Some(Err(e)) => self.report("no file dialog", &e),
+            None => {}
+        }
+        self.doc.refresh();
+        let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+        self.preview.update(
+            &self.doc.project.data,
+            self.doc.project.training.seed,
+            dir.as_deref(),
+        );
+        if self.run.active()
+            || self.files.waiting()
+            || self.doc.reading_data()
+            || self.preview.busy()
+            || self.background.busy()
+        {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        if ctx.input(|i| i.viewport().close_requested())
+            && self.doc.dirty()
+            && !self.frame.quit_confirmed
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.prompts.unsaved = Some(Command::Quit);
+        }
+        self.take_screenshot(ctx);
+        self.step_script(ctx);
+        let look = (self.prefs.theme, self.prefs.classroom);
+        if self.frame.applied_look != Some(look) {
+            theme::apply(ctx, look.0, look.1);
+            // The zoom factor changes the canvas area: fit again.
+            self.canvas.fit_pending = true;
+            self.frame.applied_look = Some(look);
+        }
+    }
+
+    /// After the frame's edits: re-validate, record an undo step once the
+    /// gesture or typing has settled, let a running trainer follow the
+    /// project's live settings, pause a run whose graph changed, and write
+    /// the recovery file now and then.
+    pub(super) fn after_edits(&mut self, ctx: &egui::Context) {
+        self.editor
+            .selection
+            .retain_existing(&self.doc.project.graph);
+        self.doc.refresh();
+        let settled = !ctx.input(|i| i.pointer.any_down()) && !ctx.egui_wants_keyboard_input();
+        if settled && self.doc.project != self.frame.committed {
+            let before = std::mem::replace(&mut self.frame.committed, self.doc.project.clone());
+            self.editor.undo.record(before);
+        }
+        self.follow_live_settings();
+        if self.run.active()
+            && !self.prompts.restart
+            && let Some(g) = &self.frame.run_graph
+            && !same_structure(g, &self.doc.project.graph)
+        {
+            self.run.send(TrainerCommand::Pause);
+            self.prompts.restart = true;
+        }
+        self.autosave();
+    }
+
+    /// The project is the one source of truth: when its learning rate
+    /// changed (in the Training tab or the live control) while a run is
+    /// going, the trainer is told.
+    fn follow_live_settings(&mut self) {
+        let lr = self.doc.project.training.learning_rate;
+        if self.run.active() && self.frame.sent_lr != Some(lr) && lr.is_finite() && lr > 0.0 {
+            self.run.send(TrainerCommand::SetLearningRate(lr));
+            self.frame.sent_lr = Some(lr);
+        }
+    }
+
+    fn autosave(&mut self) {
+        let b = &mut self.background;
+        if self.doc.dirty() && b.autosave.is_none() && b.last_autosave.elapsed() >= b.autosave_every
+        {
+            b.last_autosave = Instant::now();
+            let project = self.doc.project.clone();
+            let path = self.doc.path.clone();
+            b.autosave = Some(Task::spawn("the autosave", None, move || {
+                crate::project::recovery::write_recovery(&project, path.as_deref())
+            }));
+        }
+    }
+
+    fn poll_autosave(&mut self) {
+        let Some(r) = self.background.autosave.as_mut().and_then(Task::poll) else {
+            return;
+        };
+        self.background.autosave = None;
+        match r {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => self.report("could not write the recovery file", &e),
+            Err(e) => self.report("could not write the recovery file", &e),
+        }
+    }
+
+    /// Starts a picture: the window draws it tile by tile over the next
+    /// frames (see [`Capture`]), with [`Self::prepare_input`] changing each
+    /// frame's input.
+    pub(in crate::ui) fn request_screenshot(&mut self, req: ShotRequest) {
+        let Some(c) = &self.frame.ctx else {
+            self.say("no window to take a picture of yet");
+            return;
+        };
+        let native = c.native_pixels_per_point().unwrap_or(1.0);
+        self.shots.capture = Some(Capture::new(
+            req,
+            c.viewport_rect(),
+            native,
+            c.pixels_per_point(),
+        ));
+        c.request_repaint();
+    }
+
+    fn take_screenshot(&mut self, ctx: &egui::Context) {
+        let Some(capture) = self.shots.capture.as_mut() else {
+            return;
+        };
+        ctx.input(|i| {
+            for e in &i.raw.events {
+                if let egui::Event::Screenshot {
+                    image, user_data, ..
+                } = e
+                {
+                    capture.receive(tag_of(user_data), image);
+                }
+            }
+        });
+        if let Some(cmd) = capture.command() {
+            ctx.send_viewport_cmd(cmd);
+        }
+        if !capture.done() && !capture.overdue() {
+            ctx.request_repaint();
+            return;
+        }
+        let Some(capture) = self.shots.capture.take() else {
+            return;
+        };
+        // This frame was drawn for a tile; draw the normal one next.
+        ctx.request_repaint();
+        let req = &capture.req;
+        let result = if capture.done() {
+            save_png(&req.path, capture.image(), req.crop, capture.picture_ppp())
+        } else {
+            Err("the window stopped drawing before the picture was complete".into())
+        };
+        self.message = Some(match &result {
+            Ok(()) => format!("picture saved to {}", req.path.display()),
+            Err(e) => format!("could not save the picture: {e}"),
+        });
+        if req.then_quit {
+            if self.panels.perf_open {
+                println!(
+                    "{}",
+                    self.shots.frames.summary(self.run.history.steps.len())
+                );
+            }
+            if let Err(e) = result {
+                eprintln!("could not save the screenshot {}: {e}", req.path.display());
+            }
+            self.frame.quit_confirmed = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn step_script(&mut self, ctx: &egui::Context) {
+        let Some(s) = self.shots.script.as_ref() else {
+            return;
+        };
+        ctx.request_repaint();
+        if s.requested {
+            return;
+        }
+        let n = s.train_steps;
+        if n > 0 && self.run.state == RunState::Idle {
+            self.start_run(true, usize::try_from(n).unwrap_or(usize::MAX));
+            return;
+        }
+        let trained = n == 0
+            || self.run.history.steps.len() as u64 >= n
+            || matches!(self.run.state, RunState::Finished(_) | RunState::Failed(_));
+        if !trained || self.doc.reading_data() || self.preview.busy() {
+            return;
+        }
+        let Some(s) = self.shots.script.as_mut() else {
+            return;
+        };
+        s.settle += 1;
+        if s.settle >= 10 {
+            s.requested = true;
+            let path = s.screenshot.clone();
+            let scale = s.scale;
+            self.request_screenshot(ShotRequest {
+                path,
+                crop: None,
+                then_quit: true,
+                scale,
+            });
+        }
+    }
+}
+
+/// Whether two graphs have the same layers and wires (names and positions
+/// aside).
+pub fn same_structure(a: &Graph, b: &Graph) -> bool {
+    a.edges() == b.edges()
+        && a.nodes().len() == b.nodes().len()
+        && a.nodes()
+            .iter()
+            .zip(b.nodes())
+            .all(|(x, y)| x.id == y.id && x.spec == y.spec)
+}
