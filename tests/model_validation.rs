@@ -578,3 +578,70 @@ fn graph_edits_keep_ids_stable_and_ports_compact() {
     assert_eq!(g.inputs_of(b).len(), 1);
     assert_eq!(g.inputs_of(b)[0].from, c);
 }
+
+/// Issue 14, item 11: a stray node carries its own problem; the real output
+/// is not blamed for it.
+#[test]
+fn a_stray_node_carries_its_own_problem_and_the_output_is_not_blamed() {
+    let auto = LayerSpec::Dense(DenseSpec {
+        units: Units::Auto,
+        ..DenseSpec::default()
+    });
+    let (mut g, ids) = chain(&[
+        dense(8),
+        LayerSpec::Activation(Activation::Tanh),
+        auto.clone(),
+    ]);
+    let out = ids[3];
+    let data = info(&[2], Some(2));
+    let clean = analyze(&g, Some(&data), &TrainConfig::default());
+    assert!(!clean.has_errors(), "{:?}", messages(&clean));
+    // A stray Dense dropped on the canvas and never wired.
+    let stray = g.add_node("stray", auto.clone(), [300.0, 0.0]);
+    // And a little chain that nothing from the Input reaches.
+    let lone_a = g.add_node("lone a", dense(3), [300.0, 100.0]);
+    let lone_b = g.add_node("lone b", dense(2), [300.0, 200.0]);
+    g.connect(lone_a, lone_b).unwrap();
+    let a = analyze(&g, Some(&data), &TrainConfig::default());
+    assert_eq!(a.output, Some(out), "{:?}", messages(&a));
+    assert!(
+        a.nodes[&out].problems.is_empty(),
+        "the real output is blamed: {:?}",
+        a.nodes[&out].problems
+    );
+    assert_eq!(a.nodes[&out].out_shape, Some(vec![2]));
+    for id in [stray, lone_a, lone_b] {
+        let p = &a.nodes[&id].problems;
+        assert!(
+            p.iter()
+                .any(|p| p.severity == Severity::Error && p.message.contains("not connected")),
+            "{id:?}: {p:?}"
+        );
+    }
+    assert!(
+        !a.graph_problems
+            .iter()
+            .any(|p| p.message.contains("outputs")),
+        "{:?}",
+        a.graph_problems
+    );
+    assert!(a.has_errors(), "a stray node still stops training");
+    // A dangling branch from the Input is a second output, named as such,
+    // and the real output is still not told its Auto units are misplaced.
+    let mut g2 = g.clone();
+    for id in [stray, lone_a, lone_b] {
+        g2.remove_node(id);
+    }
+    let dangling = g2.add_node("dangling", dense(4), [300.0, 0.0]);
+    g2.connect(ids[1], dangling).unwrap();
+    let a = analyze(&g2, Some(&data), &TrainConfig::default());
+    assert!(first_error(&a).contains("2 outputs"), "{:?}", messages(&a));
+    assert!(
+        !a.nodes[&out]
+            .problems
+            .iter()
+            .any(|p| p.message.contains("Auto units")),
+        "{:?}",
+        a.nodes[&out].problems
+    );
+}
