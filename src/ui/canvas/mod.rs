@@ -156,7 +156,9 @@ pub fn ui(
             .interact(*rect, Id::new(("node", *id)), Sense::click_and_drag())
             .on_hover_ui(|ui| node_tooltip(ui, doc, *id));
         resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
-        if resp.clicked() || resp.drag_started() {
+        // Only the primary button selects and moves; right- and middle-drag
+        // on a node pan the canvas, as they do on the background.
+        if resp.clicked() || resp.drag_started_by(PointerButton::Primary) {
             clicked_node = true;
             if shift && resp.clicked() {
                 if !editor.selection.nodes.remove(id) {
@@ -167,8 +169,12 @@ pub fn ui(
                 editor.selection.only(*id);
             }
         }
-        if resp.dragged() {
+        if resp.dragged_by(PointerButton::Primary) {
             move_by = Some(resp.drag_delta() / zoom);
+        } else if resp.dragged_by(PointerButton::Secondary)
+            || resp.dragged_by(PointerButton::Middle)
+        {
+            state.view.pan += resp.drag_delta();
         }
         node_menu(&resp, doc, editor, *id);
         let look = NodeLook {
@@ -287,7 +293,7 @@ fn pins(
             Sense::drag(),
         );
         out.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Other, true, "output pin"));
-        if out.drag_started() {
+        if out.drag_started_by(PointerButton::Primary) {
             state.wire_from = Some(*id);
         }
         if out.drag_stopped() && state.wire_from == Some(*id) {
@@ -309,7 +315,7 @@ fn pins(
                 Sense::drag(),
             );
             // Grabbing an input pin picks up its wire to move it elsewhere.
-            if inp.drag_started()
+            if inp.drag_started_by(PointerButton::Primary)
                 && let Some(e) = doc.project.graph.inputs_of(*id).last().copied()
             {
                 doc.project.graph.disconnect(e);
