@@ -1,5 +1,6 @@
 //! Shape inference for every layer kind and every validation problem.
 
+use neuroglass::model::infer::image_shapes_for;
 use neuroglass::model::*;
 
 fn info(shape: &[usize], classes: Option<usize>) -> DataInfo {
@@ -643,5 +644,43 @@ fn a_stray_node_carries_its_own_problem_and_the_output_is_not_blamed() {
             .any(|p| p.message.contains("Auto units")),
         "{:?}",
         a.nodes[&out].problems
+    );
+}
+
+/// Issue 14, item 12: a flat vector into a convolution or pooling layer
+/// suggests only image shapes that hold it and fit the window.
+#[test]
+fn flat_into_conv_suggests_only_shapes_that_fit() {
+    let conv = |kernel, padding| {
+        LayerSpec::Conv2D(Conv2DSpec {
+            kernel,
+            padding,
+            ..Default::default()
+        })
+    };
+    let fix_for = |spec: LayerSpec, n: usize| {
+        let (g, ids) = chain(&[spec]);
+        let a = analyze(&g, Some(&info(&[n], None)), &regression());
+        a.nodes[&ids[1]].problems[0].fix.clone()
+    };
+    let f = fix_for(conv(3, Padding::Same), 16);
+    assert!(f.contains("1×4×4") && f.contains("4×2×2"), "{f}");
+    assert!(!f.contains("28"), "{f}");
+    let f = fix_for(conv(3, Padding::Valid), 16);
+    assert!(f.contains("1×4×4") && !f.contains("4×2×2"), "{f}");
+    let f = fix_for(conv(3, Padding::Same), 784);
+    assert!(f.contains("1×28×28") && f.contains("4×14×14"), "{f}");
+    let f = fix_for(conv(5, Padding::Valid), 16);
+    assert!(f.contains("cannot make an image"), "{f}");
+    let f = fix_for(LayerSpec::MaxPool2D(PoolSpec::default()), 12);
+    assert!(f.contains("3×2×2"), "{f}");
+    for n in [1usize, 2, 7, 10, 3072] {
+        for s in image_shapes_for(n, 1, 3) {
+            assert_eq!(s.iter().product::<usize>(), n, "{s:?} holds {n}");
+        }
+    }
+    assert_eq!(
+        image_shapes_for(3072, 1, 2),
+        vec![[3, 32, 32], [12, 16, 16]]
     );
 }

@@ -54,6 +54,8 @@ pub const VIEWS_MIN_HEIGHT: f32 = 200.0;
 pub const PLOT_HEIGHT: f32 = 220.0;
 /// Points per plotted line after decimation (min/max pairs).
 pub const PLOT_BUCKETS: usize = 1000;
+/// Widest the reason beside a refused wire being dragged gets, in points.
+pub const WIRE_REFUSAL_WIDTH: f32 = 360.0;
 /// Wire width at zoom 1, in points.
 pub const WIRE_WIDTH: f32 = 2.0;
 

@@ -38,6 +38,9 @@ pub struct CanvasState {
     fit_frames: u8,
     /// A wire being dragged from this node's output.
     wire_from: Option<NodeId>,
+    /// While a wire is dragged over a node: its ends and why it would be
+    /// refused (worked out once per pair of ends).
+    wire_over: Option<(NodeId, NodeId, Option<String>)>,
     /// Where a box selection started (screen).
     box_start: Option<Pos2>,
     /// The canvas area last frame (screen).
@@ -51,6 +54,7 @@ impl Default for CanvasState {
             fit_pending: false,
             fit_frames: 0,
             wire_from: None,
+            wire_over: None,
             box_start: None,
             area: Rect::NOTHING,
         }
@@ -64,6 +68,15 @@ impl CanvasState {
             fit_pending: true,
             ..Self::default()
         }
+    }
+
+    /// Why the wire being dragged would be refused if dropped where the
+    /// pointer is now (shown live on the canvas), or `None`.
+    pub fn dragged_wire_refusal(&self) -> Option<&str> {
+        self.wire_from?;
+        self.wire_over
+            .as_ref()
+            .and_then(|(_, _, why)| why.as_deref())
     }
 
     /// Screen rectangle of a node as last drawn (for tests and tools).
@@ -200,15 +213,9 @@ pub fn ui(
     }
     pins(ui, doc, editor, state, &rects);
 
-    // The wire being dragged.
-    if let (Some(from), Some(p)) = (state.wire_from.and_then(rect_of), pointer) {
-        node::paint_wire(
-            &painter,
-            node::output_pin(from),
-            p,
-            Stroke::new(wire_stroke.width, theme::SELECTION),
-        );
-    }
+    // The wire being dragged: red, with the reason, over a node that would
+    // refuse it.
+    dragged_wire(ui, &painter, doc, state, &rects, pointer, wire_stroke.width);
 
     // Box selection and clicks on the background.
     if bg.drag_started_by(PointerButton::Primary) {
@@ -283,8 +290,7 @@ fn pins(
     state: &mut CanvasState,
     rects: &[(NodeId, Rect)],
 ) {
-    let zoom = state.view.zoom;
-    let hit = Vec2::splat(2.5 * PIN_RADIUS * zoom.max(0.6));
+    let hit = pin_hit(state.view.zoom);
     let mut done: Option<(NodeId, Option<NodeId>)> = None;
     for (id, rect) in rects {
         let out = ui.interact(
@@ -346,6 +352,69 @@ fn pins(
         && !ui.input(|i| i.pointer.any_released())
     {
         state.wire_from = None;
+    }
+}
+
+/// The size of a pin's hit area at `zoom`.
+fn pin_hit(zoom: f32) -> Vec2 {
+    Vec2::splat(2.5 * PIN_RADIUS * zoom.max(0.6))
+}
+
+/// Paints the wire being dragged and, when the pointer is over a node that
+/// would refuse it, paints it in the error colour with the reason beside
+/// the pointer.
+fn dragged_wire(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    doc: &Document,
+    state: &mut CanvasState,
+    rects: &[(NodeId, Rect)],
+    pointer: Option<Pos2>,
+    width: f32,
+) {
+    let from = state.wire_from;
+    let from_rect = from.and_then(|f| rects.iter().find(|(n, _)| *n == f).map(|(_, r)| *r));
+    let (Some(from), Some(from_rect), Some(p)) = (from, from_rect, pointer) else {
+        state.wire_over = None;
+        return;
+    };
+    let target = node_at(rects, p, pin_hit(state.view.zoom).y).filter(|t| *t != from);
+    let Some(to) = target else {
+        state.wire_over = None;
+        node::paint_wire(
+            painter,
+            node::output_pin(from_rect),
+            p,
+            Stroke::new(width, theme::SELECTION),
+        );
+        return;
+    };
+    if !matches!(&state.wire_over, Some((f, t, _)) if *f == from && *t == to) {
+        state.wire_over = Some((from, to, super::editor::wire_refusal(doc, from, to)));
+    }
+    let why = state.wire_over.as_ref().and_then(|(_, _, w)| w.clone());
+    let color = if why.is_some() {
+        theme::ERROR
+    } else {
+        theme::OK
+    };
+    node::paint_wire(
+        painter,
+        node::output_pin(from_rect),
+        p,
+        Stroke::new(width * 1.5, color),
+    );
+    if let Some(why) = why {
+        egui::Area::new(Id::new("dragged-wire-refusal"))
+            .order(egui::Order::Tooltip)
+            .fixed_pos(p + Vec2::new(16.0, 16.0))
+            .interactable(false)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_max_width(theme::WIRE_REFUSAL_WIDTH);
+                    ui.colored_label(theme::ERROR, why);
+                });
+            });
     }
 }
 

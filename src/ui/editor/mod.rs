@@ -188,40 +188,57 @@ impl Editor {
     /// loop, into an Input) or the layer cannot take the shapes it would
     /// receive; the refusal says why and what to do.
     pub fn connect(&mut self, doc: &mut Document, from: NodeId, to: NodeId) -> bool {
-        let mut g = doc.project.graph.clone();
-        if let Err(e) = g.connect(from, to) {
-            self.refusal = Some(format!("Wire refused: {e}."));
-            return false;
-        }
-        if let Some(node) = g.node(to) {
-            let shapes: Option<Vec<Vec<usize>>> = g
-                .inputs_of(to)
-                .iter()
-                .map(|e| {
-                    doc.analysis
-                        .nodes
-                        .get(&e.from)
-                        .and_then(|i| i.out_shape.clone())
-                })
-                .collect();
-            let enough = node
-                .spec
-                .arity()
-                .is_none_or(|n| shapes.as_ref().is_some_and(|s| s.len() == n))
-                && shapes
-                    .as_ref()
-                    .is_some_and(|s| s.len() >= node.spec.arity().unwrap_or(2));
-            if let (true, Some(shapes)) = (enough, shapes)
-                && let Err(e) = infer_layer(&node.spec, &shapes, Some(1))
-            {
-                self.refusal = Some(format!("Wire refused: {} — {}.", e.message, e.fix));
-                return false;
+        match try_wire(doc, from, to) {
+            Ok(g) => {
+                doc.project.graph = g;
+                self.refusal = None;
+                true
+            }
+            Err(why) => {
+                self.refusal = Some(why);
+                false
             }
         }
-        doc.project.graph = g;
-        self.refusal = None;
-        true
     }
+}
+
+/// Why a wire from `from` into `to` would be refused ("Wire refused: … —
+/// fix."), or `None` when it would be accepted. The canvas asks this while
+/// a wire is being dragged, so the refusal shows before the drop.
+pub fn wire_refusal(doc: &Document, from: NodeId, to: NodeId) -> Option<String> {
+    try_wire(doc, from, to).err()
+}
+
+/// The graph with the wire added, or the refusal.
+fn try_wire(doc: &Document, from: NodeId, to: NodeId) -> Result<Graph, String> {
+    let mut g = doc.project.graph.clone();
+    g.connect(from, to)
+        .map_err(|e| format!("Wire refused: {e}."))?;
+    if let Some(node) = g.node(to) {
+        let shapes: Option<Vec<Vec<usize>>> = g
+            .inputs_of(to)
+            .iter()
+            .map(|e| {
+                doc.analysis
+                    .nodes
+                    .get(&e.from)
+                    .and_then(|i| i.out_shape.clone())
+            })
+            .collect();
+        let enough = node
+            .spec
+            .arity()
+            .is_none_or(|n| shapes.as_ref().is_some_and(|s| s.len() == n))
+            && shapes
+                .as_ref()
+                .is_some_and(|s| s.len() >= node.spec.arity().unwrap_or(2));
+        if let (true, Some(shapes)) = (enough, shapes)
+            && let Err(e) = infer_layer(&node.spec, &shapes, Some(1))
+        {
+            return Err(format!("Wire refused: {} — {}.", e.message, e.fix));
+        }
+    }
+    Ok(g)
 }
 
 /// The node with no outgoing wires that sits lowest on the canvas.
