@@ -156,31 +156,29 @@ impl Editor {
         Some(text)
     }
 
-    /// Pastes `text` if it holds nodes, else the last copied nodes; the
-    /// pasted nodes become the selection.
+    /// Pastes `text` if it holds nodes, else the last copied nodes. The
+    /// copies land one step down and right of the originals (further while
+    /// that place is taken, so repeated pastes cascade), with names not yet
+    /// used; they become the selection.
     pub fn paste(&mut self, project: &mut Project, text: Option<&str>) -> bool {
         let f = text
             .and_then(Fragment::from_text)
             .or_else(|| self.clipboard.clone());
         let Some(f) = f else { return false };
-        let new = f.paste_into(&mut project.graph, [40.0, 40.0]);
-        // Pasting again steps further.
-        let mut moved = f;
-        for n in &mut moved.nodes {
-            n.pos = [n.pos[0] + 40.0, n.pos[1] + 40.0];
-        }
-        self.clipboard = Some(moved);
-        self.selection.nodes = new;
+        let offset = f.free_offset(&project.graph);
+        self.selection.nodes = f.paste_into(&mut project.graph, offset);
         self.selection.edge = None;
         true
     }
 
-    /// Copies and pastes the selection in one go.
+    /// Copies and pastes the selection in one go (placed like a paste).
     pub fn duplicate(&mut self, project: &mut Project) -> bool {
         let Some(f) = Fragment::copy(&project.graph, &self.selection.nodes) else {
             return false;
         };
-        self.selection.nodes = f.paste_into(&mut project.graph, [30.0, 30.0]);
+        let offset = f.free_offset(&project.graph);
+        self.selection.nodes = f.paste_into(&mut project.graph, offset);
+        self.selection.edge = None;
         true
     }
 
