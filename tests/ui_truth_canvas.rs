@@ -244,3 +244,221 @@ fn paste_lands_beside_the_original_with_a_new_name_and_cascades() {
     let selected: Vec<NodeId> = h.state().editor.selection.nodes.iter().copied().collect();
     assert_eq!(selected, vec![copies[2].id], "the last paste is selected");
 }
+
+/// Every text the reference, Help, the shortcut table and validation can
+/// show, and every non-ASCII character in the program's source and the
+/// bundled examples.
+fn printed_texts() -> Vec<(String, String)> {
+    use neuroglass::model::reference;
+    use neuroglass::model::*;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut doc = |what: String, d: reference::Doc| {
+        out.push((format!("{what} summary"), d.summary.to_owned()));
+        out.push((format!("{what} formula"), d.formula.to_owned()));
+    };
+    for spec in LayerSpec::palette() {
+        doc(spec.kind_name().to_owned(), reference::layer(&spec));
+        if let LayerSpec::Activation(a) = spec {
+            doc(a.name().to_owned(), reference::activation(a));
+        }
+    }
+    for l in [
+        LossKind::Mse,
+        LossKind::Mae,
+        LossKind::Huber { delta: 1.0 },
+        LossKind::CrossEntropy,
+        LossKind::BinaryCrossEntropy,
+    ] {
+        doc(l.name().to_owned(), reference::loss(l));
+    }
+    for o in neuroglass::ui::training_form::OPTIMIZERS {
+        doc(o.name().to_owned(), reference::optimizer(&o));
+    }
+    for i in [
+        Init::Default,
+        Init::XavierUniform,
+        Init::XavierNormal,
+        Init::HeUniform,
+        Init::HeNormal,
+        Init::LeCun,
+        Init::Zeros,
+        Init::Constant(0.5),
+    ] {
+        doc(format!("{i:?}"), reference::init(i));
+    }
+    for m in ["accuracy", "R²", "RMSE", "top-k"] {
+        if let Some(d) = reference::metric(m) {
+            doc(m.to_owned(), d);
+        }
+    }
+    out.push((
+        "help".into(),
+        neuroglass::ui::help::CANVAS_GESTURES.to_owned(),
+    ));
+    for s in neuroglass::ui::shortcuts::table() {
+        out.push(("shortcut".into(), s.what.to_owned()));
+    }
+    for (k, what) in neuroglass::ui::shortcuts::CLIPBOARD {
+        out.push(("clipboard shortcut".into(), format!("{k} {what}")));
+    }
+    // Validation: graphs with every kind of problem, and every example.
+    let dense = |u| {
+        LayerSpec::Dense(DenseSpec {
+            units: Units::Fixed(u),
+            ..DenseSpec::default()
+        })
+    };
+    let chain = |specs: &[LayerSpec]| {
+        let mut g = Graph::new();
+        let mut last = g.add_node("in", LayerSpec::Input, [0.0, 0.0]);
+        for s in specs {
+            let id = g.add_node("l", s.clone(), [0.0, 0.0]);
+            g.connect(last, id).unwrap();
+            last = id;
+        }
+        g
+    };
+    let img = DataInfo {
+        input_shape: vec![1, 28, 28],
+        classes: Some(10),
+        targets: 1,
+    };
+    let flat = DataInfo {
+        input_shape: vec![16],
+        classes: None,
+        targets: 1,
+    };
+    let bad_training = TrainConfig {
+        learning_rate: -1.0,
+        batch_size: 0,
+        epochs: 0,
+        l1: f32::NAN,
+        clip_grad_norm: Some(-1.0),
+        ..TrainConfig::default()
+    };
+    let mut cases = vec![
+        (Graph::new(), img.clone(), bad_training.clone()),
+        (chain(&[dense(10)]), img.clone(), TrainConfig::default()),
+        (
+            chain(&[LayerSpec::Conv2D(Conv2DSpec::default())]),
+            flat.clone(),
+            TrainConfig::default(),
+        ),
+        (
+            chain(&[LayerSpec::Lstm(RnnSpec::default())]),
+            flat.clone(),
+            TrainConfig::default(),
+        ),
+        (
+            chain(&[LayerSpec::Flatten, dense(3)]),
+            img.clone(),
+            TrainConfig {
+                loss: LossKind::Mse,
+                ..TrainConfig::default()
+            },
+        ),
+        (
+            chain(&[LayerSpec::Flatten, dense(2)]),
+            flat.clone(),
+            TrainConfig {
+                loss: LossKind::BinaryCrossEntropy,
+                ..TrainConfig::default()
+            },
+        ),
+    ];
+    let mut stray = chain(&[LayerSpec::Flatten, dense(10)]);
+    stray.add_node("stray", dense(3), [0.0, 0.0]);
+    stray.add_node("in2", LayerSpec::Input, [0.0, 0.0]);
+    let add = stray.add_node("add", LayerSpec::Add, [0.0, 0.0]);
+    stray.connect(NodeId(0), add).unwrap();
+    cases.push((stray, img.clone(), TrainConfig::default()));
+    for (g, data, t) in &cases {
+        let a = analyze(g, Some(data), t);
+        for (_, p) in a.problems() {
+            out.push(("validation".into(), format!("{} — {}", p.message, p.fix)));
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    let mut dirs = vec![root.join("src")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    for e in std::fs::read_dir(root.join("projects")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        if let Ok(p) = neuroglass::project::parse(&text, "example") {
+            let info = resolve_data_info(&p, Some(root.join("projects").as_path())).ok();
+            let a = analyze(&p.graph, info.as_ref(), &p.training);
+            for (_, pr) in a.problems() {
+                out.push((
+                    "example validation".into(),
+                    format!("{} {}", pr.message, pr.fix),
+                ));
+            }
+        }
+        let odd: String = text.chars().filter(|c| !c.is_ascii()).collect();
+        out.push((f.display().to_string(), odd));
+    }
+    out
+}
+
+/// Issue 14, item 8: the fonts the window loads have a glyph for every
+/// character the program prints.
+#[test]
+fn every_character_the_program_prints_has_a_glyph() {
+    let mut h = harness(xor());
+    frames(&mut h, 2);
+    let texts = printed_texts();
+    assert!(texts.len() > 150, "{} texts", texts.len());
+    let all: String = texts.iter().map(|(_, t)| t.as_str()).collect();
+    for must in [
+        'ᵀ', '⁻', '₁', '₂', 'ᵢ', 'ⱼ', 'Σ', '∂', '·', '×', '≤', '√', '✕', '→',
+    ] {
+        assert!(all.contains(must), "{must} is among the texts checked");
+    }
+    // The fonts the window loaded, per family, in fallback order. egui's own
+    // `has_glyph` counts any character of the replacement character's font
+    // as missing, so the fonts' character maps are read instead.
+    use skrifa::MetadataProvider;
+    let defs = h.ctx.fonts(|f| f.definitions().clone());
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace];
+    let mut missing = std::collections::BTreeMap::<char, String>::new();
+    for family in families {
+        let names = defs.families.get(&family).cloned().unwrap_or_default();
+        let faces: Vec<_> = names
+            .iter()
+            .map(|n| {
+                let data = &defs.font_data[n];
+                skrifa::FontRef::from_index(&data.font, data.index)
+                    .unwrap_or_else(|e| panic!("font {n}: {e}"))
+            })
+            .collect();
+        for (where_, text) in &texts {
+            for c in text
+                .chars()
+                .filter(|c| !c.is_control() && !c.is_whitespace())
+            {
+                if !faces.iter().any(|f| f.charmap().map(c).is_some()) {
+                    missing
+                        .entry(c)
+                        .or_insert_with(|| format!("{family:?} in {where_}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no glyph for {} characters: {missing:?}",
+        missing.len()
+    );
+}
