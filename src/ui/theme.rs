@@ -56,6 +56,8 @@ pub const PLOT_HEIGHT: f32 = 220.0;
 pub const PLOT_BUCKETS: usize = 1000;
 /// Widest the reason beside a refused wire being dragged gets, in points.
 pub const WIRE_REFUSAL_WIDTH: f32 = 360.0;
+/// Most height the refused-wire message at the canvas's foot takes, in points.
+pub const REFUSAL_BAR_HEIGHT: f32 = 90.0;
 /// Wire width at zoom 1, in points.
 pub const WIRE_WIDTH: f32 = 2.0;
 

@@ -255,19 +255,28 @@ pub fn ui(
     palette_drop(ui, area, doc, editor, state);
     corner_totals(&painter, area, doc, ui.visuals());
     if let Some(msg) = editor.refusal.clone() {
+        // The close button first and the reason wrapped, so a long reason
+        // never pushes the button out of sight.
         let bar = Rect::from_min_max(
-            Pos2::new(area.left() + 8.0, area.bottom() - 44.0),
+            Pos2::new(area.left() + 8.0, area.bottom() - theme::REFUSAL_BAR_HEIGHT),
             Pos2::new(area.right() - 8.0, area.bottom() - 8.0),
         );
         let mut close = false;
-        ui.scope_builder(egui::UiBuilder::new().max_rect(bar), |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.colored_label(theme::ERROR, msg);
-                    close = ui.small_button("✕").clicked();
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(bar)
+                .layout(egui::Layout::bottom_up(egui::Align::Min)),
+            |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.horizontal_top(|ui| {
+                        close = ui.small_button("✕").on_hover_text("dismiss").clicked();
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(msg).color(theme::ERROR)).wrap(),
+                        );
+                    });
                 });
-            });
-        });
+            },
+        );
         if close {
             editor.refusal = None;
         }
