@@ -1,5 +1,6 @@
 //! Shape inference for every layer kind and every validation problem.
 
+use neuroglass::model::infer::image_shapes_for;
 use neuroglass::model::*;
 
 fn info(shape: &[usize], classes: Option<usize>) -> DataInfo {
@@ -577,4 +578,109 @@ fn graph_edits_keep_ids_stable_and_ports_compact() {
     g.connect(c, b).unwrap();
     assert_eq!(g.inputs_of(b).len(), 1);
     assert_eq!(g.inputs_of(b)[0].from, c);
+}
+
+/// Issue 14, item 11: a stray node carries its own problem; the real output
+/// is not blamed for it.
+#[test]
+fn a_stray_node_carries_its_own_problem_and_the_output_is_not_blamed() {
+    let auto = LayerSpec::Dense(DenseSpec {
+        units: Units::Auto,
+        ..DenseSpec::default()
+    });
+    let (mut g, ids) = chain(&[
+        dense(8),
+        LayerSpec::Activation(Activation::Tanh),
+        auto.clone(),
+    ]);
+    let out = ids[3];
+    let data = info(&[2], Some(2));
+    let clean = analyze(&g, Some(&data), &TrainConfig::default());
+    assert!(!clean.has_errors(), "{:?}", messages(&clean));
+    // A stray Dense dropped on the canvas and never wired.
+    let stray = g.add_node("stray", auto.clone(), [300.0, 0.0]);
+    // And a little chain that nothing from the Input reaches.
+    let lone_a = g.add_node("lone a", dense(3), [300.0, 100.0]);
+    let lone_b = g.add_node("lone b", dense(2), [300.0, 200.0]);
+    g.connect(lone_a, lone_b).unwrap();
+    let a = analyze(&g, Some(&data), &TrainConfig::default());
+    assert_eq!(a.output, Some(out), "{:?}", messages(&a));
+    assert!(
+        a.nodes[&out].problems.is_empty(),
+        "the real output is blamed: {:?}",
+        a.nodes[&out].problems
+    );
+    assert_eq!(a.nodes[&out].out_shape, Some(vec![2]));
+    for id in [stray, lone_a, lone_b] {
+        let p = &a.nodes[&id].problems;
+        assert!(
+            p.iter()
+                .any(|p| p.severity == Severity::Error && p.message.contains("not connected")),
+            "{id:?}: {p:?}"
+        );
+    }
+    assert!(
+        !a.graph_problems
+            .iter()
+            .any(|p| p.message.contains("outputs")),
+        "{:?}",
+        a.graph_problems
+    );
+    assert!(a.has_errors(), "a stray node still stops training");
+    // A dangling branch from the Input is a second output, named as such,
+    // and the real output is still not told its Auto units are misplaced.
+    let mut g2 = g.clone();
+    for id in [stray, lone_a, lone_b] {
+        g2.remove_node(id);
+    }
+    let dangling = g2.add_node("dangling", dense(4), [300.0, 0.0]);
+    g2.connect(ids[1], dangling).unwrap();
+    let a = analyze(&g2, Some(&data), &TrainConfig::default());
+    assert!(first_error(&a).contains("2 outputs"), "{:?}", messages(&a));
+    assert!(
+        !a.nodes[&out]
+            .problems
+            .iter()
+            .any(|p| p.message.contains("Auto units")),
+        "{:?}",
+        a.nodes[&out].problems
+    );
+}
+
+/// Issue 14, item 12: a flat vector into a convolution or pooling layer
+/// suggests only image shapes that hold it and fit the window.
+#[test]
+fn flat_into_conv_suggests_only_shapes_that_fit() {
+    let conv = |kernel, padding| {
+        LayerSpec::Conv2D(Conv2DSpec {
+            kernel,
+            padding,
+            ..Default::default()
+        })
+    };
+    let fix_for = |spec: LayerSpec, n: usize| {
+        let (g, ids) = chain(&[spec]);
+        let a = analyze(&g, Some(&info(&[n], None)), &regression());
+        a.nodes[&ids[1]].problems[0].fix.clone()
+    };
+    let f = fix_for(conv(3, Padding::Same), 16);
+    assert!(f.contains("1×4×4") && f.contains("4×2×2"), "{f}");
+    assert!(!f.contains("28"), "{f}");
+    let f = fix_for(conv(3, Padding::Valid), 16);
+    assert!(f.contains("1×4×4") && !f.contains("4×2×2"), "{f}");
+    let f = fix_for(conv(3, Padding::Same), 784);
+    assert!(f.contains("1×28×28") && f.contains("4×14×14"), "{f}");
+    let f = fix_for(conv(5, Padding::Valid), 16);
+    assert!(f.contains("cannot make an image"), "{f}");
+    let f = fix_for(LayerSpec::MaxPool2D(PoolSpec::default()), 12);
+    assert!(f.contains("3×2×2"), "{f}");
+    for n in [1usize, 2, 7, 10, 3072] {
+        for s in image_shapes_for(n, 1, 3) {
+            assert_eq!(s.iter().product::<usize>(), n, "{s:?} holds {n}");
+        }
+    }
+    assert_eq!(
+        image_shapes_for(3072, 1, 2),
+        vec![[3, 32, 32], [12, 16, 16]]
+    );
 }

@@ -464,3 +464,60 @@ fn missing_file_and_directory_are_io_errors() {
         ProjectError::Io { .. }
     ));
 }
+
+/// Frozen copies of every example as written in format version 1
+/// (`tests/fixtures/v1/`): they must keep loading, whatever the model's
+/// types become, and mean the same after a save and reload. A new example
+/// needs its frozen copy here.
+#[test]
+fn frozen_version_1_examples_keep_loading() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let frozen = root.join("tests/fixtures/v1");
+    let names = |dir: &std::path::Path| -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".ron"))
+            .collect()
+    };
+    let have = names(&frozen);
+    assert!(have.len() >= 13, "{have:?}");
+    for example in names(&root.join("projects")) {
+        assert!(
+            have.contains(&example),
+            "projects/{example} has no frozen copy in tests/fixtures/v1/"
+        );
+    }
+    for name in &have {
+        let path = frozen.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("version: 1"), "{name} is a version-1 file");
+        let p = project::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!p.graph.nodes().is_empty(), "{name}");
+        let info = resolve_data_info(&p, Some(&root.join("projects")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let a = analyze(&p.graph, Some(&info), &p.training);
+        assert!(!a.has_errors(), "{name}: {:?}", a.graph_problems);
+        let again = parse(&project::to_string(&p).unwrap()).unwrap();
+        assert_eq!(again, p, "{name} means the same after save and reload");
+    }
+    // A few values read from the frozen files, so a renamed field or
+    // variant that still parses to something else is noticed.
+    let xor = project::load(&frozen.join("xor.ron")).unwrap();
+    assert_eq!(xor.training.learning_rate, 0.03);
+    assert_eq!(xor.training.loss, LossKind::BinaryCrossEntropy);
+    assert!(matches!(
+        xor.graph.nodes()[1].spec,
+        LayerSpec::Dense(DenseSpec {
+            units: Units::Fixed(8),
+            ..
+        })
+    ));
+    let cnn = project::load(&frozen.join("mnist_cnn.ron")).unwrap();
+    assert!(
+        cnn.graph
+            .nodes()
+            .iter()
+            .any(|n| matches!(n.spec, LayerSpec::Conv2D(_)))
+    );
+}

@@ -65,13 +65,63 @@ pub fn conv_out(input: usize, kernel: usize, stride: usize, padding: Padding) ->
     }
 }
 
-fn image(kind: &str, input: &[usize]) -> Result<(usize, usize, usize), ShapeError> {
+/// Image shapes `[channels, height, width]` that hold exactly `n` values
+/// with both sides at least `min_side`: square images first, fewest
+/// channels first (at most `limit`). Used to suggest a Reshape that fits.
+pub fn image_shapes_for(n: usize, min_side: usize, limit: usize) -> Vec<[usize; 3]> {
+    let min_side = min_side.max(1);
+    let mut square = Vec::new();
+    let mut other = Vec::new();
+    for c in (1..=n).filter(|c| n % c == 0) {
+        let plane = n / c;
+        let side = plane.isqrt();
+        if side * side == plane {
+            if side >= min_side {
+                square.push([c, side, side]);
+            }
+        } else if let Some(h) = (min_side..=side).rev().find(|h| plane % h == 0) {
+            other.push([c, h, plane / h]);
+        }
+        if square.len() >= limit {
+            break;
+        }
+    }
+    square.extend(other);
+    square.truncate(limit);
+    square
+}
+
+/// `kind` needs an image but gets a flat vector of `n`: the Reshape to
+/// suggest, with shapes whose sides are at least `min_side` (the kernel
+/// or window of a 'valid' layer).
+fn flat_into_image(kind: &str, n: usize, min_side: usize) -> ShapeError {
+    let shapes = image_shapes_for(n, min_side, 3);
+    let fix = if shapes.is_empty() {
+        format!(
+            "{n} values cannot make an image with sides of at least {min_side} for this layer; \
+             use a smaller kernel or window, or 'same' padding"
+        )
+    } else {
+        let list: Vec<String> = shapes.iter().map(|s| fmt_shape(s)).collect();
+        format!(
+            "insert a Reshape before it to channels×height×width: {} holds {n} values",
+            list.join(" or ")
+        )
+    };
+    err(
+        format!("{kind} expects images (channels×height×width) but gets a flat vector of {n}"),
+        fix,
+    )
+}
+
+fn image(
+    kind: &str,
+    input: &[usize],
+    min_side: usize,
+) -> Result<(usize, usize, usize), ShapeError> {
     match input {
         [c, h, w] => Ok((*c, *h, *w)),
-        [n] => Err(err(
-            format!("{kind} expects images (channels×height×width) but gets a flat vector of {n}"),
-            "insert a Reshape before it (e.g. to 1×28×28)",
-        )),
+        [n] => Err(flat_into_image(kind, *n, min_side)),
         other => Err(err(
             format!(
                 "{kind} expects images (channels×height×width) but gets {}",
@@ -132,7 +182,12 @@ pub fn infer_layer(
             })
         }
         LayerSpec::Conv2D(c) => {
-            let (ch, h, w) = image("Conv2D", &first)?;
+            let min_side = if c.padding == Padding::Valid {
+                c.kernel
+            } else {
+                1
+            };
+            let (ch, h, w) = image("Conv2D", &first, min_side)?;
             if c.filters == 0 || c.kernel == 0 || c.stride == 0 {
                 return Err(err(
                     "Conv2D needs at least 1 filter, a kernel of at least 1 and a stride of at least 1",
@@ -161,7 +216,7 @@ pub fn infer_layer(
         }
         LayerSpec::MaxPool2D(p) | LayerSpec::AvgPool2D(p) => {
             let kind = spec.kind_name();
-            let (ch, h, w) = image(kind, &first)?;
+            let (ch, h, w) = image(kind, &first, p.size)?;
             if p.size == 0 || p.stride == 0 {
                 return Err(err(
                     format!("{kind} needs a size and stride of at least 1"),
@@ -188,7 +243,7 @@ pub fn infer_layer(
             })
         }
         LayerSpec::GlobalAvgPool => {
-            let (ch, h, w) = image("GlobalAvgPool", &first)?;
+            let (ch, h, w) = image("GlobalAvgPool", &first, 1)?;
             Ok(LayerShape {
                 out: vec![ch],
                 params: 0,

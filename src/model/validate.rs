@@ -1,7 +1,7 @@
 //! Validation over the whole graph: runs shape inference in topological
 //! order and attaches every problem to its node (or to the graph).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::infer::{fmt_shape, infer_layer, numel};
 use super::{
@@ -137,10 +137,33 @@ pub fn analyze(graph: &Graph, data: Option<&DataInfo>, training: &TrainConfig) -
             _ => {}
         }
     }
+    // A node that no path from the Input reaches is stray: it carries its
+    // own problem and is not counted as an output, so the real output is not
+    // blamed for it.
+    let reach = inputs.first().map(|i| reachable_from(graph, *i));
+    if let Some(reach) = &reach {
+        for n in graph.nodes() {
+            let fed = !graph.inputs_of(n.id).is_empty();
+            if n.spec != LayerSpec::Input && fed && !reach.contains(&n.id) {
+                push(
+                    &mut a,
+                    n.id,
+                    error(
+                        format!(
+                            "{} is not connected: no path leads to it from the Input",
+                            n.spec.kind_name()
+                        ),
+                        "wire it into the network, or delete it",
+                    ),
+                );
+            }
+        }
+    }
     let sinks: Vec<NodeId> = graph
         .nodes()
         .iter()
         .filter(|n| graph.outputs_of(n.id).is_empty())
+        .filter(|n| reach.as_ref().is_none_or(|r| r.contains(&n.id)))
         .map(|n| n.id)
         .collect();
     if sinks.len() > 1 {
@@ -188,7 +211,7 @@ pub fn analyze(graph: &Graph, data: Option<&DataInfo>, training: &TrainConfig) -
         };
         if let LayerSpec::Dense(d) = &node.spec
             && d.units == Units::Auto
-            && a.output != Some(*id)
+            && !graph.outputs_of(*id).is_empty()
         {
             push(
                 &mut a,
@@ -285,6 +308,20 @@ pub fn analyze(graph: &Graph, data: Option<&DataInfo>, training: &TrainConfig) -
             });
     }
     a
+}
+
+/// Every node a path of wires leads to from `start`, `start` included.
+fn reachable_from(graph: &Graph, start: NodeId) -> BTreeSet<NodeId> {
+    let mut seen = BTreeSet::from([start]);
+    let mut todo = vec![start];
+    while let Some(id) = todo.pop() {
+        for e in graph.outputs_of(id) {
+            if seen.insert(e.to) {
+                todo.push(e.to);
+            }
+        }
+    }
+    seen
 }
 
 fn check_training(t: &TrainConfig, out: &mut Vec<Problem>) {

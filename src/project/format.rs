@@ -81,6 +81,39 @@ pub struct EdgeFile {
     pub port: u16,
 }
 
+impl NodeFile {
+    /// The file form of a node.
+    pub fn from_node(n: &Node) -> Self {
+        Self {
+            id: n.id.0,
+            name: n.name.clone(),
+            kind: n.spec.clone(),
+            pos: (n.pos[0], n.pos[1]),
+        }
+    }
+
+    /// The in-memory node.
+    pub fn into_node(self) -> Node {
+        Node {
+            id: NodeId(self.id),
+            name: self.name,
+            spec: self.kind,
+            pos: [self.pos.0, self.pos.1],
+        }
+    }
+}
+
+impl EdgeFile {
+    /// The file form of a wire.
+    pub fn from_edge(e: &Edge) -> Self {
+        Self {
+            from: e.from.0,
+            to: e.to.0,
+            port: e.port,
+        }
+    }
+}
+
 impl ProjectFileV1 {
     /// The file form of a project: nodes by id, edges sorted.
     pub fn from_project(p: &Project) -> Self {

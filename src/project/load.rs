@@ -125,7 +125,10 @@ fn ron_options() -> ron::Options {
     ron::Options::default().with_recursion_limit(MAX_NESTING * 4)
 }
 
-fn from_ron<T: for<'de> Deserialize<'de>>(text: &str, origin: &str) -> Result<T, ProjectError> {
+pub(crate) fn from_ron<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    origin: &str,
+) -> Result<T, ProjectError> {
     ron_options().from_str(text).map_err(|e| {
         syntax(
             origin,
@@ -163,7 +166,7 @@ fn probe_version(text: &str, origin: &str) -> Result<u32, ProjectError> {
 /// Refuses nesting deeper than [`MAX_NESTING`] before the recursive parser
 /// sees it, with the position where the limit was passed. Brackets inside
 /// strings and comments are not counted.
-fn check_nesting(text: &str, origin: &str) -> Result<(), ProjectError> {
+pub(crate) fn check_nesting(text: &str, origin: &str) -> Result<(), ProjectError> {
     let mut depth = 0usize;
     let (mut line, mut col) = (1usize, 0usize);
     let mut chars = text.chars().peekable();

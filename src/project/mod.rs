@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod format;
+pub mod fragment;
 pub mod load;
 pub mod recovery;
 pub mod save;
@@ -17,6 +18,7 @@ pub mod weights;
 
 pub use error::ProjectError;
 pub use format::{CURRENT_VERSION, EdgeFile, GraphFile, NodeFile, ProjectFileV1};
+pub use fragment::{fragment_from_text, fragment_to_text};
 pub use load::{MAX_FILE_BYTES, MAX_NESTING, load, parse};
 pub use recovery::{discard_recovery, find_recovery, recovery_path, write_recovery};
 pub use save::{save, to_string, write_atomic};

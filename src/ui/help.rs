@@ -4,6 +4,9 @@ use crate::model::{Init, LayerSpec, LossKind, OptimizerSpec, reference};
 
 use super::shortcuts;
 
+/// How the canvas is used with the mouse, as Help says it.
+pub const CANVAS_GESTURES: &str = "On the canvas: drag a node to move it; drag from a node's bottom pin to another node to wire them (a wire that would be refused turns red and says why); drag on empty space to select a box; right-drag (also on a node) or scroll to pan; Ctrl+scroll to zoom; right-click for menus; Ctrl+C, Ctrl+V to copy and paste layers (copies land beside the originals).";
+
 /// Draws the Help window while `open`.
 pub fn ui(ctx: &egui::Context, open: &mut bool) {
     egui::Window::new("Help")
@@ -26,7 +29,7 @@ pub fn ui(ctx: &egui::Context, open: &mut bool) {
                             ui.end_row();
                         }
                     });
-                    ui.label("On the canvas: drag a node to move it; drag from a node's bottom pin to another node to wire them; drag on empty space to select a box; right-drag or scroll to pan; Ctrl+scroll to zoom; right-click for menus.");
+                    ui.label(CANVAS_GESTURES);
                 });
             egui::CollapsingHeader::new("Layer reference")
                 .default_open(true)

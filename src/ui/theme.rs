@@ -63,6 +63,10 @@ pub const GRIP_LENGTH: f32 = 18.0;
 pub const PLOT_HEIGHT: f32 = 220.0;
 /// Points per plotted line after decimation (min/max pairs).
 pub const PLOT_BUCKETS: usize = 1000;
+/// Widest the reason beside a refused wire being dragged gets, in points.
+pub const WIRE_REFUSAL_WIDTH: f32 = 360.0;
+/// Most height the refused-wire message at the canvas's foot takes, in points.
+pub const REFUSAL_BAR_HEIGHT: f32 = 90.0;
 /// Wire width at zoom 1, in points.
 pub const WIRE_WIDTH: f32 = 2.0;
 
@@ -89,6 +93,32 @@ pub enum ThemeChoice {
     Light,
 }
 
+/// Name of the fallback font in egui's font definitions.
+pub const FALLBACK_FONT: &str = "DejaVu Sans";
+
+/// DejaVu Sans 2.37 (Debian's fonts-dejavu-core; licence beside it in
+/// `assets/fonts/`), embedded: it has every glyph the program prints that
+/// egui's own fonts lack — sub- and superscripts (ᵀ ⁻ ₁ ᵢ ⱼ), math (Σ ∂ √ ≤ ∞),
+/// arrows and symbols (✕ ⚠).
+const FALLBACK_FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Adds the fallback font after egui's own fonts, for both proportional
+/// and monospace text. Cheap to call again: egui skips a font it has.
+pub fn install_fonts(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    ctx.add_font(FontInsert::new(
+        FALLBACK_FONT,
+        egui::FontData::from_static(FALLBACK_FONT_BYTES),
+        [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+            .into_iter()
+            .map(|family| InsertFontFamily {
+                family,
+                priority: FontPriority::Lowest,
+            })
+            .collect(),
+    ));
+}
+
 /// Applies the theme and, for classroom mode, large text, thick lines and
 /// strong contrast for a projector.
 pub fn apply(ctx: &egui::Context, theme: ThemeChoice, classroom: bool) {
@@ -111,6 +141,7 @@ pub fn apply(ctx: &egui::Context, theme: ThemeChoice, classroom: bool) {
             w.fg_stroke.width = w.fg_stroke.width.max(2.0);
         }
     }
+    install_fonts(ctx);
     ctx.set_visuals(visuals);
     ctx.set_zoom_factor(if classroom { 1.5 } else { 1.0 });
 }

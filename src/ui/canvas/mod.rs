@@ -38,6 +38,9 @@ pub struct CanvasState {
     fit_frames: u8,
     /// A wire being dragged from this node's output.
     wire_from: Option<NodeId>,
+    /// While a wire is dragged over a node: its ends and why it would be
+    /// refused (worked out once per pair of ends).
+    wire_over: Option<(NodeId, NodeId, Option<String>)>,
     /// Where a box selection started (screen).
     box_start: Option<Pos2>,
     /// The canvas area last frame (screen).
@@ -51,6 +54,7 @@ impl Default for CanvasState {
             fit_pending: false,
             fit_frames: 0,
             wire_from: None,
+            wire_over: None,
             box_start: None,
             area: Rect::NOTHING,
         }
@@ -64,6 +68,15 @@ impl CanvasState {
             fit_pending: true,
             ..Self::default()
         }
+    }
+
+    /// Why the wire being dragged would be refused if dropped where the
+    /// pointer is now (shown live on the canvas), or `None`.
+    pub fn dragged_wire_refusal(&self) -> Option<&str> {
+        self.wire_from?;
+        self.wire_over
+            .as_ref()
+            .and_then(|(_, _, why)| why.as_deref())
     }
 
     /// Screen rectangle of a node as last drawn (for tests and tools).
@@ -156,7 +169,9 @@ pub fn ui(
             .interact(*rect, Id::new(("node", *id)), Sense::click_and_drag())
             .on_hover_ui(|ui| node_tooltip(ui, doc, *id));
         resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
-        if resp.clicked() || resp.drag_started() {
+        // Only the primary button selects and moves; right- and middle-drag
+        // on a node pan the canvas, as they do on the background.
+        if resp.clicked() || resp.drag_started_by(PointerButton::Primary) {
             clicked_node = true;
             if shift && resp.clicked() {
                 if !editor.selection.nodes.remove(id) {
@@ -167,8 +182,12 @@ pub fn ui(
                 editor.selection.only(*id);
             }
         }
-        if resp.dragged() {
+        if resp.dragged_by(PointerButton::Primary) {
             move_by = Some(resp.drag_delta() / zoom);
+        } else if resp.dragged_by(PointerButton::Secondary)
+            || resp.dragged_by(PointerButton::Middle)
+        {
+            state.view.pan += resp.drag_delta();
         }
         node_menu(&resp, doc, editor, *id);
         let look = NodeLook {
@@ -194,15 +213,9 @@ pub fn ui(
     }
     pins(ui, doc, editor, state, &rects);
 
-    // The wire being dragged.
-    if let (Some(from), Some(p)) = (state.wire_from.and_then(rect_of), pointer) {
-        node::paint_wire(
-            &painter,
-            node::output_pin(from),
-            p,
-            Stroke::new(wire_stroke.width, theme::SELECTION),
-        );
-    }
+    // The wire being dragged: red, with the reason, over a node that would
+    // refuse it.
+    dragged_wire(ui, &painter, doc, state, &rects, pointer, wire_stroke.width);
 
     // Box selection and clicks on the background.
     if bg.drag_started_by(PointerButton::Primary) {
@@ -242,19 +255,28 @@ pub fn ui(
     palette_drop(ui, area, doc, editor, state);
     corner_totals(&painter, area, doc, ui.visuals());
     if let Some(msg) = editor.refusal.clone() {
+        // The close button first and the reason wrapped, so a long reason
+        // never pushes the button out of sight.
         let bar = Rect::from_min_max(
-            Pos2::new(area.left() + 8.0, area.bottom() - 44.0),
+            Pos2::new(area.left() + 8.0, area.bottom() - theme::REFUSAL_BAR_HEIGHT),
             Pos2::new(area.right() - 8.0, area.bottom() - 8.0),
         );
         let mut close = false;
-        ui.scope_builder(egui::UiBuilder::new().max_rect(bar), |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.colored_label(theme::ERROR, msg);
-                    close = ui.small_button("✕").clicked();
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(bar)
+                .layout(egui::Layout::bottom_up(egui::Align::Min)),
+            |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.horizontal_top(|ui| {
+                        close = ui.small_button("✕").on_hover_text("dismiss").clicked();
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(msg).color(theme::ERROR)).wrap(),
+                        );
+                    });
                 });
-            });
-        });
+            },
+        );
         if close {
             editor.refusal = None;
         }
@@ -277,8 +299,7 @@ fn pins(
     state: &mut CanvasState,
     rects: &[(NodeId, Rect)],
 ) {
-    let zoom = state.view.zoom;
-    let hit = Vec2::splat(2.5 * PIN_RADIUS * zoom.max(0.6));
+    let hit = pin_hit(state.view.zoom);
     let mut done: Option<(NodeId, Option<NodeId>)> = None;
     for (id, rect) in rects {
         let out = ui.interact(
@@ -287,7 +308,7 @@ fn pins(
             Sense::drag(),
         );
         out.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Other, true, "output pin"));
-        if out.drag_started() {
+        if out.drag_started_by(PointerButton::Primary) {
             state.wire_from = Some(*id);
         }
         if out.drag_stopped() && state.wire_from == Some(*id) {
@@ -309,7 +330,7 @@ fn pins(
                 Sense::drag(),
             );
             // Grabbing an input pin picks up its wire to move it elsewhere.
-            if inp.drag_started()
+            if inp.drag_started_by(PointerButton::Primary)
                 && let Some(e) = doc.project.graph.inputs_of(*id).last().copied()
             {
                 doc.project.graph.disconnect(e);
@@ -340,6 +361,69 @@ fn pins(
         && !ui.input(|i| i.pointer.any_released())
     {
         state.wire_from = None;
+    }
+}
+
+/// The size of a pin's hit area at `zoom`.
+fn pin_hit(zoom: f32) -> Vec2 {
+    Vec2::splat(2.5 * PIN_RADIUS * zoom.max(0.6))
+}
+
+/// Paints the wire being dragged and, when the pointer is over a node that
+/// would refuse it, paints it in the error colour with the reason beside
+/// the pointer.
+fn dragged_wire(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    doc: &Document,
+    state: &mut CanvasState,
+    rects: &[(NodeId, Rect)],
+    pointer: Option<Pos2>,
+    width: f32,
+) {
+    let from = state.wire_from;
+    let from_rect = from.and_then(|f| rects.iter().find(|(n, _)| *n == f).map(|(_, r)| *r));
+    let (Some(from), Some(from_rect), Some(p)) = (from, from_rect, pointer) else {
+        state.wire_over = None;
+        return;
+    };
+    let target = node_at(rects, p, pin_hit(state.view.zoom).y).filter(|t| *t != from);
+    let Some(to) = target else {
+        state.wire_over = None;
+        node::paint_wire(
+            painter,
+            node::output_pin(from_rect),
+            p,
+            Stroke::new(width, theme::SELECTION),
+        );
+        return;
+    };
+    if !matches!(&state.wire_over, Some((f, t, _)) if *f == from && *t == to) {
+        state.wire_over = Some((from, to, super::editor::wire_refusal(doc, from, to)));
+    }
+    let why = state.wire_over.as_ref().and_then(|(_, _, w)| w.clone());
+    let color = if why.is_some() {
+        theme::ERROR
+    } else {
+        theme::OK
+    };
+    node::paint_wire(
+        painter,
+        node::output_pin(from_rect),
+        p,
+        Stroke::new(width * 1.5, color),
+    );
+    if let Some(why) = why {
+        egui::Area::new(Id::new("dragged-wire-refusal"))
+            .order(egui::Order::Tooltip)
+            .fixed_pos(p + Vec2::new(16.0, 16.0))
+            .interactable(false)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_max_width(theme::WIRE_REFUSAL_WIDTH);
+                    ui.colored_label(theme::ERROR, why);
+                });
+            });
     }
 }
 

@@ -156,31 +156,29 @@ impl Editor {
         Some(text)
     }
 
-    /// Pastes `text` if it holds nodes, else the last copied nodes; the
-    /// pasted nodes become the selection.
+    /// Pastes `text` if it holds nodes, else the last copied nodes. The
+    /// copies land one step down and right of the originals (further while
+    /// that place is taken, so repeated pastes cascade), with names not yet
+    /// used; they become the selection.
     pub fn paste(&mut self, project: &mut Project, text: Option<&str>) -> bool {
         let f = text
             .and_then(Fragment::from_text)
             .or_else(|| self.clipboard.clone());
         let Some(f) = f else { return false };
-        let new = f.paste_into(&mut project.graph, [40.0, 40.0]);
-        // Pasting again steps further.
-        let mut moved = f;
-        for n in &mut moved.nodes {
-            n.pos = [n.pos[0] + 40.0, n.pos[1] + 40.0];
-        }
-        self.clipboard = Some(moved);
-        self.selection.nodes = new;
+        let offset = f.free_offset(&project.graph);
+        self.selection.nodes = f.paste_into(&mut project.graph, offset);
         self.selection.edge = None;
         true
     }
 
-    /// Copies and pastes the selection in one go.
+    /// Copies and pastes the selection in one go (placed like a paste).
     pub fn duplicate(&mut self, project: &mut Project) -> bool {
         let Some(f) = Fragment::copy(&project.graph, &self.selection.nodes) else {
             return false;
         };
-        self.selection.nodes = f.paste_into(&mut project.graph, [30.0, 30.0]);
+        let offset = f.free_offset(&project.graph);
+        self.selection.nodes = f.paste_into(&mut project.graph, offset);
+        self.selection.edge = None;
         true
     }
 
@@ -188,40 +186,57 @@ impl Editor {
     /// loop, into an Input) or the layer cannot take the shapes it would
     /// receive; the refusal says why and what to do.
     pub fn connect(&mut self, doc: &mut Document, from: NodeId, to: NodeId) -> bool {
-        let mut g = doc.project.graph.clone();
-        if let Err(e) = g.connect(from, to) {
-            self.refusal = Some(format!("Wire refused: {e}."));
-            return false;
-        }
-        if let Some(node) = g.node(to) {
-            let shapes: Option<Vec<Vec<usize>>> = g
-                .inputs_of(to)
-                .iter()
-                .map(|e| {
-                    doc.analysis
-                        .nodes
-                        .get(&e.from)
-                        .and_then(|i| i.out_shape.clone())
-                })
-                .collect();
-            let enough = node
-                .spec
-                .arity()
-                .is_none_or(|n| shapes.as_ref().is_some_and(|s| s.len() == n))
-                && shapes
-                    .as_ref()
-                    .is_some_and(|s| s.len() >= node.spec.arity().unwrap_or(2));
-            if let (true, Some(shapes)) = (enough, shapes)
-                && let Err(e) = infer_layer(&node.spec, &shapes, Some(1))
-            {
-                self.refusal = Some(format!("Wire refused: {} — {}.", e.message, e.fix));
-                return false;
+        match try_wire(doc, from, to) {
+            Ok(g) => {
+                doc.project.graph = g;
+                self.refusal = None;
+                true
+            }
+            Err(why) => {
+                self.refusal = Some(why);
+                false
             }
         }
-        doc.project.graph = g;
-        self.refusal = None;
-        true
     }
+}
+
+/// Why a wire from `from` into `to` would be refused ("Wire refused: … —
+/// fix."), or `None` when it would be accepted. The canvas asks this while
+/// a wire is being dragged, so the refusal shows before the drop.
+pub fn wire_refusal(doc: &Document, from: NodeId, to: NodeId) -> Option<String> {
+    try_wire(doc, from, to).err()
+}
+
+/// The graph with the wire added, or the refusal.
+fn try_wire(doc: &Document, from: NodeId, to: NodeId) -> Result<Graph, String> {
+    let mut g = doc.project.graph.clone();
+    g.connect(from, to)
+        .map_err(|e| format!("Wire refused: {e}."))?;
+    if let Some(node) = g.node(to) {
+        let shapes: Option<Vec<Vec<usize>>> = g
+            .inputs_of(to)
+            .iter()
+            .map(|e| {
+                doc.analysis
+                    .nodes
+                    .get(&e.from)
+                    .and_then(|i| i.out_shape.clone())
+            })
+            .collect();
+        let enough = node
+            .spec
+            .arity()
+            .is_none_or(|n| shapes.as_ref().is_some_and(|s| s.len() == n))
+            && shapes
+                .as_ref()
+                .is_some_and(|s| s.len() >= node.spec.arity().unwrap_or(2));
+        if let (true, Some(shapes)) = (enough, shapes)
+            && let Err(e) = infer_layer(&node.spec, &shapes, Some(1))
+        {
+            return Err(format!("Wire refused: {} — {}.", e.message, e.fix));
+        }
+    }
+    Ok(g)
 }
 
 /// The node with no outgoing wires that sits lowest on the canvas.
