@@ -51,7 +51,10 @@ fn big_kernels(kernel_a: usize, kernel_b: usize, kernel_c: usize) -> Project {
 fn kernels_larger_than_the_input_validate_train_and_match_pytorch() {
     let root = temp_dir("big-kernels");
     let mut dirs = Vec::new();
-    for (i, (ka, kb, kc)) in [(13, 11, 20), (9, 16, 5), (17, 3, 8)].into_iter().enumerate() {
+    for (i, (ka, kb, kc)) in [(13, 11, 20), (9, 16, 5), (17, 3, 8)]
+        .into_iter()
+        .enumerate()
+    {
         let p = big_kernels(ka, kb, kc);
         let ron = root.join(format!("k{i}.ron"));
         neuroglass::project::save::save(&p, &ron).unwrap();
@@ -86,7 +89,12 @@ fn kernels_larger_than_the_input_validate_train_and_match_pytorch() {
         let (ok, out) = run_python(py, &["-c", &script], d);
         assert!(ok, "{}: {out}", d.display());
         let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
-        assert_eq!(v["ok"], serde_json::Value::Bool(true), "{}: {out}", d.display());
+        assert_eq!(
+            v["ok"],
+            serde_json::Value::Bool(true),
+            "{}: {out}",
+            d.display()
+        );
     }
     let _ = std::fs::remove_dir_all(&root);
 }
