@@ -14,7 +14,8 @@ struct Cli {
     /// Project to open in the window (default: the bundled spiral example).
     project: Option<PathBuf>,
     /// Train this many batches before the screenshot.
-    #[arg(long, default_value_t = 0, requires = "screenshot")]
+    #[arg(long, default_value_t = 0, requires = "screenshot",
+          value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     train_steps: u64,
     /// Save a PNG of the whole window here, then exit.
     #[arg(long)]
@@ -45,6 +46,35 @@ fn parse_view(s: &str) -> Result<neuroglass::ui::views::ViewTab, String> {
     })
 }
 
+/// A whole number from `MIN` to `MAX`, with the range in the message.
+fn bounded_usize<const MIN: usize, const MAX: usize>(s: &str) -> Result<usize, String> {
+    let v: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number from {MIN} to {MAX}"))?;
+    if (MIN..=MAX).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside {MIN} to {MAX}"))
+    }
+}
+
+/// Bytes, optionally with K, M or G (powers of 1024): `512M`, `2G`.
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mul) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 1u64 << 10),
+        Some((i, 'M' | 'm')) => (&t[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .filter(|&b| b >= 1 << 20)
+        .ok_or_else(|| format!("`{s}` is not a size of at least 1M (e.g. 512M or 2G)"))
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Print a project's layer summary; exit 1 on problems, 2 if unreadable.
@@ -59,8 +89,8 @@ enum Command {
     Train {
         /// The project file (.ron).
         project: PathBuf,
-        /// Train for this many epochs instead.
-        #[arg(long)]
+        /// Train for this many epochs instead (1 to 1,000,000).
+        #[arg(long, value_parser = bounded_usize::<1, 1_000_000>)]
         epochs: Option<usize>,
         /// Use this seed instead.
         #[arg(long)]
@@ -77,6 +107,13 @@ enum Command {
         /// One JSON object per epoch, then a summary.
         #[arg(long)]
         json: bool,
+        /// Replace the metrics CSV and weights of an earlier run in --out.
+        #[arg(long)]
+        force: bool,
+        /// Refuse to train when the memory estimate is above this (bytes,
+        /// or with K, M, G: e.g. 512M); default: the memory available.
+        #[arg(long, value_parser = parse_bytes)]
+        max_memory: Option<u64>,
     },
     /// Export a project to PyTorch: model.py, weights, train.py, data and a
     /// reference batch; exit 1 if the project is invalid, 2 if unreadable.
@@ -90,17 +127,20 @@ enum Command {
         /// the project's initial weights.
         #[arg(long, value_name = "FILE")]
         weights: Option<PathBuf>,
+        /// Replace the files of an earlier export in the folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Time full training steps of the engine's benchmark workloads.
     Bench {
         /// Workloads to run (letters a–e, comma-separated); all by default.
         #[arg(long, value_delimiter = ',')]
         workloads: Vec<char>,
-        /// Thread counts to try (comma-separated); 1 and all cores by default.
-        #[arg(long, value_delimiter = ',')]
+        /// Thread counts to try (comma-separated, 1 to 256); 1 and all cores by default.
+        #[arg(long, value_delimiter = ',', value_parser = bounded_usize::<1, 256>)]
         threads: Vec<usize>,
-        /// Timed blocks per measurement (the median is reported).
-        #[arg(long, default_value_t = 21)]
+        /// Timed blocks per measurement (1 to 1000; the median is reported).
+        #[arg(long, default_value_t = 21, value_parser = bounded_usize::<1, 1000>)]
         reps: usize,
         /// One JSON object per workload and thread count.
         #[arg(long)]
@@ -125,6 +165,8 @@ fn main() -> ExitCode {
             target,
             out,
             json,
+            force,
+            max_memory,
         }) => neuroglass::cli::train::run(&neuroglass::cli::train::TrainArgs {
             project,
             epochs,
@@ -133,15 +175,19 @@ fn main() -> ExitCode {
             target,
             out,
             json,
+            force,
+            max_memory,
         }),
         Some(Command::Export {
             project,
             pytorch,
             weights,
+            force,
         }) => neuroglass::cli::export::run(&neuroglass::cli::export::ExportArgs {
             project,
             pytorch,
             weights,
+            force,
         }),
         Some(Command::Bench {
             trainer: Some(project),
@@ -173,7 +219,7 @@ fn main() -> ExitCode {
         }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("{e:#}");
+                neuroglass::cli::out::error(format!("{e:#}"));
                 ExitCode::from(2)
             }
         },

@@ -30,7 +30,7 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
             match run(w, t, 10, reps) {
                 Ok(r) => {
                     if json {
-                        println!(
+                        super::out::line(format!(
                             "{}",
                             serde_json::json!({
                                 "workload": r.workload.to_string(),
@@ -38,16 +38,16 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
                                 "samples_per_sec": r.samples_per_sec,
                                 "step_ms": r.step_ms,
                             })
-                        );
+                        ));
                     } else {
-                        println!(
+                        super::out::line(format!(
                             "{}  threads {}  {:>10.0} samples/s  {:>8.3} ms/step",
                             r.workload, r.threads, r.samples_per_sec, r.step_ms
-                        );
+                        ));
                     }
                 }
                 Err(e) => {
-                    eprintln!("workload {w}: {e}");
+                    super::out::error(format!("workload {w}: {e}"));
                     failed = true;
                 }
             }
@@ -80,7 +80,7 @@ pub fn trainer_overhead(path: &std::path::Path, reps: usize) -> ExitCode {
         let mut s = match session_for(path) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("{e}");
+                super::out::error(&e);
                 return ExitCode::from(2);
             }
         };
@@ -117,12 +117,12 @@ pub fn trainer_overhead(path: &std::path::Path, reps: usize) -> ExitCode {
         median(&mut watched),
         median(&mut viewed),
     );
-    println!(
+    super::out::line(format!(
         "{}: alone {a:.0} samples/s, with a watcher {w:.0} samples/s (ratio {:.3}), with a watcher pulling every snapshot like the window {v:.0} samples/s (ratio {:.3})",
         path.display(),
         w / a,
         v / a
-    );
+    ));
     ExitCode::SUCCESS
 }
 

@@ -123,39 +123,50 @@ pub fn to_json(
 /// Runs `neuroglass check PATH`: prints the summary and problems and returns
 /// 0 (clean), 1 (problems) or 2 (unreadable).
 pub fn run(path: &Path, json: bool) -> ExitCode {
+    // Unreadable: the message on stderr, and with --json also a JSON
+    // object on stdout, so a tool always gets one.
+    let unreadable = |message: String| {
+        if json {
+            super::out::line(
+                serde_json::json!({ "ok": false, "error": message, "exit_code": UNREADABLE })
+                    .to_string(),
+            );
+        }
+        super::out::error(message);
+        ExitCode::from(UNREADABLE)
+    };
     let project = match crate::project::load(path) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(UNREADABLE);
-        }
+        Err(e) => return unreadable(e.to_string()),
     };
     let data = match crate::model::resolve_data_info(&project, path.parent()) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("{}: the data could not be read: {e}", path.display());
-            return ExitCode::from(UNREADABLE);
+            return unreadable(format!(
+                "{}: the data could not be read: {e}",
+                path.display()
+            ));
         }
     };
     let analysis = analyze(&project.graph, Some(&data), &project.training);
     if json {
-        println!("{}", to_json(&project, Some(&data), &analysis));
+        super::out::line(to_json(&project, Some(&data), &analysis).to_string());
     } else {
-        println!("{} — {}", project.name, path.display());
-        println!(
+        super::out::line(format!("{} — {}", project.name, path.display()));
+        super::out::line(format!(
             "data: input {} · {}",
             fmt_shape(&data.input_shape),
             match data.classes {
                 Some(k) => format!("{k} classes"),
                 None => format!("{} regression target(s)", data.targets),
             }
-        );
-        print!("{}", summary(&project, &analysis));
+        ));
+        super::out::text(summary(&project, &analysis));
         let p = problems(&project, &analysis);
         if p.is_empty() {
-            println!("no problems");
+            super::out::line("no problems");
         } else {
-            print!("{p}");
+            super::out::text(&p);
         }
     }
     if analysis.has_errors() {

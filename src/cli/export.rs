@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::export::pytorch::export_project;
+use crate::export::pytorch::{ExportOptions, export_project_with};
 
 use super::check::{INVALID, OK, UNREADABLE};
 
@@ -17,6 +17,8 @@ pub struct ExportArgs {
     pub pytorch: PathBuf,
     /// Weights to export instead of the initial ones (as `train --out` saves them).
     pub weights: Option<PathBuf>,
+    /// Replace files of an earlier export in the folder.
+    pub force: bool,
 }
 
 /// Runs the export; returns 0 (written), 1 (the project is invalid or the
@@ -25,7 +27,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
     match export(args) {
         Ok(()) => ExitCode::from(OK),
         Err((code, message)) => {
-            eprintln!("{message}");
+            super::out::error(&message);
             ExitCode::from(code)
         }
     }
@@ -37,17 +39,23 @@ fn export(args: &ExportArgs) -> Result<(), (u8, String)> {
         Some(w) => Some(crate::project::load_weights(w).map_err(|e| (UNREADABLE, e.to_string()))?),
         None => None,
     };
-    let summary = export_project(
+    let mut inputs = vec![args.project.clone()];
+    inputs.extend(args.weights.clone());
+    let summary = export_project_with(
         &project,
         args.project.parent(),
         weights.as_deref(),
         &args.pytorch,
+        &ExportOptions {
+            force: args.force,
+            inputs,
+        },
     )
     .map_err(|e| {
         let code = if e.is_io() { UNREADABLE } else { INVALID };
         (code, format!("{}: {e}", args.project.display()))
     })?;
-    println!(
+    super::out::line(format!(
         "{} — exported to {}: {} layers, {} parameters, {} training and {} validation samples",
         project.name,
         summary.dir.display(),
@@ -55,21 +63,21 @@ fn export(args: &ExportArgs) -> Result<(), (u8, String)> {
         summary.parameters,
         summary.train_samples,
         summary.validation_samples
-    );
+    ));
     for f in &summary.files {
-        println!(
+        super::out::line(format!(
             "  {}",
             f.file_name().map_or_else(
                 || f.display().to_string(),
                 |n| n.to_string_lossy().into_owned()
             )
-        );
+        ));
     }
-    println!(
+    super::out::line(format!(
         "reference: {} samples, loss {:.6}; check with: python {}",
         summary.reference_samples,
         summary.reference_loss,
-        summary.dir.join("check_reference.py").display()
-    );
+        super::out::shell_quote(&summary.dir.join("check_reference.py").display().to_string())
+    ));
     Ok(())
 }

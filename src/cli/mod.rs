@@ -3,5 +3,6 @@
 pub mod bench;
 pub mod check;
 pub mod export;
+pub mod out;
 pub mod table;
 pub mod train;

@@ -32,6 +32,10 @@ pub struct TrainArgs {
     pub out: Option<PathBuf>,
     /// JSON lines instead of text.
     pub json: bool,
+    /// Replace output files that already exist.
+    pub force: bool,
+    /// Refuse a run whose training memory estimate is above this many bytes.
+    pub max_memory: Option<u64>,
 }
 
 /// Runs headless training; returns 0 (finished), 1 (invalid project or
@@ -40,7 +44,7 @@ pub fn run(args: &TrainArgs) -> ExitCode {
     match train(args) {
         Ok(code) => ExitCode::from(code),
         Err((code, message)) => {
-            eprintln!("{message}");
+            super::out::error(&message);
             ExitCode::from(code)
         }
     }
@@ -85,7 +89,83 @@ fn json_num(v: f64) -> serde_json::Value {
     }
 }
 
+/// The files `--out DIR` will write: the metrics CSV and the weights.
+pub fn output_paths(out: &Path, project: &Path) -> [PathBuf; 2] {
+    let stem = project
+        .file_stem()
+        .map_or_else(|| "project".into(), |s| s.to_string_lossy().into_owned());
+    [
+        out.join(format!("{stem}.metrics.csv")),
+        out.join(format!("{stem}.safetensors")),
+    ]
+}
+
+/// Same file, as far as the file system can tell (also through symlinks
+/// and `..`), or the same path when neither exists.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Checks `--out` before anything runs: a folder (or nothing yet), outputs
+/// that are never an input, and no existing output replaced without
+/// `--force`.
+fn check_outputs(args: &TrainArgs) -> Result<(), (u8, String)> {
+    let Some(out) = &args.out else {
+        return Ok(());
+    };
+    if out.exists() && !out.is_dir() {
+        return Err((
+            UNREADABLE,
+            format!(
+                "--out {}: this is a file; --out takes a folder to write the metrics and weights into",
+                out.display()
+            ),
+        ));
+    }
+    let mut inputs = vec![args.project.clone()];
+    inputs.extend(args.data.clone());
+    let mut existing = Vec::new();
+    for o in output_paths(out, &args.project) {
+        if let Some(i) = inputs.iter().find(|i| same_file(i, &o)) {
+            return Err((
+                UNREADABLE,
+                format!(
+                    "--out {}: writing {} would overwrite the input {}; choose another folder",
+                    out.display(),
+                    o.display(),
+                    i.display()
+                ),
+            ));
+        }
+        if o.exists() {
+            existing.push(o.display().to_string());
+        }
+    }
+    if !existing.is_empty() && !args.force {
+        return Err((
+            UNREADABLE,
+            format!(
+                "--out {}: {} already exist{}; add --force to replace, or choose another folder",
+                out.display(),
+                existing.join(" and "),
+                if existing.len() == 1 { "s" } else { "" }
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
+    if args.target.is_some() && args.data.is_none() {
+        return Err((
+            UNREADABLE,
+            "--target names a column of the CSV given with --data; add --data FILE (a project's own CSV target is set in the project)".into(),
+        ));
+    }
+    check_outputs(args)?;
     let mut project =
         crate::project::load(&args.project).map_err(|e| (UNREADABLE, e.to_string()))?;
     apply_overrides(&mut project, args);
@@ -118,6 +198,35 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
             ),
         ));
     }
+    // Warnings (a learning rate above 10…) are said before training starts.
+    for (id, p) in analysis.problems() {
+        let place = id
+            .and_then(|id| project.graph.node(id))
+            .map(|n| format!("node {} `{}` ({}): ", n.id, n.name, n.spec.kind_name()))
+            .unwrap_or_default();
+        super::out::error(format!("warning: {place}{} — fix: {}", p.message, p.fix));
+    }
+    // A run that cannot fit is refused before the network is allocated.
+    let limit = args.max_memory.or_else(crate::data::file::available_memory);
+    if let Some(limit) = limit
+        && analysis.train_memory_bytes > limit
+    {
+        return Err((
+            INVALID,
+            format!(
+                "{}: training needs about {} at batch {} but {} {}; use fewer filters or units, a smaller kernel or batch",
+                args.project.display(),
+                crate::model::validate::fmt_bytes(analysis.train_memory_bytes),
+                project.training.batch_size,
+                crate::model::validate::fmt_bytes(limit),
+                if args.max_memory.is_some() {
+                    "is the limit (--max-memory)"
+                } else {
+                    "is available"
+                }
+            ),
+        ));
+    }
     let compiled = compile::<f32>(&project.graph, &analysis, &info, &project.training, seed)
         .map_err(|e| (INVALID, e.to_string()))?;
     let classification = info.classes.is_some();
@@ -147,10 +256,10 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
         b
     });
     if !args.json {
-        println!(
+        super::out::line(format!(
             "{} — {train_n} training and {val_n} validation samples, {epochs} epochs",
             project.name
-        );
+        ));
     }
     let mut history = History::default();
     let (reason, seconds) = loop {
@@ -171,7 +280,7 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
                 if args.json {
                     let mut o = serde_json::json!({ "epoch": m.epoch, "train_loss": json_num(m.train_loss), "val_loss": json_num(m.val_loss) });
                     o[metric_key(classification)] = json_num(m.val_metric);
-                    println!("{o}");
+                    super::out::line(o.to_string());
                 } else {
                     let line = format!(
                         "epoch {:>4}/{epochs}  train loss {:.4}  val loss {:.4}  {} {:.4}  ({:.2} s)",
@@ -184,10 +293,10 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
                     );
                     match &bar {
                         Some(b) => {
-                            b.println(line);
+                            b.println(super::out::clean(&line));
                             b.set_position(m.epoch as u64);
                         }
-                        None => println!("{line}"),
+                        None => super::out::line(line),
                     }
                 }
                 history.epochs.push(m);
@@ -214,9 +323,9 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
             "seconds": seconds, "stopped": reason.key(),
         });
         o[metric_key(classification)] = json_num(last.val_metric);
-        println!("{o}");
+        super::out::line(o.to_string());
     } else {
-        println!("{reason} in {seconds:.1} s");
+        super::out::line(format!("{reason} in {seconds:.1} s"));
     }
     if let Some(out) = &args.out {
         trainer
@@ -234,13 +343,17 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
     trainer.shutdown();
     Ok(match reason {
         FinishReason::Diverged { diagnosis } => {
-            eprintln!("{diagnosis}");
+            super::out::error(&diagnosis);
             INVALID
         }
         _ => OK,
     })
 }
 
+/// Writes the metrics CSV and the weights so that they appear together or
+/// not at all: both are written in full to temporary files first, then
+/// renamed into place one after the other. Stale temporaries of killed
+/// runs are removed first.
 fn write_outputs(
     out: &Path,
     project: &Path,
@@ -248,16 +361,9 @@ fn write_outputs(
     weights: &[crate::engine::network::StateEntry<f32>],
 ) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let stem = project
-        .file_stem()
-        .map_or_else(|| "project".into(), |s| s.to_string_lossy().into_owned());
-    let csv = out.join(format!("{stem}.metrics.csv"));
-    crate::project::write_atomic(
-        &csv,
-        crate::export::metrics::metrics_csv(history).as_bytes(),
-    )
-    .map_err(|e| e.to_string())?;
-    let w = out.join(format!("{stem}.safetensors"));
-    crate::project::weights::save_weights(&w, weights).map_err(|e| e.to_string())?;
-    Ok(())
+    let [csv, w] = output_paths(out, project);
+    let csv_bytes = crate::export::metrics::metrics_csv(history).into_bytes();
+    let w_bytes = crate::project::weights::weights_bytes(&w, weights).map_err(|e| e.to_string())?;
+    crate::project::save::write_atomic_all(&[(&w, &w_bytes), (&csv, &csv_bytes)])
+        .map_err(|e| e.to_string())
 }

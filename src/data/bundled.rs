@@ -68,6 +68,23 @@ pub fn idx_pair(
     };
     let img = parse_idx(images).map_err(|e| fmt(format!("images: {e}")))?;
     let lab = parse_idx(labels).map_err(|e| fmt(format!("labels: {e}")))?;
+    idx_arrays(img, lab, name, origin)
+}
+
+/// A data set from IDX images `n×h×w` and labels `n` already read.
+///
+/// # Errors
+/// [`DataError::Format`] if their dimensions do not agree.
+pub fn idx_arrays(
+    img: super::idx::IdxArray,
+    lab: super::idx::IdxArray,
+    name: &str,
+    origin: &str,
+) -> Result<Dataset, DataError> {
+    let fmt = |message: String| DataError::Format {
+        path: origin.to_string(),
+        message,
+    };
     let (n, h, w) = match img.dims.as_slice() {
         [n, h, w] => (*n, *h, *w),
         d => {

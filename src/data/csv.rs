@@ -15,6 +15,9 @@ use super::{DataError, Dataset, Target};
 /// one-hot column).
 pub const MAX_CATEGORIES: usize = 256;
 
+/// Largest CSV file read (4 GB).
+pub const MAX_BYTES: u64 = 4 << 30;
+
 /// How to read a CSV file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CsvOptions {
@@ -54,43 +57,95 @@ fn split_record(record: &str, delim: char, fields: &mut Vec<String>) {
 }
 
 /// Reads records one at a time from a buffered reader, joining lines that
-/// a quoted field spans, and counting lines and bytes.
+/// a quoted field spans, and counting lines and bytes. Linear in the text:
+/// each line's quotes are counted once.
 struct Records<R> {
     reader: R,
     line: usize,
     bytes: u64,
     buf: String,
+    path: String,
 }
 
 impl<R: std::io::BufRead> Records<R> {
+    fn read_line(&mut self) -> Result<usize, DataError> {
+        self.buf.clear();
+        let n = self.reader.read_line(&mut self.buf).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::InvalidData {
+                DataError::Format {
+                    path: self.path.clone(),
+                    message: format!(
+                        "line {} is not UTF-8 text; save the file as UTF-8 CSV",
+                        self.line + 1
+                    ),
+                }
+            } else {
+                DataError::Io {
+                    path: self.path.clone(),
+                    source,
+                }
+            }
+        })?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
     /// The next record's text and its first line, or `None` at the end.
-    fn next_record(&mut self) -> std::io::Result<Option<(usize, String)>> {
+    fn next_record(&mut self) -> Result<Option<(usize, String)>, DataError> {
         loop {
-            self.buf.clear();
-            let n = self.reader.read_line(&mut self.buf)?;
-            if n == 0 {
+            if self.read_line()? == 0 {
                 return Ok(None);
             }
-            self.bytes += n as u64;
             self.line += 1;
             let first = self.line;
             let mut record = self.buf.trim_end_matches(['\n', '\r']).to_string();
-            while record.matches('"').count() % 2 == 1 {
-                self.buf.clear();
-                let n = self.reader.read_line(&mut self.buf)?;
-                if n == 0 {
-                    break;
+            let mut quotes = record.matches('"').count();
+            while quotes % 2 == 1 {
+                if self.read_line()? == 0 {
+                    return Err(DataError::Format {
+                        path: self.path.clone(),
+                        message: format!(
+                            "line {first}: a quote `\"` opens there and is never closed; close it, or double it (`\"\"`) inside a quoted cell"
+                        ),
+                    });
                 }
-                self.bytes += n as u64;
                 self.line += 1;
+                let next = self.buf.trim_end_matches(['\n', '\r']);
+                quotes += next.matches('"').count();
                 record.push('\n');
-                record.push_str(self.buf.trim_end_matches(['\n', '\r']));
+                record.push_str(next);
             }
             if !record.trim().is_empty() {
                 return Ok(Some((first, record)));
             }
         }
     }
+}
+
+/// Refuses text encodings other than UTF-8 by name, from the first bytes.
+fn check_encoding(head: &[u8]) -> Result<(), String> {
+    let named = if head.starts_with(&[0xff, 0xfe, 0, 0]) {
+        Some("UTF-32 (little-endian)")
+    } else if head.starts_with(&[0, 0, 0xfe, 0xff]) {
+        Some("UTF-32 (big-endian)")
+    } else if head.starts_with(&[0xff, 0xfe]) {
+        Some("UTF-16 (little-endian)")
+    } else if head.starts_with(&[0xfe, 0xff]) {
+        Some("UTF-16 (big-endian)")
+    } else {
+        None
+    };
+    if let Some(n) = named {
+        return Err(format!("the file is {n} text; save it as UTF-8 CSV"));
+    }
+    // Text in UTF-16 or UTF-32 without a byte-order mark has a zero in
+    // every second (or in three of four) bytes. A few zeros are left to
+    // the cells, which name their line and column.
+    let nuls = head.iter().filter(|&&b| b == 0).count();
+    if nuls * 4 >= head.len() && nuls > 0 {
+        return Err("the file has zero bytes between its letters: UTF-16 or UTF-32 text without a byte-order mark, or binary data; save it as UTF-8 CSV".to_string());
+    }
+    Ok(())
 }
 
 /// The delimiter among `,` `;` and tab that appears most in the first line.
@@ -134,15 +189,11 @@ pub fn load_with_layout(
     progress: Option<Progress>,
 ) -> Result<(Dataset, CsvLayout), DataError> {
     let name = path.display().to_string();
-    let io = |source| DataError::Io {
-        path: name.clone(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let total = file.metadata().map_err(io)?.len();
-    // Parsed cells take at most about as many bytes as their text.
-    if let Some(avail) = available_memory()
-        && total > avail / 2
+    let (file, total) = super::file::open_regular(path, MAX_BYTES)?;
+    // Parsed cells take about as many bytes as their text (a 4-byte float
+    // per cell of at least two bytes), twice while the table is built.
+    if let Some(avail) = super::file::available_memory()
+        && total > avail / 3
     {
         return Err(DataError::Format {
             path: name,
@@ -162,17 +213,36 @@ pub fn load_with_layout(
     )
 }
 
-/// Memory the system says is available, where it says (Linux).
-fn available_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-fn number(s: &str) -> Option<f64> {
-    let v: f64 = s.trim().parse().ok()?;
-    v.is_finite().then_some(v)
+/// A cell as a number: `Ok(Some)` for a finite number in `f32` range,
+/// `Ok(None)` for text, and an error for what would be misread — a number
+/// that is not finite in `f32` (NaN, inf, 1e400, 3.5e38), a hexadecimal
+/// number, or a control character.
+fn number(s: &str) -> Result<Option<f32>, String> {
+    let s = s.trim();
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "the cell contains the control character {:?}; a CSV cell must be plain text",
+            c
+        ));
+    }
+    let digits = s.trim_start_matches(['+', '-']);
+    if (digits.starts_with("0x") || digits.starts_with("0X"))
+        && digits.len() > 2
+        && digits[2..].chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return Err(format!(
+            "`{s}` is a hexadecimal number; write it in decimal"
+        ));
+    }
+    let Ok(v) = s.parse::<f64>() else {
+        return Ok(None);
+    };
+    if !v.is_finite() || v.abs() > f32::MAX as f64 {
+        return Err(format!(
+            "`{s}` is not a finite number a 32-bit float can hold (at most ±3.4e38); fix or remove the row"
+        ));
+    }
+    Ok(Some(v as f32))
 }
 
 /// One column as it is read: numbers until the first cell that is not.
@@ -191,11 +261,12 @@ enum Column {
 }
 
 impl Column {
-    fn push(&mut self, cell: &str, line: usize) {
+    fn push(&mut self, cell: &str, line: usize) -> Result<(), String> {
         let cell = cell.trim();
+        let parsed = number(cell)?;
         match self {
-            Self::Numbers(v) => match number(cell) {
-                Some(x) => v.push(x as f32),
+            Self::Numbers(v) => match parsed {
+                Some(x) => v.push(x),
                 None => {
                     let mut index = BTreeMap::new();
                     let mut numbers = BTreeMap::new();
@@ -231,6 +302,7 @@ impl Column {
                 codes.push(code);
             }
         }
+        Ok(())
     }
 }
 
@@ -305,13 +377,16 @@ fn read<R: std::io::BufRead>(
         path: path.to_string(),
         source,
     };
+    let mut reader = reader;
+    check_encoding(reader.fill_buf().map_err(io)?).map_err(fmt)?;
     let mut recs = Records {
         reader,
         line: 0,
         bytes: 0,
         buf: String::new(),
+        path: path.to_string(),
     };
-    let Some((_, header_text)) = recs.next_record().map_err(io)? else {
+    let Some((_, header_text)) = recs.next_record()? else {
         return Err(fmt(
             "the file is empty; expected a header row and data rows".into(),
         ));
@@ -330,6 +405,15 @@ fn read<R: std::io::BufRead>(
             header.len()
         )));
     }
+    for (i, h) in header.iter().enumerate() {
+        if let Some(j) = header[..i].iter().position(|g| g == h) {
+            return Err(fmt(format!(
+                "the header names column `{h}` twice (columns {} and {}); give each column its own name",
+                j + 1,
+                i + 1
+            )));
+        }
+    }
     let target = match &opts.target {
         Some(t) => header.iter().position(|h| h == t).ok_or_else(|| {
             fmt(format!(
@@ -344,7 +428,7 @@ fn read<R: std::io::BufRead>(
     let mut lines: Vec<usize> = Vec::new();
     let mut dropped = 0usize;
     let mut last_report = 0u64;
-    while let Some((line, record)) = recs.next_record().map_err(io)? {
+    while let Some((line, record)) = recs.next_record()? {
         split_record(&record, delim, &mut fields);
         if fields.len() != header.len() {
             return Err(DataError::Cell {
@@ -374,8 +458,13 @@ fn read<R: std::io::BufRead>(
                     .into(),
             });
         }
-        for (col, cell) in columns.iter_mut().zip(&fields) {
-            col.push(cell, line);
+        for (c, (col, cell)) in columns.iter_mut().zip(&fields).enumerate() {
+            col.push(cell, line).map_err(|message| DataError::Cell {
+                path: path.to_string(),
+                line,
+                column: header[c].clone(),
+                message,
+            })?;
         }
         lines.push(line);
         if let Some(p) = progress.as_mut()

@@ -6,6 +6,7 @@
 pub mod bundled;
 pub mod csv;
 pub mod csv_layout;
+pub mod file;
 pub mod generate;
 pub mod idx;
 pub mod prepare;

@@ -73,3 +73,63 @@ impl Analysis {
         )
     }
 }
+
+/// Rows the trainer evaluates at once (validation, predictions, snapshots).
+pub const EVAL_ROWS: u64 = 1024;
+
+/// Estimated bytes to train: weights, gradients and two optimizer moments
+/// (16 bytes a parameter); activations and their gradients for one batch,
+/// or the activations of an evaluation chunk of [`EVAL_ROWS`] if larger;
+/// and the layers' working memory ([`layer_scratch_bytes`]) for the larger
+/// of the two. All `f32`; the data set itself is not counted.
+pub fn train_memory_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> u64 {
+    let activations = a
+        .nodes
+        .values()
+        .filter_map(|n| n.out_shape.as_deref())
+        .fold(0u64, |s, sh| {
+            s.saturating_add(sh.iter().fold(1u64, |p, &d| p.saturating_mul(d as u64)))
+        });
+    let train = activations.saturating_mul(batch as u64).saturating_mul(8);
+    let eval = activations.saturating_mul(EVAL_ROWS).saturating_mul(4);
+    a.total_params
+        .saturating_mul(16)
+        .saturating_add(train.max(eval))
+        .saturating_add(layer_scratch_bytes(graph, a, batch.max(EVAL_ROWS as usize)))
+}
+
+/// Working memory of the layers beyond their activations, for one training
+/// step at `batch`: a Conv2D's column matrix and its gradient (`C·k·k` ×
+/// `OH·OW` per sample, for every row of the batch), and a
+/// recurrent layer's per-shard parameter gradients (up to 8 shards) and
+/// prepared weight copy. `train_memory_bytes` adds this to weights,
+/// gradients, optimizer state and activations.
+pub fn layer_scratch_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> u64 {
+    use super::LayerSpec;
+    let rows = batch.max(1) as u64;
+    let shards = batch.div_ceil(16).clamp(1, 8) as u64;
+    let mut total = 0u64;
+    for n in graph.nodes() {
+        let info = a.nodes.get(&n.id);
+        let input = graph
+            .inputs_of(n.id)
+            .first()
+            .and_then(|e| a.nodes.get(&e.from))
+            .and_then(|i| i.out_shape.clone());
+        let out = info.and_then(|i| i.out_shape.clone());
+        let bytes = match (&n.spec, input.as_deref(), out.as_deref()) {
+            (LayerSpec::Conv2D(c), Some([ch, ..]), Some([_, oh, ow])) => (*ch as u64)
+                .saturating_mul((c.kernel as u64).saturating_mul(c.kernel as u64))
+                .saturating_mul((*oh as u64).saturating_mul(*ow as u64))
+                .saturating_mul(rows)
+                .saturating_mul(4 * 2),
+            (LayerSpec::SimpleRnn(_) | LayerSpec::Lstm(_) | LayerSpec::Gru(_), _, _) => info
+                .map_or(0, |i| i.params)
+                .saturating_mul(4)
+                .saturating_mul(shards + 1),
+            _ => 0,
+        };
+        total = total.saturating_add(bytes);
+    }
+    total
+}

@@ -70,12 +70,7 @@ fn idx_folder(dir: &Path) -> Result<(Dataset, Option<Dataset>), DataError> {
             .map(|n| dir.join(n))
             .find(|p| p.exists())
     };
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|source| DataError::Io {
-            path: p.display().to_string(),
-            source,
-        })
-    };
+    let read = idx::read;
     let origin = dir.display().to_string();
     let (Some(ti), Some(tl)) = (
         find("train-images-idx3-ubyte"),
@@ -86,15 +81,14 @@ fn idx_folder(dir: &Path) -> Result<(Dataset, Option<Dataset>), DataError> {
             message: "expected train-images-idx3-ubyte(.gz) and train-labels-idx1-ubyte(.gz) in this folder".into(),
         });
     };
-    let _ = idx::MAX_BYTES;
-    let train = bundled::idx_pair(&read(&ti)?, &read(&tl)?, "IDX", &origin)?;
+    let train = bundled::idx_arrays(read(&ti)?, read(&tl)?, "IDX", &origin)?;
     let test = match (
         find("t10k-images-idx3-ubyte"),
         find("t10k-labels-idx1-ubyte"),
     ) {
-        (Some(i), Some(l)) => Some(bundled::idx_pair(
-            &read(&i)?,
-            &read(&l)?,
+        (Some(i), Some(l)) => Some(bundled::idx_arrays(
+            read(&i)?,
+            read(&l)?,
             "IDX (test)",
             &origin,
         )?),

@@ -283,18 +283,7 @@ pub fn analyze(graph: &Graph, data: Option<&DataInfo>, training: &TrainConfig) -
             "use fewer or smaller layers",
         ));
     }
-    let activations = a
-        .nodes
-        .values()
-        .filter_map(|n| n.out_shape.as_deref())
-        .fold(0u64, |s, sh| s.saturating_add(numel(sh)));
-    // weights + gradients + two optimizer moments; activations and their
-    // gradients for one batch; all f32.
-    a.train_memory_bytes = a.total_params.saturating_mul(16).saturating_add(
-        activations
-            .saturating_mul(training.batch_size as u64)
-            .saturating_mul(8),
-    );
+    a.train_memory_bytes = super::analysis::train_memory_bytes(graph, &a, training.batch_size);
 
     if let Some(out) = a.output {
         check_loss(graph, &a, out, data, training.loss)

@@ -56,10 +56,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = dir.join(tmp_name);
+    let tmp = temp_path(&dir, file_name);
+    remove_stale_temps(&dir, file_name);
     // One writer at a time in this process: the temporary name is per
     // process, so an autosave and a save must not interleave.
     static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -74,6 +72,96 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// `dir/.NAME.PID.tmp`: the temporary file this process writes `NAME` through.
+fn temp_path(dir: &Path, file_name: &std::ffi::OsStr) -> PathBuf {
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    dir.join(tmp_name)
+}
+
+/// Removes `dir/.NAME.PID.tmp` files left by processes that no longer run
+/// (killed while writing). Where processes cannot be listed (no `/proc`),
+/// nothing is removed.
+pub fn remove_stale_temps(dir: &Path, file_name: &std::ffi::OsStr) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{}.", file_name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Some(pid) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Writes several files so they appear together: each is written in full
+/// to its temporary file and synced, and only when all are written are
+/// they renamed into place (in the order given). On a failure before the
+/// renames nothing at the destinations changes and the temporaries are
+/// removed.
+pub fn write_atomic_all(files: &[(&Path, &[u8])]) -> Result<(), ProjectError> {
+    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut temps = Vec::new();
+    let mut result = Ok(());
+    for (path, bytes) in files {
+        let (Some(file_name), false) = (path.file_name(), path.is_dir()) else {
+            result = Err(ProjectError::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
+            ));
+            break;
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        remove_stale_temps(&dir, file_name);
+        let tmp = temp_path(&dir, file_name);
+        temps.push(tmp.clone());
+        if let Err(e) = write_synced(&tmp, bytes) {
+            result = Err(e);
+            break;
+        }
+    }
+    if result.is_ok() {
+        for ((path, _), tmp) in files.iter().zip(&temps) {
+            if let Err(e) = std::fs::rename(tmp, path) {
+                result = Err(ProjectError::io(path, e));
+                break;
+            }
+        }
+    }
+    for t in &temps {
+        let _ = std::fs::remove_file(t);
+    }
+    result
+}
+
+fn write_synced(tmp: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(tmp)
+        .map_err(|e| ProjectError::io(tmp, e))?;
+    f.write_all(bytes).map_err(|e| ProjectError::io(tmp, e))?;
+    f.sync_all().map_err(|e| ProjectError::io(tmp, e))
 }
 
 fn write_then_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {

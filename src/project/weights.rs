@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use super::ProjectError;
-use super::load::read_bounded;
 use super::save::write_atomic;
 
 /// One tensor: name, shape, values in row-major order.
@@ -30,6 +29,11 @@ fn bad(path: &Path, message: impl Into<String>) -> ProjectError {
 /// Saves tensors atomically. Names must be unique and each shape's element
 /// count must match its values.
 pub fn save_weights(path: &Path, tensors: &[NamedTensor]) -> Result<(), ProjectError> {
+    write_atomic(path, &weights_bytes(path, tensors)?)
+}
+
+/// The bytes of a `.safetensors` file of `tensors` (`path` names it in errors).
+pub fn weights_bytes(path: &Path, tensors: &[NamedTensor]) -> Result<Vec<u8>, ProjectError> {
     let mut names = std::collections::BTreeSet::new();
     let mut bytes: Vec<(&str, Vec<usize>, Vec<u8>)> = Vec::with_capacity(tensors.len());
     for (name, shape, values) in tensors {
@@ -58,14 +62,131 @@ pub fn save_weights(path: &Path, tensors: &[NamedTensor]) -> Result<(), ProjectE
             .map_err(|e| bad(path, format!("tensor {name:?}: {e}")))?;
         views.push((*name, view));
     }
-    let out = safetensors::serialize(views, None).map_err(|e| bad(path, e.to_string()))?;
-    write_atomic(path, &out)
+    safetensors::serialize(views, None).map_err(|e| bad(path, e.to_string()))
 }
 
-/// Loads every tensor, sorted by name. Damaged files, other dtypes and
-/// files over [`MAX_WEIGHTS_BYTES`] are refused with a clear error.
+/// Largest safetensors header read (its JSON describes the tensors).
+const MAX_HEADER_BYTES: u64 = 100 << 20;
+
+/// Checks the header against the file's size before the data is read:
+/// the header's length, every tensor F32 with data of exactly its shape's
+/// size, and the data ending where the file ends.
+fn check_header(path: &Path, file: &mut std::fs::File, len: u64) -> Result<(), ProjectError> {
+    use std::io::Read;
+    let mut n = [0u8; 8];
+    file.read_exact(&mut n).map_err(|_| {
+        bad(
+            path,
+            format!("not a valid safetensors file: {len} bytes is too short"),
+        )
+    })?;
+    let n = u64::from_le_bytes(n);
+    if n > MAX_HEADER_BYTES || n > len - 8 {
+        return Err(bad(
+            path,
+            format!(
+                "not a valid safetensors file: its header claims {n} bytes but the file has {len}"
+            ),
+        ));
+    }
+    let mut head = vec![0u8; n as usize];
+    file.read_exact(&mut head)
+        .map_err(|e| ProjectError::io(path, e))?;
+    let json: serde_json::Value = serde_json::from_slice(&head).map_err(|e| {
+        bad(
+            path,
+            format!("not a valid safetensors file: its header is not JSON ({e})"),
+        )
+    })?;
+    let Some(map) = json.as_object() else {
+        return Err(bad(
+            path,
+            "not a valid safetensors file: its header is not a JSON object",
+        ));
+    };
+    let mut end = 0u64;
+    for (name, t) in map.iter().filter(|(k, _)| *k != "__metadata__") {
+        let dtype = t["dtype"].as_str().unwrap_or("?");
+        if dtype != "F32" {
+            return Err(bad(
+                path,
+                format!("tensor {name:?} is {dtype}; only F32 is supported"),
+            ));
+        }
+        let shape: Option<Vec<u64>> = t["shape"]
+            .as_array()
+            .and_then(|a| a.iter().map(serde_json::Value::as_u64).collect());
+        let offsets: Option<Vec<u64>> = t["data_offsets"]
+            .as_array()
+            .and_then(|a| a.iter().map(serde_json::Value::as_u64).collect());
+        let (Some(shape), Some([a, b])) = (
+            shape,
+            offsets
+                .as_deref()
+                .and_then(|o| <[u64; 2]>::try_from(o).ok()),
+        ) else {
+            return Err(bad(
+                path,
+                format!("tensor {name:?}: the header gives no shape or data offsets"),
+            ));
+        };
+        let bytes = shape.iter().try_fold(4u64, |acc, &d| acc.checked_mul(d));
+        if b < a || bytes != Some(b - a) {
+            return Err(bad(
+                path,
+                format!("tensor {name:?}: size does not match its shape {shape:?}"),
+            ));
+        }
+        end = end.max(b);
+    }
+    if 8 + n + end != len {
+        return Err(bad(
+            path,
+            format!(
+                "the header describes {} bytes of data but the file holds {}; the file is damaged or cut short",
+                end,
+                len - 8 - n
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Loads every tensor, sorted by name. The header and the sizes it states
+/// are checked before the data is read; damaged files, other dtypes, files
+/// over [`MAX_WEIGHTS_BYTES`], files that are not regular files, and
+/// values that are not finite (named by tensor) are refused.
 pub fn load_weights(path: &Path) -> Result<Vec<NamedTensor>, ProjectError> {
-    let buf = read_bounded(path, MAX_WEIGHTS_BYTES)?;
+    use std::io::{Read, Seek};
+    let not_regular = || {
+        bad(
+            path,
+            "this is not a regular file; give the path of a .safetensors file",
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| ProjectError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| ProjectError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| ProjectError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let len = meta.len();
+    if len > MAX_WEIGHTS_BYTES {
+        return Err(ProjectError::TooLarge {
+            path: path.to_path_buf(),
+            bytes: len,
+            limit: MAX_WEIGHTS_BYTES,
+        });
+    }
+    check_header(path, &mut file, len)?;
+    file.rewind().map_err(|e| ProjectError::io(path, e))?;
+    let mut buf = Vec::with_capacity(len as usize);
+    file.take(len)
+        .read_to_end(&mut buf)
+        .map_err(|e| ProjectError::io(path, e))?;
     let st = SafeTensors::deserialize(&buf)
         .map_err(|e| bad(path, format!("not a valid safetensors file: {e}")))?;
     let mut out = Vec::new();
@@ -90,10 +211,19 @@ pub fn load_weights(path: &Path) -> Result<Vec<NamedTensor>, ProjectError> {
                 format!("tensor {name:?}: size does not match its shape"),
             ));
         }
-        let values = data
+        let values: Vec<f32> = data
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(bad(
+                path,
+                format!(
+                    "tensor {name:?} holds {} at element {i}; weights must be finite numbers (was the run diverging when they were saved?)",
+                    values[i]
+                ),
+            ));
+        }
         out.push((name.to_owned(), view.shape().to_vec(), values));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));

@@ -40,6 +40,8 @@ struct Run {
     step_delay: Duration,
     snapshot_cost: Duration,
     last_snapshot: Instant,
+    /// The first finite batch loss, the baseline for divergence.
+    first_loss: Option<f64>,
 }
 
 impl Run {
@@ -68,6 +70,7 @@ impl Run {
             step_delay: Duration::ZERO,
             snapshot_cost: Duration::ZERO,
             last_snapshot: now,
+            first_loss: None,
         }
     }
 
@@ -144,10 +147,15 @@ impl Run {
         self.step += 1;
         self.samples_since += samples;
         if self.session.diverged(loss) {
-            let diagnosis = self
-                .session
-                .diagnose_divergence(loss, self.epoch, self.step);
+            let diagnosis = typed_lr(
+                &self.session,
+                self.session
+                    .diagnose_divergence(loss, self.epoch, self.step),
+            );
             return Ok(Some(FinishReason::Diverged { diagnosis }));
+        }
+        if self.first_loss.is_none() && loss.is_finite() {
+            self.first_loss = Some(loss as f64);
         }
         self.epoch_batches += 1;
         self.epoch_loss_sum += loss as f64;
@@ -173,9 +181,23 @@ impl Run {
             out.push(TrainerEvent::Epoch(m.clone()));
             out.flush();
             if !m.val_loss.is_finite() && self.session.validation_samples() > 0 {
-                let diagnosis =
+                let diagnosis = typed_lr(
+                    &self.session,
                     self.session
-                        .diagnose_divergence(m.val_loss as f32, self.epoch, self.step);
+                        .diagnose_divergence(m.val_loss as f32, self.epoch, self.step),
+                );
+                return Ok(Some(FinishReason::Diverged { diagnosis }));
+            }
+            if let Some(why) = exploded(
+                self.first_loss,
+                &m,
+                self.session.is_classification(),
+                self.session.validation_samples() > 0,
+            ) {
+                let d =
+                    self.session
+                        .diagnose_divergence(m.train_loss as f32, self.epoch, self.step);
+                let diagnosis = typed_lr(&self.session, format!("{why}: {d}"));
                 return Ok(Some(FinishReason::Diverged { diagnosis }));
             }
             return Ok(self.after_epoch(&m));
@@ -349,6 +371,7 @@ fn handle(
         TrainerCommand::ResetWeights => {
             if let Some(r) = run {
                 r.session.reset_weights();
+                r.first_loss = None;
                 r.best = None;
                 r.since_best = 0;
                 out.push(TrainerEvent::WeightsReset);
@@ -510,4 +533,55 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
         }
         out.flush();
     }
+}
+
+/// Divergence without NaN, at the end of an epoch: the epoch's mean
+/// training loss ten times the first batch's (and at least one higher), or
+/// for a regression a validation R² below −100 (far worse than predicting
+/// the mean). Says which, or `None`.
+fn exploded(
+    first: Option<f64>,
+    m: &EpochMetrics,
+    classification: bool,
+    has_val: bool,
+) -> Option<String> {
+    let first = first?;
+    if m.train_loss > first * 10.0 && m.train_loss > first + 1.0 {
+        return Some(format!(
+            "the training loss rose from {} on the first batch to {} in epoch {}",
+            short(first),
+            short(m.train_loss),
+            m.epoch
+        ));
+    }
+    if !classification && has_val && m.val_metric < -100.0 {
+        return Some(format!(
+            "the validation R² is {} after epoch {} (far worse than predicting the mean)",
+            short(m.val_metric),
+            m.epoch
+        ));
+    }
+    None
+}
+
+/// A number in a message: four significant digits, exponent when large.
+fn short(v: f64) -> String {
+    if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-3) {
+        format!("{v:.3e}")
+    } else {
+        format!("{}", (v * 1e4).round() / 1e4)
+    }
+}
+
+/// The diagnosis with the learning rate as the user typed it (`0.1`, not
+/// the `f64` widening of the `f32` setting, `0.10000000149011612`).
+fn typed_lr(session: &Session, text: String) -> String {
+    let lr = session.lr();
+    let typed = format!("{}", lr as f32);
+    let wide = format!("{lr}");
+    let mut text = text.replace(&wide, &typed);
+    // The suggested rate (a tenth) also as an f32 would print.
+    let tenth = lr / 10.0;
+    text = text.replace(&format!("{tenth}"), &format!("{}", tenth as f32));
+    text
 }

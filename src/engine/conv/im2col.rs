@@ -161,6 +161,9 @@ pub fn im2col<F: Float>(g: &Geometry, x: &[F], cols: &mut [F], row_stride: usize
                     let src = &plane[iy * g.w..(iy + 1) * g.w];
                     dst[..span.start].fill(F::zero());
                     dst[span.end..].fill(F::zero());
+                    if span.is_empty() {
+                        continue;
+                    }
                     // First input column of the span.
                     let x0 = span.start * g.stride + kx - g.pad_left;
                     if g.stride == 1 {
@@ -193,8 +196,12 @@ fn im2col_same<F: Float>(g: &Geometry, x: &[F], cols: &mut [F], row_stride: usiz
                 let out = &mut cols[row * row_stride..row * row_stride + hw];
                 out[..r.start].fill(F::zero());
                 out[r.end..].fill(F::zero());
-                let from = (r.start as isize + d) as usize;
-                out[r.clone()].copy_from_slice(&plane[from..from + r.len()]);
+                if !r.is_empty() {
+                    // A window offset larger than the plane leaves `r` empty
+                    // (and `from` outside the plane): nothing to copy.
+                    let from = (r.start as isize + d) as usize;
+                    out[r.clone()].copy_from_slice(&plane[from..from + r.len()]);
+                }
                 let span = g.span(kx);
                 for line in out.chunks_exact_mut(w) {
                     line[..span.start].fill(F::zero());
@@ -224,7 +231,9 @@ fn col2im_same<F: Float>(g: &Geometry, cols: &[F], row_stride: usize, dx: &mut [
                         *t += v;
                     }
                 };
-                if span.len() == w {
+                if r.is_empty() || span.is_empty() {
+                    // The window position never lands on the plane.
+                } else if span.len() == w {
                     add(r.start, r.end);
                 } else {
                     for oy in 0..g.oh {
@@ -343,5 +352,50 @@ mod tests {
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
             assert!((lhs - rhs).abs() < 1e-9, "{input:?} k{k} s{s} {pad:?}");
         }
+    }
+
+    /// Every geometry up to 6×6 with kernels up to 13 (much larger than
+    /// the input under "same" padding, as PyTorch allows) matches the
+    /// definition, and col2im stays its transpose: no index leaves a plane.
+    #[test]
+    fn every_small_geometry_including_kernels_larger_than_the_input() {
+        let mut tried = 0;
+        for h in 1..=6 {
+            for w in 1..=6 {
+                for k in 1..=13 {
+                    for s in 1..=3 {
+                        for pad in [Pad::Same, Pad::Valid] {
+                            let Some(g) = Geometry::new([2, h, w], k, s, pad) else {
+                                continue;
+                            };
+                            tried += 1;
+                            let x: Vec<f64> = (0..2 * h * w).map(|i| i as f64 + 1.0).collect();
+                            let mut cols = vec![f64::NAN; g.patch() * g.positions()];
+                            im2col(&g, &x, &mut cols, g.positions());
+                            assert_eq!(cols, im2col_naive(&g, &x), "{h}x{w} k{k} s{s} {pad:?}");
+                            let y: Vec<f64> =
+                                (0..cols.len()).map(|i| (i % 7) as f64 - 3.0).collect();
+                            let mut back = vec![0.0; x.len()];
+                            col2im(&g, &y, g.positions(), &mut back);
+                            let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| a * b).sum();
+                            let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+                            assert!((lhs - rhs).abs() < 1e-9, "{h}x{w} k{k} s{s} {pad:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(tried, 2 * 36 * 13 * 3 - (36 * 13 * 3 - valid_fits()));
+    }
+
+    /// How many (h, w, k, s) of the loop above fit without padding.
+    fn valid_fits() -> usize {
+        let mut n = 0;
+        for h in 1..=6usize {
+            for w in 1..=6usize {
+                n += 3 * (1..=13usize).filter(|&k| k <= h && k <= w).count();
+            }
+        }
+        n
     }
 }

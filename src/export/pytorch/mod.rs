@@ -105,6 +105,81 @@ pub fn export_project(
     weights: Option<&[NamedTensor]>,
     out_dir: &Path,
 ) -> Result<ExportSummary, ExportError> {
+    export_project_with(
+        project,
+        project_dir,
+        weights,
+        out_dir,
+        &ExportOptions {
+            force: true,
+            inputs: Vec::new(),
+        },
+    )
+}
+
+/// How [`export_project_with`] treats files already in the folder.
+#[derive(Clone, Debug, Default)]
+pub struct ExportOptions {
+    /// Replace files of the export that already exist in the folder
+    /// (without it, they are refused by name).
+    pub force: bool,
+    /// Files the export reads (the project file, a weights file), which it
+    /// never replaces, even with `force`; the CSV data file is added.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Same file, as far as the file system can tell, or the same path.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Removes staging folders of exports into `out_dir` whose process no
+/// longer runs (killed while exporting).
+fn remove_stale_stages(parent: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name
+            .strip_prefix(prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// As [`export_project`], refusing to replace files unless `opts.force`
+/// and never replacing an input. The files are written into a staging
+/// folder beside `out_dir` first; a new folder is then renamed into place
+/// whole, and into an existing folder the files are moved in only once all
+/// are written — so an export appears complete or not at all.
+///
+/// # Errors
+/// As [`export_project`]; [`ExportError::Write`] naming the files that
+/// would be replaced.
+pub fn export_project_with(
+    project: &Project,
+    project_dir: Option<&Path>,
+    weights: Option<&[NamedTensor]>,
+    out_dir: &Path,
+    opts: &ExportOptions,
+) -> Result<ExportSummary, ExportError> {
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(ExportError::Write(format!(
+            "{}: this is a file; export into a folder",
+            out_dir.display()
+        )));
+    }
     let seed = project.training.seed;
     let (prepared, layout) = load_data_with_layout(&project.data, project_dir, seed)?;
     let info = info_of(&prepared);
@@ -141,19 +216,120 @@ pub fn export_project(
         _ => None,
     };
 
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| ExportError::Write(format!("{}: {e}", out_dir.display())))?;
-    let mut files = Vec::new();
-    let mut text = |name: &str, body: &str| -> Result<(), ExportError> {
+    // The files this export writes, checked before anything is written.
+    let mut names: Vec<&str> = vec!["model.py", "train.py", "check_reference.py"];
+    if data_recipe.is_some() {
+        names.extend(["data_recipe.json", "csv_data.py"]);
+    }
+    names.extend([
+        "README.txt",
+        "weights.safetensors",
+        "data.safetensors",
+        "reference.safetensors",
+    ]);
+    let mut inputs = opts.inputs.clone();
+    if let DataSource::Csv { path, .. } = &project.data.source {
+        inputs.push(resolve_path(path, project_dir));
+    }
+    let mut existing = Vec::new();
+    for n in &names {
+        let target = out_dir.join(n);
+        if let Some(i) = inputs.iter().find(|i| same_file(i, &target)) {
+            return Err(ExportError::Write(format!(
+                "{} would replace the input {}; export into another folder",
+                target.display(),
+                i.display()
+            )));
+        }
+        if target.exists() {
+            existing.push(target.display().to_string());
+        }
+    }
+    if !existing.is_empty() && !opts.force {
+        return Err(ExportError::Write(format!(
+            "{} already exist{}; add --force to replace {}, or export into another folder",
+            existing.join(", "),
+            if existing.len() == 1 { "s" } else { "" },
+            if existing.len() == 1 { "it" } else { "them" }
+        )));
+    }
+    let parent = match out_dir.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let leaf = out_dir
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| ExportError::Write(format!("{}: {e}", parent.display())))?;
+    let prefix = format!(".{leaf}.neuroglass-export.");
+    remove_stale_stages(&parent, &prefix);
+    let stage = parent.join(format!("{prefix}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&stage);
+    std::fs::create_dir(&stage)
+        .map_err(|e| ExportError::Write(format!("{}: {e}", stage.display())))?;
+    let result = write_files(
+        project,
+        &plan,
+        &prepared,
+        &network,
+        &reference,
+        data_recipe.as_deref(),
+        &stage,
+    )
+    .and_then(|()| publish(&stage, out_dir, &names));
+    let _ = std::fs::remove_dir_all(&stage);
+    result?;
+    Ok(ExportSummary {
+        dir: out_dir.to_path_buf(),
+        files: names.iter().map(|n| out_dir.join(n)).collect(),
+        layers: plan.nodes.len(),
+        parameters: network.num_params(),
+        train_samples: prepared.train.x.nrows(),
+        validation_samples: prepared.validation.x.nrows(),
+        reference_samples: reference.samples,
+        reference_loss: reference.loss,
+        folded_sigmoid: plan.folded_sigmoid.is_some(),
+    })
+}
+
+/// Moves the staged files into `out_dir`: the whole folder if it does not
+/// exist yet, else file by file (each rename replaces atomically).
+fn publish(stage: &Path, out_dir: &Path, names: &[&str]) -> Result<(), ExportError> {
+    let err = |p: &Path, e: std::io::Error| ExportError::Write(format!("{}: {e}", p.display()));
+    if !out_dir.exists() && std::fs::rename(stage, out_dir).is_ok() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| err(out_dir, e))?;
+    for n in names {
+        let to = out_dir.join(n);
+        std::fs::rename(stage.join(n), &to).map_err(|e| err(&to, e))?;
+    }
+    if let Ok(d) = std::fs::File::open(out_dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Writes every file of the export into `dir`.
+fn write_files(
+    project: &Project,
+    plan: &plan::Plan,
+    prepared: &crate::data::prepare::Prepared,
+    network: &crate::engine::network::Network<f32>,
+    reference: &reference::Reference,
+    data_recipe: Option<&str>,
+    out_dir: &Path,
+) -> Result<(), ExportError> {
+    let text = |name: &str, body: &str| -> Result<(), ExportError> {
         let path = out_dir.join(name);
         write_atomic(&path, body.as_bytes()).map_err(|e| ExportError::Write(e.to_string()))?;
-        files.push(path);
         Ok(())
     };
-    text("model.py", &module::model_py(project, &plan))?;
+    text("model.py", &module::model_py(project, plan))?;
     text(
         "train.py",
-        &train_script::train_py(project, &plan, &prepared, data_recipe.is_some()),
+        &train_script::train_py(project, plan, prepared, data_recipe.is_some()),
     )?;
     text("check_reference.py", CHECK_REFERENCE)?;
     if let Some(r) = &data_recipe {
@@ -162,18 +338,18 @@ pub fn export_project(
     }
     text(
         "README.txt",
-        &readme::readme(project, &plan, reference.samples, data_recipe.is_some()),
+        &readme::readme(project, plan, reference.samples, data_recipe.is_some()),
     )?;
     let meta = |what: &str| vec![("neuroglass", what.to_string())];
     for (name, tensors, what) in [
         (
             "weights.safetensors",
-            reference::weight_tensors(&plan, &network),
+            reference::weight_tensors(plan, network),
             "weights",
         ),
         (
             "data.safetensors",
-            tensors::data_tensors(&prepared),
+            tensors::data_tensors(prepared),
             "data: train and validation splits, normalised",
         ),
         (
@@ -184,17 +360,6 @@ pub fn export_project(
     ] {
         let path = out_dir.join(name);
         write_safetensors(&path, &tensors, &meta(what))?;
-        files.push(path);
     }
-    Ok(ExportSummary {
-        dir: out_dir.to_path_buf(),
-        files,
-        layers: plan.nodes.len(),
-        parameters: network.num_params(),
-        train_samples: prepared.train.x.nrows(),
-        validation_samples: prepared.validation.x.nrows(),
-        reference_samples: reference.samples,
-        reference_loss: reference.loss,
-        folded_sigmoid: plan.folded_sigmoid.is_some(),
-    })
+    Ok(())
 }
