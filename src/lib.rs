@@ -12,5 +12,6 @@ pub mod engine;
 pub mod export;
 pub mod model;
 pub mod project;
+pub mod runs;
 pub mod trainer;
 pub mod ui;
