@@ -3,8 +3,11 @@
 //! The trainer hands it rows and weights without waiting: messages go
 //! through a bounded channel, and when that is full they wait in the
 //! writer's own queue on the trainer's side until there is room. The
-//! thread writes checkpoints and the manifest atomically, appends whole
-//! lines to the CSV files, and thins checkpoints within the [`Budget`].
+//! thread writes checkpoints and the manifest atomically (temporary file,
+//! rename), appends whole lines to the CSV files, and thins checkpoints
+//! within the [`Budget`]. It syncs to disk once, at the end: a killed
+//! process leaves a readable record up to its last checkpoint; a power
+//! cut may lose what the system had not yet written.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -97,7 +100,8 @@ impl RunWriter {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let made = (|| -> Result<RunFile, RunsError> {
-            crate::project::save(&start.project, &dir.join(files::PROJECT))?;
+            let text = crate::project::to_string(&start.project)?;
+            files::write_replace(&dir.join(files::PROJECT), text.as_bytes())?;
             let file = RunFile {
                 format: RUN_FORMAT,
                 id: id.clone(),
@@ -114,8 +118,13 @@ impl RunWriter {
                 seed: start.project.training.seed,
                 data_order_seed: start.data_order_seed,
                 data_dir: start.data_dir.as_ref().map(|d| {
+                    let d = if d.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        d.as_path()
+                    };
                     std::fs::canonicalize(d)
-                        .unwrap_or_else(|_| d.clone())
+                        .unwrap_or_else(|_| d.to_path_buf())
                         .to_string_lossy()
                         .into_owned()
                 }),
@@ -124,7 +133,7 @@ impl RunWriter {
                 edits: Vec::new(),
             };
             for (name, header) in [(files::STEPS, STEPS_HEADER), (files::EPOCHS, EPOCHS_HEADER)] {
-                crate::project::write_atomic(&dir.join(name), header.as_bytes())?;
+                files::write_replace(&dir.join(name), header.as_bytes())?;
             }
             write_manifest(&dir, &file)?;
             Ok(file)
@@ -292,10 +301,7 @@ fn write_manifest(dir: &Path, file: &RunFile) -> Result<(), RunsError> {
     let mut text = ron::ser::to_string_pretty(file, config)
         .map_err(|e| RunsError::invalid(dir.join(files::MANIFEST), e.to_string()))?;
     text.push('\n');
-    Ok(crate::project::write_atomic(
-        &dir.join(files::MANIFEST),
-        text.as_bytes(),
-    )?)
+    files::write_replace(&dir.join(files::MANIFEST), text.as_bytes())
 }
 
 fn append(path: &Path, text: &str) -> Result<(), RunsError> {
@@ -304,7 +310,6 @@ fn append(path: &Path, text: &str) -> Result<(), RunsError> {
         .open(path)
         .map_err(|e| RunsError::io(path, e))?;
     f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_data())
         .map_err(|e| RunsError::io(path, e))
 }
 
@@ -348,8 +353,9 @@ fn write_loop(
                         seconds,
                     } => {
                         let path = dir.join(checkpoint_file_name(step));
-                        crate::project::save_weights(&path, &tensors)?;
-                        let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+                        let data = files::safetensors_bytes(&path, &tensors)?;
+                        files::write_replace(&path, &data)?;
+                        let bytes = data.len() as u64;
                         file.checkpoints.retain(|c| c.step != step);
                         file.checkpoints.push(CheckpointEntry { step, epoch, bytes });
                         file.checkpoints.sort_by_key(|c| c.step);
@@ -386,6 +392,12 @@ fn write_loop(
             write_manifest(dir, &file)?;
             for step in &dropped {
                 let _ = std::fs::remove_file(dir.join(checkpoint_file_name(*step)));
+            }
+            if finished {
+                // Once per run: the record reaches the disk.
+                for name in [files::STEPS, files::EPOCHS, files::MANIFEST] {
+                    files::sync(&dir.join(name));
+                }
             }
             Ok(())
         })();
