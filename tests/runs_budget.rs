@@ -42,7 +42,7 @@ fn record(dir: &Path, budget: Budget, epochs: usize, per_epoch: u64, floats: usi
                 loss: 1.0 / step as f32,
                 lr: 0.1,
             });
-            if step.is_power_of_two() && step % per_epoch != 0 {
+            if step.is_power_of_two() && !step.is_multiple_of(per_epoch) {
                 w.checkpoint(step, None, tensors(floats, step as f32), 0.0);
             }
         }
@@ -54,7 +54,12 @@ fn record(dir: &Path, budget: Budget, epochs: usize, per_epoch: u64, floats: usi
             },
             epoch as f64,
         );
-        w.checkpoint(step, Some(epoch), tensors(floats, step as f32), epoch as f64);
+        w.checkpoint(
+            step,
+            Some(epoch),
+            tensors(floats, step as f32),
+            epoch as f64,
+        );
     }
     w.finish(
         Stopped {
@@ -135,7 +140,11 @@ fn mnist_cnn_eight_epochs_stay_under_50_mb() {
         .env("NEUROGLASS_DATA_DIR", root.join("data"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let runs: Vec<_> = std::fs::read_dir(root.join("mnist_cnn.runs"))
         .unwrap()
         .flatten()
@@ -149,7 +158,14 @@ fn mnist_cnn_eight_epochs_stay_under_50_mb() {
         .sum();
     let r = RunRecord::load(&dir).unwrap();
     assert_eq!(r.epochs.len(), 8);
-    assert!(r.file.checkpoints.iter().filter(|c| c.epoch.is_some()).count() == 9);
+    assert!(
+        r.file
+            .checkpoints
+            .iter()
+            .filter(|c| c.epoch.is_some())
+            .count()
+            == 9
+    );
     assert!(total < 50 << 20, "{total} bytes");
     eprintln!(
         "MNIST CNN, 8 epochs: {} checkpoints, {total} bytes in all",

@@ -21,7 +21,9 @@ impl Sandbox {
         std::fs::create_dir_all(&dir).unwrap();
         for p in projects {
             std::fs::copy(
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("projects").join(p),
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("projects")
+                    .join(p),
                 dir.join(p),
             )
             .unwrap();
@@ -120,8 +122,18 @@ fn train_records_runs_lists_them_and_diffs_two() {
     assert!(ra["seconds"].as_f64().unwrap() > 0.0);
     assert!(ra["final"]["val_loss"].as_f64().unwrap() > 0.0);
     assert!(ra["final"]["val_accuracy"].as_f64().unwrap() > 0.3);
-    assert!(ra["summary"].as_str().unwrap().starts_with("Adam lr 0.01 · batch 32"));
-    assert!(rb["summary"].as_str().unwrap().contains("Dense 32 → BatchNorm → ReLU"));
+    assert!(
+        ra["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Adam lr 0.01 · batch 32")
+    );
+    assert!(
+        rb["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Dense 32 → BatchNorm → ReLU")
+    );
     let cps: Vec<(u64, Value)> = ra["checkpoints"]
         .as_array()
         .unwrap()
@@ -144,7 +156,10 @@ fn train_records_runs_lists_them_and_diffs_two() {
 
     // The table names both runs.
     let table = String::from_utf8(s.run(&["runs", "spiral.ron"]).stdout).unwrap();
-    assert!(table.contains(&a) && table.contains(&b) && table.contains("completed"), "{table}");
+    assert!(
+        table.contains(&a) && table.contains(&b) && table.contains("completed"),
+        "{table}"
+    );
 
     // The diff: design changes with readable paths, and both results.
     let d = &s.json(&["runs", "spiral.ron", "--diff", &a, &b, "--json"])[0];
@@ -169,21 +184,36 @@ fn train_records_runs_lists_them_and_diffs_two() {
     );
 
     // Delete the first; the second stays.
-    assert!(s.run(&["runs", "spiral.ron", "--delete", &a]).status.success());
+    assert!(
+        s.run(&["runs", "spiral.ron", "--delete", &a])
+            .status
+            .success()
+    );
     let runs = s.json(&["runs", "spiral.ron", "--json"]);
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["id"], b.as_str());
     assert!(!s.dir.join("spiral.runs").join(&a).exists());
     // Deleting what is not there, or a path, is an error (exit 1).
-    assert_eq!(s.run(&["runs", "spiral.ron", "--delete", &a]).status.code(), Some(1));
-    assert_eq!(s.run(&["runs", "spiral.ron", "--delete", ".."]).status.code(), Some(1));
+    assert_eq!(
+        s.run(&["runs", "spiral.ron", "--delete", &a]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        s.run(&["runs", "spiral.ron", "--delete", ".."])
+            .status
+            .code(),
+        Some(1)
+    );
     assert!(s.dir.join("spiral.ron").exists());
 }
 
 #[test]
 fn eval_of_each_checkpoint_equals_the_logged_epoch_metrics() {
     let s = Sandbox::new("eval", &["spiral.ron", "diabetes_linear.ron"]);
-    for (project, key) in [("spiral.ron", "val_accuracy"), ("diabetes_linear.ron", "val_r2")] {
+    for (project, key) in [
+        ("spiral.ron", "val_accuracy"),
+        ("diabetes_linear.ron", "val_r2"),
+    ] {
         let id = s.train(project, 3);
         let stem = project.trim_end_matches(".ron");
         let dir = s.dir.join(format!("{stem}.runs")).join(&id);
@@ -191,13 +221,29 @@ fn eval_of_each_checkpoint_equals_the_logged_epoch_metrics() {
         assert_eq!(logged.len(), 3);
         for row in &logged {
             let (epoch, step) = (row[0] as u64, row[1] as u64);
-            let e = &s.json(&["eval", project, "--run", &id, "--step", &step.to_string(), "--json"])[0];
+            let e = &s.json(&[
+                "eval",
+                project,
+                "--run",
+                &id,
+                "--step",
+                &step.to_string(),
+                "--json",
+            ])[0];
             assert_eq!(e["run"], id.as_str());
             assert_eq!(e["step"], step);
             assert_eq!(e["epoch"], epoch);
             let (loss, metric) = (e["val_loss"].as_f64().unwrap(), e[key].as_f64().unwrap());
-            assert!(close(loss, row[3]), "{project} epoch {epoch}: val loss {loss} vs logged {}", row[3]);
-            assert!(close(metric, row[5]), "{project} epoch {epoch}: {key} {metric} vs logged {}", row[5]);
+            assert!(
+                close(loss, row[3]),
+                "{project} epoch {epoch}: val loss {loss} vs logged {}",
+                row[3]
+            );
+            assert!(
+                close(metric, row[5]),
+                "{project} epoch {epoch}: {key} {metric} vs logged {}",
+                row[5]
+            );
         }
         // Default: the last checkpoint, the end of the last epoch.
         let e = &s.json(&["eval", project, "--run", &id, "--json"])[0];
@@ -210,7 +256,12 @@ fn eval_of_each_checkpoint_equals_the_logged_epoch_metrics() {
         let out = s.run(&["eval", project, "--run", &id, "--step", "3"]);
         assert_eq!(out.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&out.stderr).contains("no checkpoint at step 3"));
-        assert_eq!(s.run(&["eval", project, "--run", "nope", "--json"]).status.code(), Some(1));
+        assert_eq!(
+            s.run(&["eval", project, "--run", "nope", "--json"])
+                .status
+                .code(),
+            Some(1)
+        );
     }
 }
 
@@ -243,7 +294,10 @@ fn a_folder_where_runs_cannot_go_sends_them_to_the_data_directory() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(fallback.len(), 1);
-    assert!(fallback[0].starts_with("xor-") && fallback[0].ends_with(".runs"), "{fallback:?}");
+    assert!(
+        fallback[0].starts_with("xor-") && fallback[0].ends_with(".runs"),
+        "{fallback:?}"
+    );
     assert!(s.run(&["eval", "xor.ron", "--run", &id]).status.success());
 }
 
@@ -265,11 +319,17 @@ fn hostile_and_foreign_folders_are_skipped_with_a_message() {
         std::fs::write(d.join("run.ron"), manifest).unwrap();
         d
     };
-    bad("garbage", b"((((((((((((((((((((((((((((((((((((((((((((((((((");
+    bad(
+        "garbage",
+        b"((((((((((((((((((((((((((((((((((((((((((((((((((",
+    );
     bad("binary", b"\0\x01\x02");
     let good_manifest = std::fs::read_to_string(good_dir.join("run.ron")).unwrap();
     bad("elsewhere", good_manifest.as_bytes());
-    let no_epochs = bad("no-epochs", good_manifest.replace(&good, "no-epochs").as_bytes());
+    let no_epochs = bad(
+        "no-epochs",
+        good_manifest.replace(&good, "no-epochs").as_bytes(),
+    );
     let _ = no_epochs;
     bad(
         "newer",
@@ -290,8 +350,19 @@ fn hostile_and_foreign_folders_are_skipped_with_a_message() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], good.as_str());
     let err = String::from_utf8_lossy(&out.stderr);
-    for name in ["holiday photos", "notes.txt", "garbage", "binary", "elsewhere", "no-epochs", "newer"] {
-        assert!(err.contains(name) && err.contains("skipped"), "{name}: {err}");
+    for name in [
+        "holiday photos",
+        "notes.txt",
+        "garbage",
+        "binary",
+        "elsewhere",
+        "no-epochs",
+        "newer",
+    ] {
+        assert!(
+            err.contains(name) && err.contains("skipped"),
+            "{name}: {err}"
+        );
     }
     assert!(err.contains("newer Neuroglass"), "{err}");
     // The table too.
@@ -300,11 +371,21 @@ fn hostile_and_foreign_folders_are_skipped_with_a_message() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(&good));
     // Deleting a foreign folder is refused and leaves it alone; a run
     // folder with a foreign file in it loses only the run's files.
-    assert_eq!(s.run(&["runs", "xor.ron", "--delete", "holiday photos"]).status.code(), Some(1));
+    assert_eq!(
+        s.run(&["runs", "xor.ron", "--delete", "holiday photos"])
+            .status
+            .code(),
+        Some(1)
+    );
     assert!(runs.join("holiday photos/a.jpg").exists());
     std::fs::write(good_dir.join("mine.txt"), "keep me").unwrap();
     let out = s.run(&["runs", "xor.ron", "--delete", &good]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(good_dir.join("mine.txt").exists());
     assert!(!good_dir.join("run.ron").exists());
 }
@@ -330,7 +411,10 @@ fn a_killed_run_leaves_a_record_readable_up_to_its_last_checkpoint() {
         if epochs >= 5 {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "the run did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the run did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -349,15 +433,33 @@ fn a_killed_run_leaves_a_record_readable_up_to_its_last_checkpoint() {
     let logged = epochs_csv(&dir);
     for c in cps {
         let step = c["step"].as_u64().unwrap();
-        let e = &s.json(&["eval", "spiral.ron", "--run", id, "--step", &step.to_string(), "--json"])[0];
+        let e = &s.json(&[
+            "eval",
+            "spiral.ron",
+            "--run",
+            id,
+            "--step",
+            &step.to_string(),
+            "--json",
+        ])[0];
         if let Some(epoch) = c["epoch"].as_u64().filter(|e| *e > 0) {
-            let row = logged.iter().find(|r| r[0] as u64 == epoch).expect("its epoch is logged");
+            let row = logged
+                .iter()
+                .find(|r| r[0] as u64 == epoch)
+                .expect("its epoch is logged");
             assert!(close(e["val_loss"].as_f64().unwrap(), row[3]));
         }
     }
     // The steps read back (a torn last line is ignored) and reach the last checkpoint.
     let last = cps.iter().filter_map(|c| c["step"].as_u64()).max().unwrap();
     let steps = std::fs::read_to_string(dir.join("steps.csv")).unwrap();
-    let complete = steps.lines().skip(1).filter(|l| l.split(',').count() == 4).count() as u64;
-    assert!(complete >= last, "{complete} steps logged, last checkpoint at {last}");
+    let complete = steps
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').count() == 4)
+        .count() as u64;
+    assert!(
+        complete >= last,
+        "{complete} steps logged, last checkpoint at {last}"
+    );
 }

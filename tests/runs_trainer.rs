@@ -68,7 +68,10 @@ fn window_runs_are_recorded_where_their_project_lives() {
         .unwrap();
     start(&t, &p, Some(&root));
     until_finished(&t);
-    assert_eq!(RunStore::at(vec![root.join("xor.runs")]).list().runs.len(), 1);
+    assert_eq!(
+        RunStore::at(vec![root.join("xor.runs")]).list().runs.len(),
+        1
+    );
 
     // Stopped mid-way: "stopped", with a checkpoint where it stopped.
     p.training.epochs = 1_000_000;

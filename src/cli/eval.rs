@@ -51,7 +51,9 @@ pub fn evaluate(project: &Path, id: &str, step: Option<u64>) -> Result<Evaluatio
     session
         .start_from(&run.checkpoint_path(entry.step))
         .map_err(|e| (INVALID, e))?;
-    let m = session.end_epoch(entry.epoch.unwrap_or(0)).map_err(|e| (INVALID, e))?;
+    let m = session
+        .end_epoch(entry.epoch.unwrap_or(0))
+        .map_err(|e| (INVALID, e))?;
     Ok(Evaluation {
         run: run.file.id.clone(),
         step: entry.step,
@@ -82,15 +84,20 @@ pub fn run(project: &Path, id: &str, step: Option<u64>, as_json: bool) -> ExitCo
                 o[key] = num(e.val_metric);
                 println!("{o}");
             } else {
-                let at = e
-                    .epoch
-                    .map_or_else(|| "mid-epoch".to_string(), |ep| format!("end of epoch {ep}"));
+                let at = e.epoch.map_or_else(
+                    || "mid-epoch".to_string(),
+                    |ep| format!("end of epoch {ep}"),
+                );
                 println!(
                     "run {} at step {} ({at}): val loss {:.6}  {} {:.6}",
                     e.run,
                     e.step,
                     e.val_loss,
-                    if e.classification { "val acc" } else { "val R²" },
+                    if e.classification {
+                        "val acc"
+                    } else {
+                        "val R²"
+                    },
                     e.val_metric
                 );
             }

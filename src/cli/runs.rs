@@ -51,7 +51,10 @@ pub fn run(project: &Path, action: &RunsAction, as_json: bool) -> ExitCode {
             .delete(id)
             .map(|dir| {
                 if as_json {
-                    println!("{}", json!({ "deleted": id, "dir": dir.display().to_string() }));
+                    println!(
+                        "{}",
+                        json!({ "deleted": id, "dir": dir.display().to_string() })
+                    );
                 } else {
                     println!("deleted run {id} ({})", dir.display());
                 }
@@ -125,7 +128,10 @@ fn list(store: &RunStore, as_json: bool) {
         .iter()
         .map(|r| {
             let last = r.last_epoch();
-            let f = |v: Option<f64>| v.filter(|v| v.is_finite()).map_or("–".into(), |v| format!("{v:.4}"));
+            let f = |v: Option<f64>| {
+                v.filter(|v| v.is_finite())
+                    .map_or("–".into(), |v| format!("{v:.4}"))
+            };
             vec![
                 r.id().to_string(),
                 r.file.started.clone(),
@@ -136,7 +142,8 @@ fn list(store: &RunStore, as_json: bool) {
                 f(last.map(|e| e.val_loss)),
                 f(last.map(|e| e.val_metric)),
                 r.file.checkpoints.len().to_string(),
-                r.summary().unwrap_or_else(|e| format!("(project unreadable: {e})")),
+                r.summary()
+                    .unwrap_or_else(|e| format!("(project unreadable: {e})")),
             ]
         })
         .collect();
@@ -144,8 +151,16 @@ fn list(store: &RunStore, as_json: bool) {
         "{}",
         render(
             &[
-                "id", "started", "seconds", "stopped", "epochs", "steps", "val loss",
-                "val acc/R²", "checkpoints", "summary",
+                "id",
+                "started",
+                "seconds",
+                "stopped",
+                "epochs",
+                "steps",
+                "val loss",
+                "val acc/R²",
+                "checkpoints",
+                "summary",
             ],
             &rows,
             &[2, 4, 5, 6, 7, 8],

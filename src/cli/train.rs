@@ -222,7 +222,9 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
     }
     let last = history.epochs.last().cloned().unwrap_or_default();
     // The trainer completes the record before it reports the finish.
-    let recorded = (!args.no_record).then(|| recorded_run(&args.project)).flatten();
+    let recorded = (!args.no_record)
+        .then(|| recorded_run(&args.project))
+        .flatten();
     if args.json {
         let mut o = serde_json::json!({
             "epoch": last.epoch, "train_loss": json_num(last.train_loss), "val_loss": json_num(last.val_loss),

@@ -28,11 +28,10 @@ impl Default for Budget {
 impl Budget {
     /// How many checkpoints of `bytes` each may be kept.
     pub fn cap(&self, bytes: u64) -> usize {
-        let by_bytes = if bytes == 0 {
-            usize::MAX
-        } else {
-            usize::try_from(self.max_bytes / bytes).unwrap_or(usize::MAX)
-        };
+        let by_bytes = self
+            .max_bytes
+            .checked_div(bytes)
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         by_bytes
             .min(self.max_checkpoints)
             .max(self.min_checkpoints.min(self.max_checkpoints))
@@ -123,7 +122,11 @@ mod tests {
         }
         // Evenly: no gap is more than about twice the even spacing.
         let even = 10_000.0 / 200.0;
-        let max_gap = kept.windows(2).map(|w| w[1].step - w[0].step).max().unwrap();
+        let max_gap = kept
+            .windows(2)
+            .map(|w| w[1].step - w[0].step)
+            .max()
+            .unwrap();
         assert!(
             (max_gap as f64) <= 2.2 * even,
             "largest gap {max_gap}, even spacing {even}"

@@ -188,12 +188,8 @@ pub fn design_diff(a: &Project, b: &Project) -> Vec<DesignChange> {
     section("training", text(&a.training), text(&b.training), &mut out);
     section("data", text(&a.data), text(&b.data), &mut out);
     let (ga, gb) = (&a.graph, &b.graph);
-    let ids: std::collections::BTreeSet<NodeId> = ga
-        .nodes()
-        .iter()
-        .chain(gb.nodes())
-        .map(|n| n.id)
-        .collect();
+    let ids: std::collections::BTreeSet<NodeId> =
+        ga.nodes().iter().chain(gb.nodes()).map(|n| n.id).collect();
     for id in ids {
         match (ga.node(id), gb.node(id)) {
             (Some(na), Some(nb)) => {
@@ -278,7 +274,11 @@ pub fn design_diff(a: &Project, b: &Project) -> Vec<DesignChange> {
         gb.node(NodeId(id))
             .map_or_else(|| format!("#{id}"), |n| n.name.clone())
     };
-    for key in wa.keys().chain(wb.keys()).collect::<std::collections::BTreeSet<_>>() {
+    for key in wa
+        .keys()
+        .chain(wb.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         let (ia, ib) = (wa.contains_key(key), wb.contains_key(key));
         // A wire replaced by a chain of added (or removed) nodes is said
         // by those nodes: "+ BatchNorm after hidden 1".
@@ -290,13 +290,14 @@ pub fn design_diff(a: &Project, b: &Project) -> Vec<DesignChange> {
         if ia != ib && !explained {
             let (from, to) = (name(key.0), name(key.1));
             out.push(DesignChange {
-                path: format!("wires[{} → {}]", Value::String(from.clone()), Value::String(to.clone())),
+                path: format!(
+                    "wires[{} → {}]",
+                    Value::String(from.clone()),
+                    Value::String(to.clone())
+                ),
                 a: Value::Bool(ia),
                 b: Value::Bool(ib),
-                words: format!(
-                    "{} wire {from} → {to}",
-                    if ib { "+" } else { "−" }
-                ),
+                words: format!("{} wire {from} → {to}", if ib { "+" } else { "−" }),
             });
         }
     }
@@ -362,11 +363,27 @@ mod tests {
         let mut b = spiral();
         b.training.learning_rate = 0.01;
         // Insert BatchNorm between hidden 1 and relu 1.
-        let h1 = b.graph.nodes().iter().find(|n| n.name == "hidden 1").unwrap().id;
-        let r1 = b.graph.nodes().iter().find(|n| n.name == "relu 1").unwrap().id;
+        let h1 = b
+            .graph
+            .nodes()
+            .iter()
+            .find(|n| n.name == "hidden 1")
+            .unwrap()
+            .id;
+        let r1 = b
+            .graph
+            .nodes()
+            .iter()
+            .find(|n| n.name == "relu 1")
+            .unwrap()
+            .id;
         let e = b.graph.outputs_of(h1)[0];
         b.graph.disconnect(e);
-        let bn = b.graph.add_node("bn", LayerSpec::BatchNorm(BatchNormSpec::default()), [0.0, 0.0]);
+        let bn = b.graph.add_node(
+            "bn",
+            LayerSpec::BatchNorm(BatchNormSpec::default()),
+            [0.0, 0.0],
+        );
         b.graph.connect(h1, bn).unwrap();
         b.graph.connect(bn, r1).unwrap();
         let d = design_diff(&a, &b);
@@ -375,7 +392,10 @@ mod tests {
             words,
             "optimizer SGD → Adam; learning rate 0.1 → 0.01; + BatchNorm after hidden 1"
         );
-        let lr = d.iter().find(|c| c.path == "training.learning_rate").unwrap();
+        let lr = d
+            .iter()
+            .find(|c| c.path == "training.learning_rate")
+            .unwrap();
         assert_eq!((lr.a.as_f64(), lr.b.as_f64()), (Some(0.1), Some(0.01)));
         assert!(d.iter().any(|c| c.path == "nodes[\"bn\"]" && c.a.is_null()));
     }
@@ -384,7 +404,13 @@ mod tests {
     fn node_settings_by_name() {
         let a = spiral();
         let mut b = spiral();
-        let h1 = b.graph.nodes().iter().find(|n| n.name == "hidden 1").unwrap().id;
+        let h1 = b
+            .graph
+            .nodes()
+            .iter()
+            .find(|n| n.name == "hidden 1")
+            .unwrap()
+            .id;
         if let Some(n) = b.graph.node_mut(h1)
             && let LayerSpec::Dense(d) = &mut n.spec
         {

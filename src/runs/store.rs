@@ -24,7 +24,11 @@ pub const DATA_DIR_ENV: &str = "NEUROGLASS_DATA_DIR";
 /// other Unix), `~/Library/Application Support/Neuroglass` (macOS),
 /// `%APPDATA%\Neuroglass` (Windows).
 pub fn data_dir() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(d) = var(DATA_DIR_ENV) {
         return Some(d);
     }
@@ -96,7 +100,10 @@ impl RunStore {
             }
             None => {
                 if let Some(d) = data {
-                    folders.push(d.join("untitled").join(format!("{}.runs", files::slug(name))));
+                    folders.push(
+                        d.join("untitled")
+                            .join(format!("{}.runs", files::slug(name))),
+                    );
                 }
             }
         }

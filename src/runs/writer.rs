@@ -357,7 +357,8 @@ fn write_loop(
                         files::write_replace(&path, &data)?;
                         let bytes = data.len() as u64;
                         file.checkpoints.retain(|c| c.step != step);
-                        file.checkpoints.push(CheckpointEntry { step, epoch, bytes });
+                        file.checkpoints
+                            .push(CheckpointEntry { step, epoch, bytes });
                         file.checkpoints.sort_by_key(|c| c.step);
                         file.steps = file.steps.max(step);
                         file.seconds = file.seconds.max(seconds);

@@ -87,7 +87,9 @@ pub fn guess_project_file(dir: Option<&Path>, project: &Project) -> Option<PathB
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).ok()?.flatten().take(GUESS_FILES) {
         let path = entry.path();
-        let small = entry.metadata().is_ok_and(|m| m.is_file() && m.len() <= GUESS_BYTES);
+        let small = entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() <= GUESS_BYTES);
         if small
             && path.extension().is_some_and(|e| e == "ron")
             && crate::project::load(&path).is_ok_and(|p| p.name == project.name)
@@ -123,9 +125,7 @@ impl Recorder {
             RecordTo::Project(path) => RunStore::for_project(path.as_deref(), &project.name),
             RecordTo::Store(s) => s,
         };
-        let data_dir = request
-            .data_dir
-            .or_else(|| std::env::current_dir().ok());
+        let data_dir = request.data_dir.or_else(|| std::env::current_dir().ok());
         let start = RunStart {
             data_order_seed: session.config().seed,
             epochs_planned: session.epochs(),

@@ -161,7 +161,15 @@ impl Run {
         let ends_epoch = self.epoch_batches >= self.session.batches_per_epoch();
         let (lr, secs) = (self.session.lr() as f32, self.seconds());
         if let Some(rec) = self.recorder.as_mut() {
-            rec.after_step(&self.session, self.epoch, self.step, loss, lr, ends_epoch, secs);
+            rec.after_step(
+                &self.session,
+                self.epoch,
+                self.step,
+                loss,
+                lr,
+                ends_epoch,
+                secs,
+            );
         }
         self.progress.push(StepPoint {
             step: self.step,
