@@ -13,5 +13,6 @@ pub mod export;
 pub mod model;
 pub mod numfmt;
 pub mod project;
+pub mod runs;
 pub mod trainer;
 pub mod ui;

@@ -114,6 +114,37 @@ enum Command {
         /// or with K, M, G: e.g. 512M); default: the memory available.
         #[arg(long, value_parser = parse_bytes)]
         max_memory: Option<u64>,
+        /// Do not record the run in `<project stem>.runs/`.
+        #[arg(long)]
+        no_record: bool,
+    },
+    /// List a project's recorded runs, compare two (--diff A B) or delete one.
+    Runs {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// JSON: one object per run (or one object for --diff).
+        #[arg(long)]
+        json: bool,
+        /// Compare the design and results of run A with run B.
+        #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "delete")]
+        diff: Option<Vec<String>>,
+        /// Delete this run.
+        #[arg(long, value_name = "ID")]
+        delete: Option<String>,
+    },
+    /// Evaluate a recorded run's checkpoint on the validation data.
+    Eval {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// The run's id (from `neuroglass runs`).
+        #[arg(long, value_name = "ID")]
+        run: String,
+        /// The checkpoint's step (default: the run's last checkpoint).
+        #[arg(long)]
+        step: Option<u64>,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Export a project to PyTorch: model.py, weights, train.py, data and a
     /// reference batch; exit 1 if the project is invalid, 2 if unreadable.
@@ -167,6 +198,7 @@ fn main() -> ExitCode {
             json,
             force,
             max_memory,
+            no_record,
         }) => neuroglass::cli::train::run(&neuroglass::cli::train::TrainArgs {
             project,
             epochs,
@@ -177,7 +209,28 @@ fn main() -> ExitCode {
             json,
             force,
             max_memory,
+            no_record,
         }),
+        Some(Command::Runs {
+            project,
+            json,
+            diff,
+            delete,
+        }) => {
+            use neuroglass::cli::runs::{RunsAction, run};
+            let action = match (diff, delete) {
+                (Some(ab), _) if ab.len() == 2 => RunsAction::Diff(ab[0].clone(), ab[1].clone()),
+                (_, Some(id)) => RunsAction::Delete(id),
+                _ => RunsAction::List,
+            };
+            run(&project, &action, json)
+        }
+        Some(Command::Eval {
+            project,
+            run,
+            step,
+            json,
+        }) => neuroglass::cli::eval::run(&project, &run, step, json),
         Some(Command::Export {
             project,
             pytorch,

@@ -1,8 +1,11 @@
-//! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`.
+//! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
+//! `runs`, `eval`.
 
 pub mod bench;
 pub mod check;
+pub mod eval;
 pub mod export;
 pub mod out;
+pub mod runs;
 pub mod table;
 pub mod train;

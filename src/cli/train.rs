@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::model::compile::compile;
 use crate::model::load_data::{info_of, load_data};
 use crate::model::{DataSource, Project, analyze};
+use crate::trainer::record::RecordRequest;
 use crate::trainer::{
     FinishReason, History, Session, TrainData, Trainer, TrainerCommand, TrainerEvent,
 };
@@ -36,6 +37,8 @@ pub struct TrainArgs {
     pub force: bool,
     /// Refuse a run whose training memory estimate is above this many bytes.
     pub max_memory: Option<u64>,
+    /// Do not record the run (by default it goes to `<project stem>.runs/`).
+    pub no_record: bool,
 }
 
 /// Runs headless training; returns 0 (finished), 1 (invalid project or
@@ -238,6 +241,16 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
     let (train_n, val_n) = (session.train_samples(), session.validation_samples());
     let trainer =
         Trainer::spawn(None).map_err(|e| (INVALID, format!("could not start the trainer: {e}")))?;
+    let record = if args.no_record {
+        RecordRequest::off()
+    } else {
+        let mut r = RecordRequest::project(project.clone(), Some(args.project.clone()));
+        r.data_dir = dir.clone();
+        r
+    };
+    trainer
+        .send(TrainerCommand::RecordNext(Box::new(record)))
+        .map_err(|e| (INVALID, e.to_string()))?;
     trainer
         .send(TrainerCommand::Start {
             session: Box::new(session),
@@ -317,15 +330,25 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
         b.finish_and_clear();
     }
     let last = history.epochs.last().cloned().unwrap_or_default();
+    // The trainer completes the record before it reports the finish.
+    let recorded = (!args.no_record)
+        .then(|| recorded_run(&args.project))
+        .flatten();
     if args.json {
         let mut o = serde_json::json!({
             "epoch": last.epoch, "train_loss": json_num(last.train_loss), "val_loss": json_num(last.val_loss),
             "seconds": seconds, "stopped": reason.key(),
         });
         o[metric_key(classification)] = json_num(last.val_metric);
+        if let Some((id, _)) = &recorded {
+            o["run"] = serde_json::json!(id);
+        }
         super::out::line(o.to_string());
     } else {
         super::out::line(format!("{reason} in {seconds:.1} s"));
+        if let Some((id, dir)) = &recorded {
+            super::out::line(format!("recorded as run {id} in {}", dir.display()));
+        }
     }
     if let Some(out) = &args.out {
         trainer
@@ -348,6 +371,17 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
         }
         _ => OK,
     })
+}
+
+/// The newest run this process recorded for `project`: its id and folder.
+fn recorded_run(project: &Path) -> Option<(String, PathBuf)> {
+    let listing = crate::runs::RunStore::for_project(Some(project), "").list();
+    listing
+        .runs
+        .into_iter()
+        .rev()
+        .find(|r| r.file.pid == std::process::id())
+        .map(|r| (r.file.id, r.dir))
 }
 
 /// Writes the metrics CSV and the weights so that they appear together or

@@ -10,6 +10,7 @@ pub mod handle;
 pub mod history;
 pub mod outbox;
 pub mod protocol;
+pub mod record;
 pub mod session;
 pub mod snapshot;
 pub mod train_data;

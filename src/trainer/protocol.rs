@@ -29,6 +29,11 @@ pub enum TrainerCommand {
         /// the trainer thread) instead of fresh ones.
         weights: Option<std::path::PathBuf>,
     },
+    /// Record the next run that starts (`Start` or `StartProject`) as
+    /// this says, or not at all (`RecordTo::Off`). Without it, a run from
+    /// `StartProject` is recorded beside its project file (see
+    /// [`record`](super::record)) and a run from `Start` is not.
+    RecordNext(Box<super::record::RecordRequest>),
     /// Pause after the current batch.
     Pause,
     /// Continue a paused run.

@@ -8,6 +8,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 use super::history::{EpochMetrics, StepPoint};
 use super::outbox::Outbox;
 use super::protocol::{FinishReason, Progress, TrainerCommand, TrainerEvent};
+use super::record::RecordRequest;
 use super::session::Session;
 
 /// Progress events go out at most this often (≈ 60 per second).
@@ -42,6 +43,7 @@ struct Run {
     last_snapshot: Instant,
     /// The first finite batch loss, the baseline for divergence.
     first_loss: Option<f64>,
+    recorder: Option<super::record::Recorder>,
 }
 
 impl Run {
@@ -71,6 +73,7 @@ impl Run {
             snapshot_cost: Duration::ZERO,
             last_snapshot: now,
             first_loss: None,
+            recorder: None,
         }
     }
 
@@ -123,11 +126,15 @@ impl Run {
     }
 
     fn finish(&mut self, reason: FinishReason, out: &mut Outbox) {
+        let seconds = self.seconds();
+        if let Some(rec) = self.recorder.take() {
+            rec.finish(&self.session, self.step, &reason, seconds);
+        }
         self.flush_progress(out);
         out.push(TrainerEvent::Finished {
             reason,
             last: self.last.clone(),
-            seconds: self.seconds(),
+            seconds,
         });
     }
 
@@ -159,6 +166,19 @@ impl Run {
         }
         self.epoch_batches += 1;
         self.epoch_loss_sum += loss as f64;
+        let ends_epoch = self.epoch_batches >= self.session.batches_per_epoch();
+        let (lr, secs) = (self.session.lr() as f32, self.seconds());
+        if let Some(rec) = self.recorder.as_mut() {
+            rec.after_step(
+                &self.session,
+                self.epoch,
+                self.step,
+                loss,
+                lr,
+                ends_epoch,
+                secs,
+            );
+        }
         self.progress.push(StepPoint {
             step: self.step,
             loss,
@@ -178,6 +198,10 @@ impl Run {
             m.train_loss = self.epoch_loss_sum / self.epoch_batches.max(1) as f64;
             m.seconds = self.epoch_started.elapsed().as_secs_f64();
             self.last = Some(m.clone());
+            let secs = self.seconds();
+            if let Some(rec) = self.recorder.as_mut() {
+                rec.after_epoch(&self.session, &m, secs);
+            }
             out.push(TrainerEvent::Epoch(m.clone()));
             out.flush();
             if !m.val_loss.is_finite() && self.session.validation_samples() > 0 {
@@ -292,6 +316,7 @@ fn handle(
     run: &mut Option<Run>,
     last: &mut Option<Box<Session>>,
     out: &mut Outbox,
+    record: &mut Option<RecordRequest>,
 ) -> bool {
     match cmd {
         TrainerCommand::Shutdown => {
@@ -313,6 +338,12 @@ fn handle(
             Ok(s)
         }) {
             Ok(session) => {
+                let mut r = record
+                    .take()
+                    .unwrap_or_else(|| super::record::default_request(&project, dir.as_deref()));
+                r.project.get_or_insert_with(|| (*project).clone());
+                r.data_dir = r.data_dir.or(dir);
+                *record = Some(r);
                 return handle(
                     TrainerCommand::Start {
                         session: Box::new(session),
@@ -321,16 +352,23 @@ fn handle(
                     run,
                     last,
                     out,
+                    record,
                 );
             }
-            Err(message) => out.push(TrainerEvent::Failed { message }),
+            Err(message) => {
+                *record = None;
+                out.push(TrainerEvent::Failed { message });
+            }
         },
         TrainerCommand::Start { session, paused } => {
             if let Some(mut r) = run.take() {
                 r.finish(FinishReason::Stopped, out);
             }
             *last = None;
-            let r = Run::new(session, paused);
+            let mut r = Run::new(session, paused);
+            r.recorder = record
+                .take()
+                .and_then(|req| super::record::Recorder::begin(req, &r.session));
             out.push(TrainerEvent::Started {
                 epochs: r.session.epochs(),
                 batches_per_epoch: r.session.batches_per_epoch(),
@@ -342,6 +380,7 @@ fn handle(
             }
             *run = Some(r);
         }
+        TrainerCommand::RecordNext(r) => *record = Some(*r),
         TrainerCommand::Pause => {
             if let Some(r) = run {
                 r.steps_left = None;
@@ -431,6 +470,7 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
     crate::engine::linalg::set_threads(crate::engine::linalg::default_threads());
     let mut run: Option<Run> = None;
     let mut last: Option<Box<Session>> = None;
+    let mut record: Option<RecordRequest> = None;
     // Whether the slow-motion wait after the latest batch has been done.
     let mut waited = true;
     let mut wait_until: Option<Instant> = None;
@@ -472,7 +512,7 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
         };
         if let Some(c) = first {
             let result = catch_unwind(AssertUnwindSafe(|| {
-                handle(c, &mut run, &mut last, &mut out)
+                handle(c, &mut run, &mut last, &mut out, &mut record)
             }));
             match result {
                 Ok(true) => {}
