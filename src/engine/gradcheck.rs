@@ -229,7 +229,9 @@ mod tests {
                 wrong,
             };
             let r: Result<f64, Mismatch> = check(&mut layer, inputs, TOL);
-            let m = r.expect_err(&format!("{family}: a {wrong:?} gradient off by {OFF} passed"));
+            let m = r.expect_err(&format!(
+                "{family}: a {wrong:?} gradient off by {OFF} passed"
+            ));
             let named = match wrong {
                 Wrong::Input => m.what.starts_with("input 0"),
                 Wrong::Param => m.what.starts_with("param"),
