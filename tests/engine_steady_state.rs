@@ -1,13 +1,18 @@
-//! A training step of every benchmark workload allocates nothing once it
-//! has run at its batch size (buffers are reused), on one thread and on two
-//! — except inside the GEMM backend (the `gemm` crate allocates its packing
-//! scratch on every product), whose allocations are counted apart.
+//! A training step of every benchmark workload allocates nothing outside
+//! the GEMM backend once it has run at its batch size (buffers are
+//! reused), on one thread and on two. The `gemm` crate allocates its
+//! packing scratch on every product it computes (6–22 allocations a step
+//! here); those are counted apart and only printed, so this test does
+//! *not* show that a whole step is allocation-free — only the engine's own
+//! code (layers, losses, optimizers, the small-product kernel, the thread
+//! hand-over).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use neuroglass::engine::bench::{WORKLOADS, build};
-use neuroglass::engine::linalg::{inside_product, set_threads};
+use neuroglass::engine::linalg::inside_product;
+use neuroglass::engine::parallel::with_threads;
 
 /// Counts every allocation of the process.
 struct Counting;
@@ -53,15 +58,14 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 #[test]
-fn a_warm_training_step_allocates_nothing() {
+fn a_warm_training_step_allocates_nothing_outside_gemm_products() {
     for &w in WORKLOADS {
         for threads in [1, 2] {
-            set_threads(threads);
             let mut wl = build(w).unwrap();
-            wl.train(3).unwrap();
+            with_threads(threads, || wl.train(3)).unwrap();
             let before = ALLOCATIONS.load(Ordering::Relaxed);
             let products_before = IN_PRODUCTS.load(Ordering::Relaxed);
-            wl.train(5).unwrap();
+            with_threads(threads, || wl.train(5)).unwrap();
             let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
             let in_products = IN_PRODUCTS.load(Ordering::Relaxed) - products_before;
             println!(

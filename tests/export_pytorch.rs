@@ -4,9 +4,10 @@
 //! torchrun). Hostile names never reach the Python source unescaped.
 //!
 //! Python is `$NEUROGLASS_PYTHON`, else `/work/.venv/bin/python` if it
-//! exists, else `python3` (see `export_support::python`); without `torch`
-//! and `safetensors` the PyTorch checks are skipped with a message and the
-//! files are still checked.
+//! exists, else `python3` (see `export_support::torch_or_skip`); without
+//! `torch` and `safetensors` the files are still checked and each PyTorch
+//! part left out prints a `SKIPPED: …` line — or fails, with
+//! `NEUROGLASS_REQUIRE_TORCH=1` (as in CI).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,7 +124,40 @@ fn torch_checks(py: &Path, dirs: &[PathBuf], batches: usize) -> Vec<(PathBuf, Ch
     results
 }
 
-fn report(results: &[(PathBuf, Check)]) {
+/// The largest relative errors a suite allows against Neuroglass's
+/// float64 reference: outputs and loss, gradients, weights after two
+/// training steps; in float64 and in float32. Set a few times above what
+/// was measured (torch 2.15, this repository's examples), so a regression
+/// shows.
+struct Bounds {
+    f64: [f64; 3],
+    f32: [f64; 3],
+}
+
+/// The examples. Measured worst: float64 5.3e-16 / 1.2e-14 / 6.0e-8, float32
+/// 2.7e-7 / 9.6e-7 / 9.3e-4 (deep_sigmoid's training steps; the others
+/// below 1e-5). Float64 outputs and gradients agree to rounding; the
+/// training steps only to ~1e-8 because hyperparameters are stored as
+/// float32 (a learning rate of 0.03 is 0.0299999993 in the reference and
+/// 0.03 in train.py: with train.py's rate cast through float32 the xor
+/// example's error falls from 2.3e-8 to 1.8e-9).
+const EXAMPLES: Bounds = Bounds {
+    f64: [1e-13, 1e-13, 2e-7],
+    f32: [1e-6, 5e-6, 3e-3],
+};
+
+/// The projects with every layer kind. Measured worst: float64 1.6e-9 /
+/// 1.4e-6 / 1.4e-6 (image_branches; the sequence projects 2.8e-12 /
+/// 2.4e-11 / 2.9e-8), float32 5.1e-7 / 1.5e-4 / 1.4e-2 (sequences_mae's
+/// training steps: MAE's gradient is a sign, which float32 can flip).
+/// Their layers carry float32 settings too (slopes, eps), like the
+/// learning rate above.
+const LAYER_KINDS: Bounds = Bounds {
+    f64: [1e-8, 1e-5, 1e-5],
+    f32: [3e-6, 1e-3, 5e-2],
+};
+
+fn report(results: &[(PathBuf, Check)], bounds: &Bounds) {
     println!(
         "relative errors against Neuroglass (outputs and loss / gradients / two training steps):"
     );
@@ -139,12 +173,30 @@ fn report(results: &[(PathBuf, Check)]) {
             c.f32_training
         );
     }
+    let worst = |f: fn(&Check) -> f64| results.iter().map(|(_, c)| f(c)).fold(0.0, f64::max);
+    println!(
+        "  worst: f64 {:.1e} / {:.1e} / {:.1e}   f32 {:.1e} / {:.1e} / {:.1e}",
+        worst(|c| c.f64_outputs),
+        worst(|c| c.f64_grads),
+        worst(|c| c.f64_training),
+        worst(|c| c.f32_outputs),
+        worst(|c| c.f32_grads),
+        worst(|c| c.f32_training)
+    );
     for (d, c) in results {
         assert!(c.ok, "{} does not match: {c:?}", d.display());
-        assert!(
-            c.f64_outputs <= 1e-5 && c.f64_grads <= 1e-4 && c.f64_training <= 1e-4,
-            "{c:?}"
-        );
+        let f64s = [c.f64_outputs, c.f64_grads, c.f64_training];
+        let f32s = [c.f32_outputs, c.f32_grads, c.f32_training];
+        for (what, got, limit) in [("float64", f64s, bounds.f64), ("float32", f32s, bounds.f32)] {
+            let show = |v: [f64; 3]| v.map(|x| format!("{x:.1e}")).join(" / ");
+            assert!(
+                got.iter().zip(limit).all(|(g, l)| *g <= l),
+                "{}: {what} errors {} beyond {}",
+                d.display(),
+                show(got),
+                show(limit)
+            );
+        }
     }
 }
 
@@ -159,9 +211,12 @@ fn every_example_exports_and_matches_pytorch() {
         assert!(s.parameters > 0 && s.reference_samples > 0, "{s:?}");
         dirs.push(out);
     }
-    let Some(py) = python() else { return };
+    let Some(torch) = torch_or_skip("every_example_exports_and_matches_pytorch") else {
+        return;
+    };
+    let py = torch.py;
     let results = torch_checks(py, &dirs, 2);
-    report(&results);
+    report(&results, &EXAMPLES);
     if std::env::var_os("KEEP_EXPORTS").is_none() {
         let _ = std::fs::remove_dir_all(&root);
     }
@@ -202,9 +257,12 @@ fn every_layer_kind_exports_and_matches_pytorch() {
     let all: std::collections::BTreeSet<&str> =
         LayerSpec::palette().iter().map(|s| s.kind_name()).collect();
     assert_eq!(kinds, all, "every kind of the palette is exported");
-    let Some(py) = python() else { return };
+    let Some(torch) = torch_or_skip("every_layer_kind_exports_and_matches_pytorch") else {
+        return;
+    };
+    let py = torch.py;
     let results = torch_checks(py, &dirs, 3);
-    report(&results);
+    report(&results, &LAYER_KINDS);
     if std::env::var_os("KEEP_EXPORTS").is_none() {
         let _ = std::fs::remove_dir_all(&root);
     }
@@ -217,7 +275,10 @@ fn scripts_run_as_commands_and_under_torchrun() {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/xor.ron");
     let project = neuroglass::project::load(&p).unwrap();
     export(&project, p.parent(), &out);
-    let Some(py) = python() else { return };
+    let Some(torch) = torch_or_skip("scripts_run_as_commands_and_under_torchrun") else {
+        return;
+    };
+    let py = torch.py;
     let (ok, text) = run_python(py, &["check_reference.py"], &out);
     assert!(ok && text.contains("OK: largest relative error"), "{text}");
     let (ok, text) = run_python(py, &["train.py", "--epochs", "2"], &out);
@@ -298,7 +359,10 @@ fn hostile_names_never_reach_python_unescaped() {
     assert!(model.contains(r#""x\"); import os; os.system(\"echo pwned\") #""#));
     let train = std::fs::read_to_string(out.join("train.py")).unwrap();
     assert!(train.contains(r#"CSV file we\"ird'.csv"#), "{train}");
-    let Some(py) = python() else { return };
+    let Some(torch) = torch_or_skip("hostile_names_never_reach_python_unescaped") else {
+        return;
+    };
+    let py = torch.py;
     let (ok, text) = run_python(
         py,
         &[
@@ -423,7 +487,8 @@ fn command_line_exit_codes_and_trained_weights() {
         &junk.display().to_string(),
     ]);
     assert_eq!(code, 2);
-    if let Some(py) = python() {
+    if let Some(torch) = torch_or_skip("command_line_exit_codes_and_trained_weights") {
+        let py = torch.py;
         let (ok, text) = run_python(py, &["check_reference.py"], &out2);
         assert!(ok, "trained weights match too: {text}");
     }
@@ -497,7 +562,10 @@ fn train_py_reads_a_csv_project_from_its_file() {
         3
     );
 
-    let Some(py) = python() else { return };
+    let Some(torch) = torch_or_skip("train_py_reads_a_csv_project_from_its_file") else {
+        return;
+    };
+    let py = torch.py;
     // The arrays built from the CSV file are data.safetensors's (with
     // feature crosses too: sines to within a rounding step).
     let mut runs: Vec<(&Path, &str)> = dirs

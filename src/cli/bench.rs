@@ -15,7 +15,7 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
         workloads.to_vec()
     };
     let mut failed = false;
-    let default = [1, crate::engine::linalg::default_threads()];
+    let default = [1, crate::engine::parallel::default_threads()];
     let threads = if threads.is_empty() {
         if default[1] > 1 {
             &default[..]
@@ -75,7 +75,7 @@ pub fn trainer_overhead(path: &std::path::Path, reps: usize) -> ExitCode {
     let mut viewed = Vec::new();
     let mut watched = Vec::new();
     // The same threads as the trainer thread uses.
-    crate::engine::linalg::set_threads(crate::engine::linalg::default_threads());
+    crate::engine::parallel::set_threads_for_this_thread(crate::engine::parallel::default_threads());
     for _ in 0..reps.max(1) {
         let mut s = match session_for(path) {
             Ok(s) => s,

@@ -372,11 +372,12 @@ mod tests {
             assert_eq!(a, make(7).unwrap());
             assert_ne!(a.x, make(8).unwrap().x);
             let k = a.target.classes().unwrap();
-            if let Target::Classes { labels, .. } = &a.target {
-                for c in 0..k as u32 {
-                    let n = labels.iter().filter(|l| **l == c).count();
-                    assert!(n >= 300 / k - 1, "class {c} has {n}");
-                }
+            let Target::Classes { labels, .. } = &a.target else {
+                panic!("a classification generator made {:?}", a.target);
+            };
+            for c in 0..k as u32 {
+                let n = labels.iter().filter(|l| **l == c).count();
+                assert!(n >= 300 / k - 1, "class {c} has {n}");
             }
             assert!(a.x.iter().all(|v| v.abs() < 2.0));
         }
@@ -385,10 +386,12 @@ mod tests {
     #[test]
     fn regression_and_sequences_have_their_shapes() {
         let d = function_1d(Function::Linear, 100, 0.0, 1).unwrap();
-        if let Target::Values { y, .. } = &d.target {
-            for i in 0..100 {
-                assert!((y[[i, 0]] - (0.8 * d.x[[i, 0]] + 0.3)).abs() < 1e-6);
-            }
+        let Target::Values { y, .. } = &d.target else {
+            panic!("a regression generator made {:?}", d.target);
+        };
+        assert_eq!(y.dim(), (100, 1));
+        for i in 0..100 {
+            assert!((y[[i, 0]] - (0.8 * d.x[[i, 0]] + 0.3)).abs() < 1e-6);
         }
         let s = sine_sequence(50, 20, 0.0, 1).unwrap();
         assert_eq!(s.input_shape, vec![20, 1]);

@@ -299,10 +299,11 @@ mod tests {
         all.sort();
         all.dedup();
         assert_eq!(all.len(), 300);
-        if let Target::Classes { labels, .. } = &d.target {
-            for c in 0..3 {
-                assert_eq!(va.iter().filter(|&&i| labels[i] == c).count(), 20);
-            }
+        let Target::Classes { labels, .. } = &d.target else {
+            panic!("blobs made {:?}", d.target);
+        };
+        for c in 0..3 {
+            assert_eq!(va.iter().filter(|&&i| labels[i] == c).count(), 20);
         }
         assert_eq!(split_indices(&d.target, 0.2, 5).unwrap(), (tr, va));
         assert!(split_indices(&d.target, 0.95, 5).is_err());

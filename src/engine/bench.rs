@@ -301,10 +301,8 @@ pub fn run(
     warmup: usize,
     reps: usize,
 ) -> Result<BenchResult, EngineError> {
-    let previous = super::linalg::threads();
-    super::linalg::set_threads(threads);
-    let result = run_on_current_threads(workload, warmup, reps);
-    super::linalg::set_threads(previous);
+    let result =
+        super::parallel::with_threads(threads, || run_on_current_threads(workload, warmup, reps));
     result.map(|r| BenchResult {
         threads: threads.max(1),
         ..r
@@ -358,10 +356,8 @@ mod tests {
 
     /// Parameters after three training steps of workload `w` on `threads`.
     fn trained(w: char, threads: usize) -> Vec<Vec<f32>> {
-        crate::engine::linalg::set_threads(threads);
         let mut wl = build(w).unwrap();
-        wl.train(3).unwrap();
-        crate::engine::linalg::set_threads(1);
+        crate::engine::parallel::with_threads(threads, || wl.train(3)).unwrap();
         wl.net
             .params()
             .map(|p| p.value.iter().copied().collect())
@@ -370,7 +366,11 @@ mod tests {
 
     #[test]
     fn training_gives_the_same_bits_on_one_and_two_threads() {
-        for w in ['c', 'e'] {
+        // Workload b's products split over threads ([128, 784]·[784, 256]
+        // is above the split threshold); c and e split their batch into
+        // shards.
+        assert!(crate::engine::linalg::parallel_work(128, 784, 256) > 0);
+        for w in ['b', 'c', 'e'] {
             assert_eq!(trained(w, 1), trained(w, 2), "workload {w}");
         }
     }

@@ -372,8 +372,7 @@ mod tests {
 
     #[test]
     fn one_and_two_threads_give_identical_bits() {
-        let run = |threads| {
-            crate::engine::linalg::set_threads(threads);
+        let run = || {
             let mut c = Conv2D::<f32>::new(
                 [2, 6, 6],
                 ConvConfig {
@@ -398,7 +397,6 @@ mod tests {
             let dy = out.mapv(|v| v - 0.2);
             let mut dx = [Array2::zeros((33, 72))];
             c.backward(&[x.view()], out.view(), dy.view(), &mut dx);
-            crate::engine::linalg::set_threads(1);
             (
                 out,
                 dx[0].clone(),
@@ -406,7 +404,8 @@ mod tests {
                 c.params[1].grad.clone(),
             )
         };
-        assert_eq!(run(1), run(2));
+        let on = crate::engine::parallel::with_threads;
+        assert_eq!(on(1, run), on(2, run));
     }
 
     #[test]

@@ -106,15 +106,29 @@ fn isa() -> Isa {
 }
 
 fn dispatch(x: &mut [f32], k: Kernel) {
-    match isa() {
-        // SAFETY: the processor was checked to have the instruction set.
+    run_on(isa(), x, k);
+}
+
+/// Runs kernel `k` compiled for `isa`, which must be one the processor has
+/// (as [`isa`] and the tests check with `is_x86_feature_detected!`).
+fn run_on(isa: Isa, x: &mut [f32], k: Kernel) {
+    match isa {
+        // SAFETY: callers pass only instruction sets the processor has.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { run_avx512(x, k) },
         // SAFETY: as above.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { run_avx2(x, k) },
-        Isa::Baseline => run(x, k),
+        Isa::Baseline => run_baseline(x, k),
     }
+}
+
+/// The kernels compiled for the build's target processor only (with the
+/// repository's `target-cpu=native` that is this machine's; CI also runs
+/// the tests built for plain x86-64, where it is SSE2).
+#[inline(never)]
+fn run_baseline(x: &mut [f32], k: Kernel) {
+    run(x, k);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -282,20 +296,62 @@ mod tests {
         assert!(e[0] >= 0.0 && e[0] < 1e-37 && e[1].is_nan() && e[2] == 1.0);
     }
 
+    /// The instruction sets this processor has, widest first.
+    fn available() -> Vec<Isa> {
+        let mut v = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                v.push(Isa::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                v.push(Isa::Avx2);
+            }
+        }
+        v.push(Isa::Baseline);
+        v
+    }
+
+    /// One element at a time, each through `black_box`, so nothing is
+    /// vectorised: the reference every path must match bit for bit.
+    fn one_lane_at_a_time(xs: &[f32], k: Kernel) -> Vec<f32> {
+        let f = match k {
+            Kernel::Exp => exp_lane,
+            Kernel::Sigmoid => sigmoid_lane,
+            Kernel::Tanh => tanh_lane,
+        };
+        xs.iter()
+            .map(|&x| std::hint::black_box(f(std::hint::black_box(x))))
+            .collect()
+    }
+
     #[test]
     fn every_instruction_set_gives_the_same_bits() {
-        let xs = sweep(1e-6, 50.0);
-        for k in [Kernel::Exp, Kernel::Sigmoid, Kernel::Tanh] {
-            let mut base = xs.clone();
-            run(&mut base, k);
-            let mut fast = xs.clone();
-            dispatch(&mut fast, k);
-            assert!(
-                base.iter()
-                    .zip(&fast)
-                    .all(|(a, b)| a.to_bits() == b.to_bits())
-            );
+        // Lengths that leave a remainder after the 16-wide chunks, too.
+        let mut xs = sweep(1e-6, 50.0);
+        xs.truncate(xs.len() / 16 * 16 + 13);
+        let isas = available();
+        for &isa in &isas {
+            for k in [Kernel::Exp, Kernel::Sigmoid, Kernel::Tanh] {
+                let want = one_lane_at_a_time(&xs, k);
+                let mut got = xs.clone();
+                run_on(isa, &mut got, k);
+                let bad = xs
+                    .iter()
+                    .zip(want.iter().zip(&got))
+                    .find(|(_, (a, b))| a.to_bits() != b.to_bits());
+                assert!(bad.is_none(), "{isa:?}: x, scalar, vector = {bad:?}");
+            }
         }
+        // What the dispatcher picks is the widest one.
+        assert_eq!(isa(), isas[0]);
+        // `.ci/run` also runs this test built for plain x86-64
+        // (`NEUROGLASS_BASELINE_BUILD=1`): there the baseline must really
+        // be compiled without AVX, so that baseline code ran above.
+        if std::env::var_os("NEUROGLASS_BASELINE_BUILD").is_some() {
+            assert!(!cfg!(target_feature = "avx"), "the baseline build uses AVX");
+        }
+        println!("instruction sets tested: {isas:?}");
     }
 
     #[test]

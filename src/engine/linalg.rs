@@ -8,11 +8,16 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+#[cfg(test)]
+thread_local! {
+    /// The threads the calling thread's latest product was split over (1:
+    /// not split), so tests can see which path a product took.
+    static LAST_SPLIT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::Float;
-
-static THREADS: AtomicUsize = AtomicUsize::new(1);
 
 thread_local! {
     static IN_PRODUCT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -40,26 +45,11 @@ const SMALL_MAX_WORK: usize = 1 << 20;
 /// Products smaller than this many multiply-adds stay on one thread.
 const PARALLEL_MIN_WORK: usize = 1 << 23;
 
-/// Sets how many threads large products may use (1 = single-threaded).
-pub fn set_threads(n: usize) {
-    THREADS.store(n.max(1), Ordering::Relaxed);
-}
-
 /// The multiply-adds of an `[m, k]·[k, n]` product if it is large enough
 /// to be split over threads, else 0.
 pub fn parallel_work(m: usize, k: usize, n: usize) -> usize {
     let work = m.saturating_mul(n).saturating_mul(k);
     if work >= PARALLEL_MIN_WORK { work } else { 0 }
-}
-
-/// The threads worth using on this machine: its cores, at most 8.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8))
-}
-
-/// The number of threads large products may use.
-pub fn threads() -> usize {
-    THREADS.load(Ordering::Relaxed)
 }
 
 /// `c = alpha · a · b + beta · c`.
@@ -100,7 +90,7 @@ pub fn gemm<F: Float>(
     {
         return;
     }
-    let t = threads();
+    let t = super::parallel::threads();
     let big = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_WORK;
     let parallelism = if t > 1 && big && !super::parallel::in_shard() {
         gemm::Parallelism::Rayon(t)
@@ -112,6 +102,8 @@ pub fn gemm<F: Float>(
     let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
     let read_dst = beta != F::zero();
     let split = !matches!(parallelism, gemm::Parallelism::None);
+    #[cfg(test)]
+    LAST_SPLIT.with(|c| c.set(if split { t } else { 1 }));
     if split {
         SPLIT_PRODUCTS.fetch_add(1, Ordering::Relaxed);
     }
@@ -216,16 +208,45 @@ mod tests {
         assert!(!small::gemm(1.0, a.view(), b.t(), 0.0, &mut c.view_mut()));
     }
 
+    fn operands(m: usize, k: usize, n: usize) -> (Array2<f32>, Array2<f32>) {
+        let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 7) % 13) as f32 * 0.1 - 0.6);
+        let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 3 + j * 11) % 17) as f32 * 0.05 - 0.4);
+        (a, b)
+    }
+
+    /// One product on `threads` threads, and the threads it was split over.
+    fn product_on(threads: usize, m: usize, k: usize, n: usize) -> (Array2<f32>, usize) {
+        let (a, b) = operands(m, k, n);
+        let mut c = Array2::zeros((m, n));
+        crate::engine::parallel::with_threads(threads, || {
+            gemm(1.0, a.view(), b.view(), 0.0, &mut c.view_mut());
+        });
+        (c, LAST_SPLIT.with(std::cell::Cell::get))
+    }
+
     #[test]
     fn f32_threads_agree_with_one_thread() {
-        let a = Array2::from_shape_fn((128, 300), |(i, j)| ((i * 31 + j * 7) % 13) as f32 * 0.1);
-        let b = Array2::from_shape_fn((300, 200), |(i, j)| ((i * 3 + j * 11) % 17) as f32 * 0.05);
-        let mut one = Array2::zeros((128, 200));
-        gemm(1.0, a.view(), b.view(), 0.0, &mut one.view_mut());
-        set_threads(2);
-        let mut two = Array2::zeros((128, 200));
-        gemm(1.0, a.view(), b.view(), 0.0, &mut two.view_mut());
-        set_threads(1);
-        assert!((&one - &two).iter().all(|d| d.abs() < 1e-3));
+        // 256·512·128 = 16.8 M multiply-adds, above the split threshold
+        // (the shape of workload b's first layer at its batch of 128 is
+        // [128, 784]·[784, 256], also above it).
+        let (m, k, n) = (256, 512, 128);
+        assert!(
+            parallel_work(m, k, n) > 0,
+            "the product must be big enough to split"
+        );
+        let (one, split1) = product_on(1, m, k, n);
+        let (two, split2) = product_on(2, m, k, n);
+        assert_eq!(split1, 1, "one thread does not split");
+        assert_eq!(split2, 2, "two threads split the product");
+        // Bit for bit, not within a tolerance.
+        let bits = |c: &Array2<f32>| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert!(bits(&one) == bits(&two), "2 threads changed the bits");
+        // And it is the product (f32 sums of 512 terms, against f64).
+        let (a, b) = operands(m, k, n);
+        let want = naive(&a.mapv(f64::from), &b.mapv(f64::from));
+        let worst = (&one.mapv(f64::from) - &want)
+            .iter()
+            .fold(0.0f64, |w, d| w.max(d.abs()));
+        assert!(worst < 1e-3, "largest error {worst:e}");
     }
 }

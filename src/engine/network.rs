@@ -330,7 +330,7 @@ impl<F: Float> Network<F> {
             .iter()
             .map(|n| n.layer.parallel_work(batch))
             .sum();
-        if work >= PARALLEL_STEP_MIN && super::linalg::threads() > 1 {
+        if work >= PARALLEL_STEP_MIN && super::parallel::threads() > 1 {
             super::parallel::install(|| f(self))
         } else {
             super::parallel::serial(|| f(self))

@@ -328,7 +328,7 @@ impl<F: Float> AdamRule<F> {
     /// The update over whole slices; long ones are split over threads (the
     /// update is element-wise, so the numbers do not change).
     fn apply(&self, w: &mut [F], g: &[F], m: &mut [F], v: &mut [F]) {
-        let threads = super::linalg::threads();
+        let threads = super::parallel::threads();
         if threads < 2 || w.len() < PARALLEL_MIN_LEN || super::parallel::in_shard() {
             self.serial(w, g, m, v);
             return;

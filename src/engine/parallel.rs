@@ -2,9 +2,16 @@
 //! *shards* (chosen from the batch size alone, never from the thread
 //! count), computes each shard with its own buffers, and adds the shards'
 //! parameter gradients in shard order. The shards run on several threads
-//! when [`super::linalg::threads`] allows, else one after another — with
+//! when [`threads`] allows, else one after another — with
 //! the same numbers either way, so results do not depend on the thread
 //! count.
+//!
+//! The thread count belongs to the calling thread, not to the process: a
+//! thread uses one engine thread until it says otherwise
+//! ([`set_threads_for_this_thread`], [`with_threads`]), and work it hands
+//! to the engine's workers ([`install`]) carries its count along. Two
+//! threads (tests, or the trainer and a benchmark) can use different
+//! counts at once without seeing each other's.
 
 use std::cell::Cell;
 use std::ops::Range;
@@ -12,10 +19,42 @@ use std::ops::Range;
 use ndarray::{ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
-use super::linalg;
-
 thread_local! {
     static IN_SHARD: Cell<bool> = const { Cell::new(false) };
+    /// The calling thread's engine thread count (1 until set).
+    static THREADS: Cell<usize> = const { Cell::new(1) };
+}
+
+/// How many threads the engine may use for work started on this thread
+/// (1 = single-threaded): large products, shards and long optimizer
+/// updates split over at most this many.
+pub fn threads() -> usize {
+    THREADS.with(Cell::get)
+}
+
+/// Sets [`threads`] for the rest of the calling thread's life (for a
+/// thread that does nothing else, like the trainer's; elsewhere prefer
+/// [`with_threads`]).
+pub fn set_threads_for_this_thread(n: usize) {
+    THREADS.with(|c| c.set(n.max(1)));
+}
+
+/// Runs `f` with [`threads`] set to `n` on this thread, restoring the
+/// previous count afterwards (also when `f` panics).
+pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            THREADS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(THREADS.with(|c| c.replace(n.max(1))));
+    f()
+}
+
+/// The threads worth using on this machine: its cores, at most 8.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8))
 }
 
 /// Whether the calling thread is computing a shard (matrix products then
@@ -24,12 +63,12 @@ pub fn in_shard() -> bool {
     IN_SHARD.with(Cell::get)
 }
 
-/// The engine's worker threads, as many as [`linalg::default_threads`].
+/// The engine's worker threads, as many as [`default_threads`].
 fn pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(linalg::default_threads())
+            .num_threads(default_threads())
             .thread_name(|i| format!("neuroglass-engine-{i}"))
             .build()
             .ok()
@@ -41,9 +80,13 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 /// allowed, so that the parallel parts inside it hand work between workers
 /// that are already awake instead of waking threads for each part (one
 /// hand-over per call instead of one per layer). Runs `f` here otherwise.
+/// Inside `f` [`threads`] is the caller's count.
 pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let n = threads();
     match pool() {
-        Some(p) if linalg::threads() > 1 && rayon::current_thread_index().is_none() => p.install(f),
+        Some(p) if n > 1 && rayon::current_thread_index().is_none() => {
+            p.install(move || with_threads(n, f))
+        }
         _ => f(),
     }
 }
@@ -85,7 +128,7 @@ pub fn for_each_shard<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync
         f(k, item);
         IN_SHARD.with(|c| c.set(was));
     };
-    if items.len() > 1 && linalg::threads() > 1 && !in_shard() {
+    if items.len() > 1 && threads() > 1 && !in_shard() {
         items
             .par_iter_mut()
             .enumerate()
@@ -105,7 +148,7 @@ pub fn for_each_shard_rows<T: Send, F: Send>(
     out: ArrayViewMut2<'_, F>,
     f: impl Fn(usize, &mut T, ArrayViewMut2<'_, F>) + Sync,
 ) {
-    let parallel = items.len() > 1 && linalg::threads() > 1 && !in_shard();
+    let parallel = items.len() > 1 && threads() > 1 && !in_shard();
     let (n, batch) = (items.len(), out.nrows());
     split(items, out, 0, n, batch, parallel, &f);
 }
@@ -158,7 +201,7 @@ pub fn for_each_row_chunk<F: Send>(
 ) {
     let batch = out.nrows();
     let work = batch.saturating_mul(out.ncols().max(1));
-    let threads = linalg::threads().min(batch).min(8);
+    let threads = threads().min(batch).min(8);
     let n = if work >= ROWS_PARALLEL_MIN && !in_shard() {
         threads.max(1)
     } else {
@@ -193,13 +236,13 @@ mod tests {
     #[test]
     fn every_shard_runs_once_on_one_or_two_threads() {
         for threads in [1, 2] {
-            linalg::set_threads(threads);
             let mut items = vec![0usize; 5];
-            for_each_shard(&mut items, |k, v| {
-                assert!(in_shard());
-                *v += k + 1;
+            with_threads(threads, || {
+                for_each_shard(&mut items, |k, v| {
+                    assert!(in_shard());
+                    *v += k + 1;
+                })
             });
-            linalg::set_threads(1);
             assert_eq!(items, [1, 2, 3, 4, 5]);
             assert!(!in_shard());
         }
@@ -208,21 +251,56 @@ mod tests {
     #[test]
     fn each_shard_gets_its_own_rows() {
         for threads in [1, 2] {
-            linalg::set_threads(threads);
             let batch = 11;
             let n = shard_count(batch, 2, 4);
             let mut items = vec![(); n];
             let mut out = ndarray::Array2::<usize>::zeros((batch, 2));
-            for_each_shard_rows(&mut items, out.view_mut(), |k, _, mut rows| {
-                assert_eq!(rows.nrows(), shard_rows(batch, n, k).len());
-                rows.fill(k + 1);
+            with_threads(threads, || {
+                for_each_shard_rows(&mut items, out.view_mut(), |k, _, mut rows| {
+                    assert_eq!(rows.nrows(), shard_rows(batch, n, k).len());
+                    rows.fill(k + 1);
+                })
             });
-            linalg::set_threads(1);
             for k in 0..n {
                 for r in shard_rows(batch, n, k) {
                     assert_eq!(out[[r, 0]], k + 1);
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_thread_count_belongs_to_the_calling_thread() {
+        assert_eq!(threads(), 1, "a new thread starts with one engine thread");
+        with_threads(2, || {
+            assert_eq!(threads(), 2);
+            // Another thread does not see this thread's count...
+            let other = std::thread::spawn(threads).join().unwrap();
+            assert_eq!(other, 1);
+            // ...and setting it there does not change it here.
+            std::thread::spawn(|| set_threads_for_this_thread(4))
+                .join()
+                .unwrap();
+            assert_eq!(threads(), 2);
+            with_threads(3, || assert_eq!(threads(), 3));
+            assert_eq!(threads(), 2, "nested scopes restore the outer count");
+        });
+        assert_eq!(threads(), 1);
+        // Restored also when the scope panics.
+        let r = std::panic::catch_unwind(|| with_threads(2, || panic!("on purpose")));
+        assert!(r.is_err());
+        assert_eq!(threads(), 1);
+    }
+
+    #[test]
+    fn work_handed_to_the_engine_workers_keeps_the_callers_count() {
+        let (count, on_worker) = with_threads(2, || {
+            install(|| (threads(), rayon::current_thread_index().is_some()))
+        });
+        assert_eq!(count, 2);
+        // On a one-core machine the pool may be missing; then `f` runs here.
+        assert_eq!(on_worker, pool().is_some());
+        // With one thread, `f` runs on the calling thread.
+        assert_eq!(install(|| rayon::current_thread_index()), None);
     }
 }

@@ -321,7 +321,6 @@ mod tests {
 
     /// Forward output and every gradient, for one batch.
     fn run_once(cell: Cell, threads: usize) -> Vec<Vec<f32>> {
-        crate::engine::linalg::set_threads(threads);
         let mut l = Recurrent::<f32>::new(
             cell,
             5,
@@ -338,11 +337,13 @@ mod tests {
             mode: Mode::Train,
             rng: &mut rng,
         };
-        l.forward(&[x.view()], &mut out, &mut ctx);
-        let dy = out.mapv(|v| v * 0.5 + 0.1);
-        let mut dx = [Array2::zeros((48, 10))];
-        l.backward(&[x.view()], out.view(), dy.view(), &mut dx);
-        crate::engine::linalg::set_threads(1);
+        let dx = crate::engine::parallel::with_threads(threads, || {
+            l.forward(&[x.view()], &mut out, &mut ctx);
+            let dy = out.mapv(|v| v * 0.5 + 0.1);
+            let mut dx = [Array2::zeros((48, 10))];
+            l.backward(&[x.view()], out.view(), dy.view(), &mut dx);
+            dx
+        });
         let mut all = vec![
             out.into_raw_vec_and_offset().0,
             dx[0].iter().copied().collect(),

@@ -467,7 +467,7 @@ fn handle(
 /// closes. A panic while training becomes `Failed` and ends that run only.
 pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
     // Training uses every core (results do not depend on the count).
-    crate::engine::linalg::set_threads(crate::engine::linalg::default_threads());
+    crate::engine::parallel::set_threads_for_this_thread(crate::engine::parallel::default_threads());
     let mut run: Option<Run> = None;
     let mut last: Option<Box<Session>> = None;
     let mut record: Option<RecordRequest> = None;

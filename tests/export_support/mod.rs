@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -429,32 +430,71 @@ pub fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-/// A Python with torch and safetensors, or `None` (after saying so).
-pub fn python() -> Option<&'static Path> {
-    static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PY.get_or_init(|| {
-        let candidate = std::env::var_os("NEUROGLASS_PYTHON")
-            .map(PathBuf::from)
-            .or_else(|| {
-                let venv = PathBuf::from("/work/.venv/bin/python");
-                venv.exists().then_some(venv)
-            })
-            .unwrap_or_else(|| PathBuf::from("python3"));
-        let ok = Command::new(&candidate)
-            .args(["-c", "import torch, safetensors.torch"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            Some(candidate)
-        } else {
-            println!(
-                "torch not available: skipping PyTorch equivalence checks ({} cannot import torch and safetensors)",
-                candidate.display()
+/// The Python the PyTorch checks use: `$NEUROGLASS_PYTHON`, else
+/// `/work/.venv/bin/python` if it exists, else `python3`; `Err` says why
+/// it cannot run them (missing, or without torch and safetensors).
+fn find_python() -> Result<PathBuf, String> {
+    let candidate = std::env::var_os("NEUROGLASS_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let venv = PathBuf::from("/work/.venv/bin/python");
+            venv.exists().then_some(venv)
+        })
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    match Command::new(&candidate)
+        .args(["-c", "import torch, safetensors.torch"])
+        .output()
+    {
+        Ok(o) if o.status.success() => Ok(candidate),
+        Ok(o) => Err(format!(
+            "{} cannot import torch and safetensors: {}",
+            candidate.display(),
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        )),
+        Err(e) => Err(format!("{} does not run: {e}", candidate.display())),
+    }
+}
+
+/// A PyTorch check that is running; when it ends without a panic it says
+/// so on the terminal (`.ci/run` counts these lines).
+pub struct Torch {
+    /// The Python to run.
+    pub py: &'static Path,
+    test: &'static str,
+}
+
+impl Drop for Torch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // Straight to stderr: `cargo test` hides `println!` of passing
+            // tests, not writes to the stream itself.
+            let _ = writeln!(std::io::stderr(), "PYTORCH CHECK RAN: {}", self.test);
+        }
+    }
+}
+
+/// The Python for the PyTorch part of test `test`, or `None` after a
+/// visible `SKIPPED: …` line when there is none. With
+/// `NEUROGLASS_REQUIRE_TORCH=1` (as `.ci/run` sets) a missing Python or
+/// torch fails the test instead.
+pub fn torch_or_skip(test: &'static str) -> Option<Torch> {
+    static PY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match PY.get_or_init(find_python) {
+        Ok(py) => Some(Torch { py, test }),
+        Err(why) if std::env::var_os("NEUROGLASS_REQUIRE_TORCH").is_some_and(|v| v == "1") => {
+            panic!("NEUROGLASS_REQUIRE_TORCH=1 but {why}")
+        }
+        Err(why) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: the PyTorch part of {test} ({why}; set NEUROGLASS_PYTHON, or run .ci/run)"
             );
             None
         }
-    })
-    .as_deref()
+    }
 }
 
 /// Runs Python in `dir`; whether it succeeded, and what it printed.
