@@ -177,6 +177,20 @@ mod tests {
         assert_eq!(recovery_path(Some(&xor)), Some(rec));
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_read_only_folder_keeps_its_recovery_file_in_the_user_data_directory() {
+        // Nobody, not even root, can create files in /proc.
+        let p = Path::new("/proc/net.ron");
+        assert!(!writable(Path::new("/proc")));
+        let Some(rec) = recovery_path(Some(p)) else {
+            return;
+        };
+        assert!(!rec.starts_with("/proc"), "{}", rec.display());
+        let name = rec.file_name().unwrap_or_default().to_string_lossy();
+        assert!(name.starts_with("net-"), "{name}");
+    }
+
     #[test]
     fn a_users_own_folder_keeps_the_recovery_file_beside_the_project() {
         let dir = std::env::temp_dir().join(format!("ng-rec-{}", std::process::id()));
