@@ -72,14 +72,14 @@ pub fn image_shapes_for(n: usize, min_side: usize, limit: usize) -> Vec<[usize; 
     let min_side = min_side.max(1);
     let mut square = Vec::new();
     let mut other = Vec::new();
-    for c in (1..=n).filter(|c| n % c == 0) {
+    for c in (1..=n).filter(|c| n.is_multiple_of(*c)) {
         let plane = n / c;
         let side = plane.isqrt();
         if side * side == plane {
             if side >= min_side {
                 square.push([c, side, side]);
             }
-        } else if let Some(h) = (min_side..=side).rev().find(|h| plane % h == 0) {
+        } else if let Some(h) = (min_side..=side).rev().find(|h| plane.is_multiple_of(*h)) {
             other.push([c, h, plane / h]);
         }
         if square.len() >= limit {

@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{DataSpec, Edge, Graph, LayerSpec, Node, NodeId, Project, TrainConfig};
+use super::layers::LayerFile;
+use crate::model::{DataSpec, Edge, Graph, Node, NodeId, Project, TrainConfig};
 
 /// The format version this program writes and the newest it reads.
 pub const CURRENT_VERSION: u32 = 1;
@@ -60,8 +61,8 @@ pub struct NodeFile {
     /// The user's name for the layer.
     #[serde(default)]
     pub name: String,
-    /// What the layer is, with its settings.
-    pub kind: LayerSpec,
+    /// What the layer is, with its settings (the file's own type).
+    pub kind: LayerFile,
     /// Canvas position (x, y).
     #[serde(default)]
     pub pos: (f32, f32),
@@ -87,7 +88,7 @@ impl NodeFile {
         Self {
             id: n.id.0,
             name: n.name.clone(),
-            kind: n.spec.clone(),
+            kind: LayerFile::from(&n.spec),
             pos: (n.pos[0], n.pos[1]),
         }
     }
@@ -97,7 +98,7 @@ impl NodeFile {
         Node {
             id: NodeId(self.id),
             name: self.name,
-            spec: self.kind,
+            spec: (&self.kind).into(),
             pos: [self.pos.0, self.pos.1],
         }
     }
@@ -124,7 +125,7 @@ impl ProjectFileV1 {
             .map(|n| NodeFile {
                 id: n.id.0,
                 name: n.name.clone(),
-                kind: n.spec.clone(),
+                kind: LayerFile::from(&n.spec),
                 pos: (n.pos[0], n.pos[1]),
             })
             .collect();
@@ -165,7 +166,7 @@ impl ProjectFileV1 {
             .map(|n| Node {
                 id: NodeId(n.id),
                 name: n.name,
-                spec: n.kind,
+                spec: (&n.kind).into(),
                 pos: [n.pos.0, n.pos.1],
             })
             .collect();
@@ -229,7 +230,7 @@ pub struct NodeFileV0 {
     #[serde(default)]
     pub name: String,
     /// What the layer is.
-    pub spec: LayerSpec,
+    pub spec: LayerFile,
     /// Canvas x.
     #[serde(default)]
     pub x: f32,

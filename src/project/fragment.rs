@@ -16,6 +16,9 @@ pub const MAX_FRAGMENT_TEXT: usize = 1 << 20;
 /// Most layers pasted at once.
 pub const MAX_FRAGMENT_NODES: usize = 1000;
 
+/// Copied layers in memory: the nodes and the wires among them.
+pub type Layers = (Vec<Node>, Vec<Edge>);
+
 /// The clipboard form of copied layers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,7 +46,7 @@ pub fn fragment_to_text(nodes: &[Node], edges: &[Edge]) -> Result<String, Projec
 /// Copied layers from clipboard text, checked like a project file: sizes,
 /// nesting, each layer's settings, positions, ids and wires. `Ok(None)` when
 /// the text is not copied layers at all.
-pub fn fragment_from_text(text: &str) -> Result<Option<(Vec<Node>, Vec<Edge>)>, ProjectError> {
+pub fn fragment_from_text(text: &str) -> Result<Option<Layers>, ProjectError> {
     const ORIGIN: &str = "clipboard";
     if text.len() > MAX_FRAGMENT_TEXT {
         return Err(ProjectError::invalid(

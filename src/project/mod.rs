@@ -10,6 +10,7 @@
 pub mod error;
 pub mod format;
 pub mod fragment;
+pub mod layers;
 pub mod load;
 pub mod recovery;
 pub mod save;

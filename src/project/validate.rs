@@ -71,9 +71,8 @@ pub fn validate_file(f: &ProjectFileV1, origin: &str) -> Result<(), ProjectError
         return bad(format!("{} wires; the limit is {MAX_EDGES}", g.edges.len()));
     }
     let mut ids = BTreeSet::new();
-    let mut kinds: BTreeMap<u32, &LayerSpec> = BTreeMap::new();
+    let mut kinds: BTreeMap<u32, LayerSpec> = BTreeMap::new();
     for n in &g.nodes {
-        kinds.insert(n.id, &n.kind);
         if !ids.insert(n.id) {
             return bad(format!("two layers have the id {}", n.id));
         }
@@ -84,7 +83,8 @@ pub fn validate_file(f: &ProjectFileV1, origin: &str) -> Result<(), ProjectError
                 n.id, n.name
             ));
         }
-        check_layer(&n.kind).map_err(|m| {
+        let spec = LayerSpec::from(&n.kind);
+        check_layer(&spec).map_err(|m| {
             let who = if n.name.is_empty() {
                 format!("layer {}", n.id)
             } else {
@@ -92,6 +92,7 @@ pub fn validate_file(f: &ProjectFileV1, origin: &str) -> Result<(), ProjectError
             };
             ProjectError::invalid(origin, format!("{who}: {m}"))
         })?;
+        kinds.insert(n.id, spec);
     }
     let mut wires = BTreeSet::new();
     let mut ports = BTreeSet::new();
