@@ -159,7 +159,10 @@ fn train_records_runs_lists_them_and_diffs_two() {
     let e = &s.json(&["eval", "spiral.ron", "--run", &b, "--json"])[0];
     assert_eq!(e["epoch"], 2);
     let logged = rb["final"]["val_loss"].as_f64().unwrap();
-    assert!(close(e["val_loss"].as_f64().unwrap(), logged), "{e} vs {logged}");
+    assert!(
+        close(e["val_loss"].as_f64().unwrap(), logged),
+        "{e} vs {logged}"
+    );
 
     // The table names both runs.
     let table = String::from_utf8(s.run(&["runs", "spiral.ron"]).stdout).unwrap();
