@@ -56,6 +56,17 @@ fn window_runs_are_recorded_where_their_project_lives() {
     assert_eq!(r.epochs.len(), 2);
     assert_eq!(r.project().unwrap(), p);
 
+    // A project opened by a relative path: its folder is "" (the current one).
+    let here = std::env::current_dir().unwrap();
+    std::env::set_current_dir(&root).unwrap();
+    start(&t, &p, Some(Path::new("")));
+    until_finished(&t);
+    std::env::set_current_dir(here).unwrap();
+    assert_eq!(
+        RunStore::at(vec![root.join("xor.runs")]).list().runs.len(),
+        2
+    );
+
     // A bundled example (no file): the data directory, under its name.
     start(&t, &p, None);
     until_finished(&t);
@@ -70,7 +81,7 @@ fn window_runs_are_recorded_where_their_project_lives() {
     until_finished(&t);
     assert_eq!(
         RunStore::at(vec![root.join("xor.runs")]).list().runs.len(),
-        1
+        2
     );
 
     // Stopped mid-way: "stopped", with a checkpoint where it stopped.
@@ -80,8 +91,8 @@ fn window_runs_are_recorded_where_their_project_lives() {
     t.send(TrainerCommand::Stop).unwrap();
     until_finished(&t);
     let list = RunStore::at(vec![root.join("xor.runs")]).list();
-    assert_eq!(list.runs.len(), 2);
-    let r = &list.runs[1];
+    assert_eq!(list.runs.len(), 3);
+    let r = list.runs.last().unwrap();
     assert_eq!(r.file.stopped.as_ref().unwrap().key, "stopped");
     let last = r.file.checkpoints.last().unwrap();
     assert_eq!(last.step, r.file.steps);

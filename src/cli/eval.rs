@@ -40,11 +40,14 @@ pub fn evaluate(project: &Path, id: &str, step: Option<u64>) -> Result<Evaluatio
         .checkpoint_entry(step)
         .map_err(|e| (INVALID, e.to_string()))?;
     let trained = run.project().map_err(|e| (UNREADABLE, e.to_string()))?;
+    // The folder the run read its data from; if it has gone (the project
+    // moved), the project's own folder.
     let dir: Option<PathBuf> = run
         .file
         .data_dir
         .as_ref()
         .map(PathBuf::from)
+        .filter(|d| d.is_dir())
         .or_else(|| project.parent().map(Path::to_path_buf));
     let mut session =
         Session::from_project(&trained, dir.as_deref()).map_err(|e| (UNREADABLE, e))?;

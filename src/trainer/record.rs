@@ -83,7 +83,10 @@ impl RecordRequest {
 
 /// The project file in `dir` named like `project`, if exactly one is.
 pub fn guess_project_file(dir: Option<&Path>, project: &Project) -> Option<PathBuf> {
-    let dir = dir?;
+    let dir = match dir? {
+        d if d.as_os_str().is_empty() => Path::new("."),
+        d => d,
+    };
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).ok()?.flatten().take(GUESS_FILES) {
         let path = entry.path();
