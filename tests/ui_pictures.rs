@@ -24,9 +24,29 @@ fn harness() -> H {
     app.files.native = false;
     let mut h = Harness::builder()
         .with_size(WINDOW)
+        .renderer(AnswersNoScreenshots)
         .build_ui_state(|ui, app: &mut NeuroglassApp| app.ui_frame(ui), app);
     h.step();
     h
+}
+
+/// A renderer that renders nothing, so that the harness (built with
+/// egui_kittest's wgpu feature, which answers screenshot commands itself)
+/// leaves the screenshots to this test.
+struct AnswersNoScreenshots;
+
+impl egui_kittest::TestRenderer for AnswersNoScreenshots {
+    fn handle_delta(&mut self, delta: &mut egui::TexturesDelta) {
+        delta.clear();
+    }
+
+    fn render(
+        &mut self,
+        _ctx: &egui::Context,
+        _output: &egui::FullOutput,
+    ) -> Result<image::RgbaImage, String> {
+        Err("this test answers screenshots itself".into())
+    }
 }
 
 /// What one frame showed, as the harness cannot draw: every pixel says

@@ -265,7 +265,7 @@ mod tests {
         };
         accepts_right_and_rejects_wrong(
             "Conv2D",
-            || Conv2D::<f64>::new([2, 4, 4], cfg.clone(), &mut rng()).expect("valid geometry"),
+            || Conv2D::<f64>::new([2, 4, 4], cfg, &mut rng()).expect("valid geometry"),
             &[random(2, 32, 2)],
         );
     }

@@ -301,6 +301,6 @@ mod tests {
         // On a one-core machine the pool may be missing; then `f` runs here.
         assert_eq!(on_worker, pool().is_some());
         // With one thread, `f` runs on the calling thread.
-        assert_eq!(install(|| rayon::current_thread_index()), None);
+        assert_eq!(install(rayon::current_thread_index), None);
     }
 }
