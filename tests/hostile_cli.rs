@@ -157,11 +157,12 @@ fn runs_that_cannot_fit_are_refused_before_allocating() {
         tried += 1;
     }
     let xor = root().join("projects/xor.ron");
+    let cnn_path = root().join("projects/mnist_cnn.ron");
     let o = run(&[
         "train",
-        xor.to_str().unwrap(),
+        cnn_path.to_str().unwrap(),
         "--max-memory",
-        "1M",
+        "100M",
         "--epochs",
         "1",
     ]);
