@@ -595,6 +595,16 @@ fn the_small_ones() {
         text(&o)
     );
     tried += 1;
+    // A validation split that passes check also trains (one rule).
+    for split in ["0.95", "0.99"] {
+        let p = dir.join(format!("split{split}.ron"));
+        std::fs::write(&p, set(&example("spiral.ron"), "validation_split", split)).unwrap();
+        let c = run(&["check", p.to_str().unwrap()]);
+        let t = run(&["train", p.to_str().unwrap(), "--epochs", "1"]);
+        assert_eq!(c.status.code(), Some(0), "{}", text(&c));
+        assert_eq!(t.status.code(), Some(0), "{split}: {}", text(&t));
+        tried += 1;
+    }
     println!("class 14 (small ones): {tried} inputs");
     let _ = std::fs::remove_dir_all(&dir);
 }
