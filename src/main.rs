@@ -71,8 +71,8 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
     num.parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mul))
-        .filter(|&b| b >= 1 << 20)
-        .ok_or_else(|| format!("`{s}` is not a size of at least 1M (e.g. 512M or 2G)"))
+        .filter(|&b| (1 << 20..=1 << 50).contains(&b))
+        .ok_or_else(|| format!("`{s}` is not a size from 1M to 1048576G (e.g. 512M or 2G)"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -111,7 +111,7 @@ enum Command {
         #[arg(long)]
         force: bool,
         /// Refuse to train when the memory estimate is above this (bytes,
-        /// or with K, M, G: e.g. 512M); default: the memory available.
+        /// or with K, M, G: e.g. 512M; 1M to 1048576G); default: the memory available.
         #[arg(long, value_parser = parse_bytes)]
         max_memory: Option<u64>,
         /// Do not record the run in `<project stem>.runs/`.

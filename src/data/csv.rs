@@ -219,7 +219,12 @@ pub fn load_with_layout(
 /// number, or a control character.
 fn number(s: &str) -> Result<Option<f32>, String> {
     let s = s.trim();
-    if let Some(c) = s.chars().find(|c| c.is_control()) {
+    // Line breaks and tabs may stand inside a quoted cell; other control
+    // characters (NUL, escape sequences, bell…) may not.
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(format!(
             "the cell contains the control character {:?}; a CSV cell must be plain text",
             c

@@ -150,9 +150,11 @@ pub fn split_indices(
     validation: f32,
     seed: u64,
 ) -> Result<(Vec<usize>, Vec<usize>), DataError> {
-    if !(0.0..=0.9).contains(&validation) {
+    // The same range as the project file's rule, so a split that passes
+    // `check` never fails `train`.
+    if !(0.0..=0.99).contains(&validation) {
         return Err(DataError::Settings(format!(
-            "validation split {validation} must be between 0 and 0.9"
+            "validation split {validation} must be between 0 and 0.99"
         )));
     }
     let n = target.len();
@@ -306,7 +308,8 @@ mod tests {
             assert_eq!(va.iter().filter(|&&i| labels[i] == c).count(), 20);
         }
         assert_eq!(split_indices(&d.target, 0.2, 5).unwrap(), (tr, va));
-        assert!(split_indices(&d.target, 0.95, 5).is_err());
+        assert!(split_indices(&d.target, 0.95, 5).is_ok());
+        assert!(split_indices(&d.target, 0.995, 5).is_err());
     }
 
     #[test]

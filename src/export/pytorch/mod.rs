@@ -136,9 +136,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Removes staging folders of exports into `out_dir` whose process no
-/// longer runs (killed while exporting).
-fn remove_stale_stages(parent: &Path, prefix: &str) {
+/// Removes staging folders of exports (into any folder of `parent`) whose
+/// process no longer runs (killed while exporting).
+fn remove_stale_stages(parent: &Path) {
     if !Path::new("/proc/self").exists() {
         return;
     }
@@ -148,8 +148,10 @@ fn remove_stale_stages(parent: &Path, prefix: &str) {
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if let Some(pid) = name
-            .strip_prefix(prefix)
-            .and_then(|p| p.parse::<u32>().ok())
+            .starts_with('.')
+            .then_some(name.as_str())
+            .and_then(|n| n.rsplit_once(".neuroglass-export."))
+            .and_then(|(_, p)| p.parse::<u32>().ok())
             && pid != std::process::id()
             && !Path::new(&format!("/proc/{pid}")).exists()
         {
@@ -263,7 +265,7 @@ pub fn export_project_with(
     std::fs::create_dir_all(&parent)
         .map_err(|e| ExportError::Write(format!("{}: {e}", parent.display())))?;
     let prefix = format!(".{leaf}.neuroglass-export.");
-    remove_stale_stages(&parent, &prefix);
+    remove_stale_stages(&parent);
     let stage = parent.join(format!("{prefix}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&stage);
     std::fs::create_dir(&stage)
