@@ -77,7 +77,12 @@ fn kernels_larger_than_the_input_validate_train_and_match_pytorch() {
         export_project(&p, None, None, &out).unwrap_or_else(|e| panic!("{ka}/{kb}/{kc}: {e}"));
         dirs.push(out);
     }
-    let Some(py) = python() else { return };
+    let Some(torch) =
+        torch_or_skip("kernels_larger_than_the_input_validate_train_and_match_pytorch")
+    else {
+        return;
+    };
+    let py = torch.py;
     for d in &dirs {
         let script = format!(
             "import sys, json; sys.path.insert(0, {d:?}); import check_reference as c; \

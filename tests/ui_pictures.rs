@@ -22,6 +22,8 @@ const WINDOW: egui::Vec2 = vec2(1400.0, 860.0);
 fn harness() -> H {
     let mut app = NeuroglassApp::new(None);
     app.files.native = false;
+    // A recovery file left by another program run must not cover the window.
+    app.prompts.recovery = None;
     let mut h = Harness::builder()
         .with_size(WINDOW)
         .renderer(AnswersNoScreenshots)

@@ -8,7 +8,9 @@ use egui_kittest::kittest::Queryable;
 use neuroglass::ui::NeuroglassApp;
 use neuroglass::ui::run::RunState;
 
-fn harness(app: NeuroglassApp) -> Harness<'static, NeuroglassApp> {
+fn harness(mut app: NeuroglassApp) -> Harness<'static, NeuroglassApp> {
+    // A recovery file left by another program run must not cover the window.
+    app.prompts.recovery = None;
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(|ui, app: &mut NeuroglassApp| app.ui_frame(ui), app)

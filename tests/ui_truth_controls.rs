@@ -21,6 +21,8 @@ type H = Harness<'static, NeuroglassApp>;
 
 fn harness(mut app: NeuroglassApp) -> H {
     app.files.native = false;
+    // A recovery file left by another program run must not cover the window.
+    app.prompts.recovery = None;
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 860.0))
         .build_ui_state(|ui, app: &mut NeuroglassApp| app.ui_frame(ui), app);

@@ -30,7 +30,7 @@ fn harness(example: &'static str) -> H {
     h.state_mut().apply(Command::OpenBundled(example));
     // Unsaved work that another run on this machine left behind would be
     // offered in a modal over the window; these tests are not about it.
-    h.state_mut().recovery_offer = None;
+    h.state_mut().prompts.recovery = None;
     // Let the layout settle (the canvas fits the new graph).
     h.run_steps(4);
     h

@@ -12,6 +12,7 @@ pub mod format;
 pub mod fragment;
 pub mod layers;
 pub mod load;
+pub mod paths;
 pub mod recovery;
 pub mod save;
 pub mod validate;

@@ -3,28 +3,20 @@
 //! save. For `dir/foo.ron` it is `dir/foo.recovery.ron`, unless `dir` is
 //! the program's own folder of bundled examples or cannot be written to:
 //! then, like the recovery file of a project never saved, it lives in the
-//! per-user data directory (`$XDG_DATA_HOME/neuroglass/recovery/`, or under
-//! `~/.local/share`, or `%APPDATA%` on Windows), named after the project
+//! per-user data directory (`recovery/` in [`data_dir`](super::paths::data_dir)), named after the project
 //! file and a hash of its full path (`foo-1a2b….recovery.ron`). It is an
 //! ordinary project file: open it with [`load`](super::load).
 
 use std::path::{Path, PathBuf};
 
+use super::paths::path_hash;
 use super::{ProjectError, save::to_string, save::write_atomic};
 use crate::model::Project;
 
-/// The per-user directory for recovery files of unsaved projects, if the
-/// environment names a home or data directory.
+/// The per-user directory for recovery files, if the environment names a
+/// home or data directory.
 fn user_recovery_dir() -> Option<PathBuf> {
-    let non_empty = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let base = non_empty("XDG_DATA_HOME")
-        .or_else(|| non_empty("APPDATA"))
-        .or_else(|| non_empty("HOME").map(|h| h.join(".local").join("share")))?;
-    Some(base.join("neuroglass").join("recovery"))
+    Some(super::paths::data_dir()?.join("recovery"))
 }
 
 /// Where the recovery file of a project lives: beside the project file
@@ -92,15 +84,6 @@ fn writable(dir: &Path) -> bool {
 
 /// A hash of the absolute path that stays the same across runs and Rust
 /// versions (FNV-1a over the path's bytes).
-fn path_hash(p: &Path) -> u64 {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    abs.as_os_str()
-        .as_encoded_bytes()
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-}
 
 /// Writes the recovery file atomically and returns where.
 pub fn write_recovery(

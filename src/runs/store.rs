@@ -15,39 +15,11 @@ use super::record::{RunRecord, checkpoint_file_name};
 /// Folders inside a runs folder looked at, at most (more are reported).
 const MAX_ENTRIES: usize = 10_000;
 
-/// The environment variable that overrides the user's data directory
-/// (for tests and portable installs).
-pub const DATA_DIR_ENV: &str = "NEUROGLASS_DATA_DIR";
-
-/// The user's data directory for Neuroglass: `$NEUROGLASS_DATA_DIR`, else
-/// `$XDG_DATA_HOME/neuroglass` or `~/.local/share/neuroglass` (Linux and
-/// other Unix), `~/Library/Application Support/Neuroglass` (macOS),
-/// `%APPDATA%\Neuroglass` (Windows).
-pub fn data_dir() -> Option<PathBuf> {
-    let var = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(d) = var(DATA_DIR_ENV) {
-        return Some(d);
-    }
-    if cfg!(windows) {
-        return var("APPDATA").map(|d| d.join("Neuroglass"));
-    }
-    if cfg!(target_os = "macos") {
-        return var("HOME").map(|h| h.join("Library/Application Support/Neuroglass"));
-    }
-    var("XDG_DATA_HOME")
-        .or_else(|| var("HOME").map(|h| h.join(".local/share")))
-        .map(|d| d.join("neuroglass"))
-}
+pub use crate::project::paths::{DATA_DIR_ENV, data_dir};
 
 /// FNV-1a, to name a project's fallback folder after its path.
 fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::project::paths::stable_hash(text.as_bytes())
 }
 
 /// Whether `id` could be a run's folder name (nothing that walks paths).
