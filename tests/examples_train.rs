@@ -7,6 +7,7 @@ use std::process::Command;
 fn run(project: &str, extra: &[&str]) -> (Option<i32>, Vec<serde_json::Value>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_neuroglass"))
         .arg("train")
+        .arg("--no-record")
         .arg(
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("projects")
@@ -177,6 +178,7 @@ fn divergence_and_bad_data_exit_codes() {
     std::fs::write(&p, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_neuroglass"))
         .arg("train")
+        .arg("--no-record")
         .arg(&p)
         .output()
         .unwrap();
@@ -188,6 +190,7 @@ fn divergence_and_bad_data_exit_codes() {
     std::fs::write(&csv, "x,y\n1,2\n2,n/a\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_neuroglass"))
         .arg("train")
+        .arg("--no-record")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/linear_regression.ron"))
         .arg("--data")
         .arg(&csv)
@@ -199,6 +202,7 @@ fn divergence_and_bad_data_exit_codes() {
     std::fs::write(&csv, "a,b,y\n1,2,3\n2,1,3\n0,0,0\n1,1,2\n3,0,3\n0,3,3\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_neuroglass"))
         .arg("train")
+        .arg("--no-record")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/linear_regression.ron"))
         .args([
             "--data",

@@ -120,7 +120,10 @@ fn recovery_file_write_find_discard() {
 fn recovery_of_an_unsaved_project_goes_to_the_user_data_dir() {
     let dir = temp_dir("recovery-unsaved");
     // Only this test in this binary reads the environment.
-    unsafe { std::env::set_var("XDG_DATA_HOME", &dir) };
+    unsafe {
+        std::env::remove_var(neuroglass::project::paths::DATA_DIR_ENV);
+        std::env::set_var("XDG_DATA_HOME", &dir);
+    }
     let want = dir.join("neuroglass/recovery/untitled.recovery.ron");
     assert_eq!(project::recovery_path(None), Some(want.clone()));
     assert_eq!(project::find_recovery(None), None);

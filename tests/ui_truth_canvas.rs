@@ -394,7 +394,10 @@ fn printed_texts() -> Vec<(String, String)> {
         }
     }
     for e in std::fs::read_dir(root.join("projects")).unwrap() {
-        files.push(e.unwrap().path());
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "ron") {
+            files.push(p);
+        }
     }
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();

@@ -382,7 +382,12 @@ fn canvas_unit_pictures_stay_inside_the_canvas() {
     until(&mut h, "a snapshot", |a| a.run.snapshot.is_some());
     h.step();
     // Zoom in far: the pictures beside the lower nodes reach the views.
-    h.state_mut().canvas.view.zoom = 2.5;
+    // Zoomed about the canvas's centre, so the middle layers stay in view.
+    let (area, zoom) = (h.state().canvas.area, h.state().canvas.view.zoom);
+    h.state_mut()
+        .canvas
+        .view
+        .zoom_at(area, area.center(), 2.5 / zoom);
     for _ in 0..3 {
         h.step();
     }

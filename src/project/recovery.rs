@@ -82,9 +82,6 @@ fn writable(dir: &Path) -> bool {
     }
 }
 
-/// A hash of the absolute path that stays the same across runs and Rust
-/// versions (FNV-1a over the path's bytes).
-
 /// Writes the recovery file atomically and returns where.
 pub fn write_recovery(
     project: &Project,

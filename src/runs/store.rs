@@ -63,7 +63,11 @@ impl RunStore {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                folders.push(parent.join(format!("{stem}.runs")));
+                // The program's own bundled examples keep their runs in
+                // the data directory, like their recovery files.
+                if !crate::project::recovery::is_bundled_dir(&parent) {
+                    folders.push(parent.join(format!("{stem}.runs")));
+                }
                 if let Some(d) = data {
                     let abs = std::fs::canonicalize(&parent).unwrap_or(parent);
                     let key = fnv(&abs.join(&stem).to_string_lossy());
