@@ -125,7 +125,8 @@ pub struct Snapshot {
     pub feature_maps: Vec<FeatureMap>,
     /// The validation row the feature maps are of.
     pub feature_sample: Option<usize>,
-    /// Inputs of the first predictions (flattened samples), for the gallery.
+    /// Inputs of the kept predictions (flattened samples), one per entry of
+    /// `predictions` and in its order, for the gallery.
     pub gallery: Vec<Vec<f32>>,
     /// One input sample's shape in the run that took the snapshot (e.g.
     /// `[2]`, `[1, 28, 28]`); empty when unknown. Views read shapes from

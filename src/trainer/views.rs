@@ -33,8 +33,6 @@ const MAX_WIDTH: usize = 64;
 const MAX_DENSE: usize = 4096;
 /// Feature-map values kept per layer.
 const MAX_MAP_VALUES: usize = 16 * 28 * 28;
-/// Gallery images.
-const GALLERY: usize = 48;
 
 /// What the views need to know about the network beyond its nodes.
 pub struct NetInfo<'a> {
@@ -205,12 +203,13 @@ pub fn add_views(
     neurons(net, ids, data, snap);
     feature_maps(net, info, data, sample, snap);
     if data.val_x.ncols() >= 16 {
+        // One image per kept prediction, in the same order, so that every
+        // confusion cell's kept samples can be shown, not only those among
+        // the first few mistakes.
         snap.gallery = snap
             .predictions
             .iter()
-            .take(GALLERY)
-            .filter(|p| p.0 < data.val_x.nrows())
-            .map(|p| data.val_x.row(p.0).to_vec())
+            .map_while(|p| (p.0 < data.val_x.nrows()).then(|| data.val_x.row(p.0).to_vec()))
             .collect();
     }
 }

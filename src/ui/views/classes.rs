@@ -191,7 +191,11 @@ fn list_ui(ui: &mut egui::Ui, snap: &Snapshot, c: (u32, u32), state: &mut ViewSt
     }
 }
 
-/// Draws the gallery.
+/// Pictures the gallery shows when no confusion cell is chosen.
+const GALLERY_SHOWN: usize = 48;
+
+/// Draws the gallery: the first kept predictions (mistakes first), or every
+/// kept sample of the chosen confusion cell.
 pub fn gallery_ui(ui: &mut egui::Ui, live: Live<'_>, state: &mut ViewState) {
     let snap = live.snap;
     // The images' size comes from the run that made them.
@@ -217,8 +221,10 @@ pub fn gallery_ui(ui: &mut egui::Ui, live: Live<'_>, state: &mut ViewState) {
                     let mut shown = 0;
                     for (k, (img, pred)) in snap.gallery.iter().zip(&snap.predictions).enumerate() {
                         let (row, p, t, conf) = *pred;
-                        if state.cell.is_some_and(|c| c != (t, p)) {
-                            continue;
+                        match state.cell {
+                            Some(c) if c != (t, p) => continue,
+                            None if shown >= GALLERY_SHOWN => break,
+                            _ => {}
                         }
                         let tex = state.textures.get(
                             ui.ctx(),
