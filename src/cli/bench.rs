@@ -63,7 +63,7 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
 /// Builds a fresh session for `project` (same seed every time).
 fn session_for(path: &std::path::Path) -> Result<crate::trainer::Session, String> {
     let project = crate::project::load(path).map_err(|e| e.to_string())?;
-    crate::trainer::Session::from_project(&project, path.parent())
+    crate::trainer::Session::from_project(&project, path.parent()).map_err(|e| e.to_string())
 }
 
 /// Training throughput of `project` alone (the session driven in a loop)

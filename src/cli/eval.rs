@@ -50,13 +50,13 @@ pub fn evaluate(project: &Path, id: &str, step: Option<u64>) -> Result<Evaluatio
         .filter(|d| d.is_dir())
         .or_else(|| project.parent().map(Path::to_path_buf));
     let mut session =
-        Session::from_project(&trained, dir.as_deref()).map_err(|e| (UNREADABLE, e))?;
+        Session::from_project(&trained, dir.as_deref()).map_err(|e| (UNREADABLE, e.to_string()))?;
     session
         .start_from(&run.checkpoint_path(entry.step))
-        .map_err(|e| (INVALID, e))?;
+        .map_err(|e| (INVALID, e.to_string()))?;
     let m = session
         .end_epoch(entry.epoch.unwrap_or(0))
-        .map_err(|e| (INVALID, e))?;
+        .map_err(|e| (INVALID, e.to_string()))?;
     Ok(Evaluation {
         run: run.file.id.clone(),
         step: entry.step,

@@ -97,15 +97,16 @@ pub fn data_info(spec: &DataSpec) -> Option<DataInfo> {
 /// loading the data (CSV and IDX files, relative to `project_dir`).
 ///
 /// # Errors
-/// The data cannot be read; the message says why.
+/// The data cannot be read or prepared; the [`DataError`] says why.
+///
+/// [`DataError`]: crate::data::DataError
 pub fn resolve_data_info(
     project: &super::Project,
     project_dir: Option<&std::path::Path>,
-) -> Result<DataInfo, String> {
+) -> Result<DataInfo, crate::data::DataError> {
     if let Some(info) = data_info(&project.data) {
         return Ok(info);
     }
     super::load_data::load_data(&project.data, project_dir, project.training.seed)
         .map(|p| super::load_data::info_of(&p))
-        .map_err(|e| e.to_string())
 }

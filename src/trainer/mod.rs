@@ -6,6 +6,7 @@
 //! events a second; epoch and terminal events are never dropped and never
 //! block training (they wait in the trainer's outbox if the channel is full).
 
+pub mod error;
 pub mod handle;
 pub mod history;
 pub mod outbox;
@@ -17,6 +18,7 @@ pub mod train_data;
 pub mod views;
 pub mod worker;
 
+pub use error::SessionError;
 pub use handle::{SendError, Trainer};
 pub use history::{EpochMetrics, History, StepPoint};
 pub use protocol::{FinishReason, Progress, TrainerCommand, TrainerEvent};

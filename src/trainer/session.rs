@@ -16,6 +16,7 @@ use crate::engine::schedule::ScheduleKind;
 use crate::model::compile::{Compiled, optimizer, schedule};
 use crate::model::{NodeId, OptimizerSpec, TrainConfig};
 
+use super::error::SessionError;
 use super::history::EpochMetrics;
 use super::snapshot::{LayerSnapshot, Snapshot, Stats};
 
@@ -103,16 +104,15 @@ impl Session {
     /// compiles it.
     ///
     /// # Errors
-    /// A message saying what is wrong: unreadable data or a graph with
-    /// problems.
+    /// Unreadable data ([`SessionError::Data`]) or a graph that does not
+    /// compile ([`SessionError::Compile`]).
     pub fn from_project(
         project: &crate::model::Project,
         dir: Option<&std::path::Path>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SessionError> {
         use crate::model::load_data::{info_of, load_data};
         let seed = project.training.seed;
-        let prepared = load_data(&project.data, dir, seed)
-            .map_err(|e| format!("the data could not be loaded: {e}"))?;
+        let prepared = load_data(&project.data, dir, seed).map_err(SessionError::Data)?;
         let info = info_of(&prepared);
         let analysis = crate::model::analyze(&project.graph, Some(&info), &project.training);
         let compiled = crate::model::compile::compile::<f32>(
@@ -121,8 +121,7 @@ impl Session {
             &info,
             &project.training,
             seed,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let shapes = compiled
             .node_ids
             .iter()
@@ -239,8 +238,11 @@ impl Session {
     }
 
     /// Trains on the next batch and returns its loss (NaN or infinite when
-    /// training diverged), or an error message if the engine refused.
-    pub fn train_batch(&mut self, epoch: usize, step: u64) -> Result<f32, String> {
+    /// training diverged).
+    ///
+    /// # Errors
+    /// The engine refused the step ([`SessionError::Engine`]).
+    pub fn train_batch(&mut self, epoch: usize, step: u64) -> Result<f32, SessionError> {
         let n = self.gather();
         if n == 0 {
             return Ok(0.0);
@@ -253,16 +255,13 @@ impl Session {
         } else {
             Targets::Values(self.batch_values.view())
         };
-        let loss = self
-            .network
-            .train_step(
-                self.batch_x.view(),
-                &targets,
-                self.loss,
-                &mut self.optimizer,
-                self.lr as f32,
-            )
-            .map_err(|e| e.to_string())?;
+        let loss = self.network.train_step(
+            self.batch_x.view(),
+            &targets,
+            self.loss,
+            &mut self.optimizer,
+            self.lr as f32,
+        )?;
         // Running training metric from the batch's own outputs.
         let out = self.network.output();
         match &targets {
@@ -293,7 +292,10 @@ impl Session {
 
     /// Evaluates the validation split and returns the epoch's metrics
     /// (the caller fills epoch, step, training loss and seconds).
-    pub fn end_epoch(&mut self, _epoch: usize) -> Result<EpochMetrics, String> {
+    ///
+    /// # Errors
+    /// The engine refused to evaluate ([`SessionError::Engine`]).
+    pub fn end_epoch(&mut self, _epoch: usize) -> Result<EpochMetrics, SessionError> {
         let train_metric = if self.is_classification() {
             self.correct as f64 / self.seen.max(1) as f64
         } else {
@@ -306,15 +308,12 @@ impl Session {
             }
         };
         let (val_loss, val_metric) = if self.validation_samples() > 0 {
-            let (l, pred) = self
-                .network
-                .evaluate(
-                    self.data.val_x.view(),
-                    &self.data.val_y.targets(),
-                    self.loss,
-                    EVAL_CHUNK,
-                )
-                .map_err(|e| e.to_string())?;
+            let (l, pred) = self.network.evaluate(
+                self.data.val_x.view(),
+                &self.data.val_y.targets(),
+                self.loss,
+                EVAL_CHUNK,
+            )?;
             (l, self.metric(pred.view(), &self.data.val_y))
         } else {
             (f64::NAN, f64::NAN)
@@ -332,17 +331,17 @@ impl Session {
     /// "Reset weights" returns to).
     ///
     /// # Errors
-    /// The file cannot be read or does not fit the network; the message
-    /// says which and what to do.
-    pub fn start_from(&mut self, path: &std::path::Path) -> Result<(), String> {
-        let w = crate::project::weights::load_weights(path)
-            .map_err(|e| format!("the saved weights cannot be read: {e}"))?;
-        self.network.load_state_dict(&w).map_err(|e| {
-            format!(
-                "the saved weights in {} do not fit this network ({e}); train from fresh weights instead",
-                path.display()
-            )
-        })?;
+    /// The file cannot be read ([`SessionError::WeightsUnreadable`]) or
+    /// does not fit the network ([`SessionError::WeightsMismatch`]).
+    pub fn start_from(&mut self, path: &std::path::Path) -> Result<(), SessionError> {
+        let w =
+            crate::project::weights::load_weights(path).map_err(SessionError::WeightsUnreadable)?;
+        self.network
+            .load_state_dict(&w)
+            .map_err(|source| SessionError::WeightsMismatch {
+                path: path.to_path_buf(),
+                source,
+            })?;
         self.initial = self.network.state_dict();
         Ok(())
     }

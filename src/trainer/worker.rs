@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
+use super::error::{RunError, SessionError};
 use super::history::{EpochMetrics, StepPoint};
 use super::outbox::Outbox;
 use super::protocol::{FinishReason, Progress, TrainerCommand, TrainerEvent};
@@ -140,7 +141,7 @@ impl Run {
 
     /// Trains one batch (starting or ending epochs around it). Returns why
     /// the run ended, if it did.
-    fn advance(&mut self, out: &mut Outbox) -> Result<Option<FinishReason>, String> {
+    fn advance(&mut self, out: &mut Outbox) -> Result<Option<FinishReason>, SessionError> {
         if !self.in_epoch {
             self.epoch += 1;
             self.session.begin_epoch(self.epoch);
@@ -300,6 +301,14 @@ impl Run {
     }
 }
 
+/// Reports a failed run to watchers: the one place a typed error becomes
+/// the text of a `TrainerEvent::Failed`.
+fn fail(out: &mut Outbox, error: RunError) {
+    out.push(TrainerEvent::Failed {
+        message: error.to_string(),
+    });
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
@@ -355,9 +364,9 @@ fn handle(
                     record,
                 );
             }
-            Err(message) => {
+            Err(e) => {
                 *record = None;
-                out.push(TrainerEvent::Failed { message });
+                fail(out, e.into());
             }
         },
         TrainerCommand::Start { session, paused } => {
@@ -519,9 +528,7 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
                 Ok(false) => return,
                 Err(p) => {
                     run = None;
-                    out.push(TrainerEvent::Failed {
-                        message: format!("the trainer failed: {}", panic_message(p.as_ref())),
-                    });
+                    fail(&mut out, RunError::Panicked(panic_message(p.as_ref())));
                 }
             }
             // Drain the rest before training on.
@@ -541,9 +548,9 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
             end
         }));
         match result {
-            Ok(Err(message)) => {
+            Ok(Err(e)) => {
                 run = None;
-                out.push(TrainerEvent::Failed { message });
+                fail(&mut out, e.into());
             }
             Ok(Ok(Some(reason))) => {
                 if let Some(mut r) = run.take() {
@@ -566,9 +573,7 @@ pub fn run(commands: Receiver<TrainerCommand>, mut out: Outbox) {
             }
             Err(p) => {
                 run = None;
-                out.push(TrainerEvent::Failed {
-                    message: format!("the trainer failed: {}", panic_message(p.as_ref())),
-                });
+                fail(&mut out, RunError::Panicked(panic_message(p.as_ref())));
             }
         }
         out.flush();

@@ -74,7 +74,8 @@ pub enum DataState {
     Known(DataInfo),
     /// Being read on a helper thread.
     Reading,
-    /// Could not be read; the message says why.
+    /// Could not be read; the message (the display form of the
+    /// `DataError` or `TaskError`, made in `poll_probe`) says why.
     Failed(String),
 }
 
@@ -94,7 +95,7 @@ pub struct Document {
     saved: Project,
     /// The project `analysis` describes.
     analyzed: Project,
-    probe: Option<Task<Result<DataInfo, String>>>,
+    probe: Option<Task<Result<DataInfo, crate::data::DataError>>>,
 }
 
 impl Document {
@@ -205,7 +206,7 @@ impl Document {
                 self.data = Some(info.clone());
                 self.data_state = DataState::Known(info);
             }
-            Ok(Err(e)) => self.data_state = DataState::Failed(e),
+            Ok(Err(e)) => self.data_state = DataState::Failed(e.to_string()),
             Err(e) => self.data_state = DataState::Failed(e.to_string()),
         }
         self.reanalyze();

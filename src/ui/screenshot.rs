@@ -238,17 +238,34 @@ pub fn tag_of(data: &egui::UserData) -> Option<TileTag> {
         .copied()
 }
 
+/// Why a picture could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveImageError {
+    /// The area to save has no pixels.
+    #[error("nothing to save: the area is empty")]
+    Empty,
+    /// The window stopped drawing before every tile was captured.
+    #[error("the window stopped drawing before the picture was complete")]
+    Incomplete,
+    /// The PNG encoder failed.
+    #[error("{0}")]
+    Encode(#[from] png::EncodingError),
+    /// The file could not be written.
+    #[error("{0}")]
+    Write(#[from] crate::project::ProjectError),
+}
+
 /// Saves an image as PNG atomically; `crop` is in points, `ppp` is pixels
 /// per point.
 ///
 /// # Errors
-/// When the file cannot be written; the message names it.
+/// The area is empty, or the PNG cannot be encoded or written.
 pub fn save_png(
     path: &Path,
     image: &ColorImage,
     crop: Option<Rect>,
     ppp: f32,
-) -> Result<(), String> {
+) -> Result<(), SaveImageError> {
     let [w, h] = image.size;
     let (x0, y0, x1, y1) = match crop {
         Some(r) => {
@@ -263,7 +280,7 @@ pub fn save_png(
         None => (0, 0, w, h),
     };
     if x1 <= x0 || y1 <= y0 {
-        return Err("nothing to save: the area is empty".into());
+        return Err(SaveImageError::Empty);
     }
     let (cw, ch) = (x1 - x0, y1 - y0);
     let mut rgba = Vec::with_capacity(cw * ch * 4);
@@ -277,10 +294,10 @@ pub fn save_png(
         let mut enc = png::Encoder::new(&mut bytes, cw as u32, ch as u32);
         enc.set_color(png::ColorType::Rgba);
         enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| e.to_string())?;
-        writer.write_image_data(&rgba).map_err(|e| e.to_string())?;
+        let mut writer = enc.write_header()?;
+        writer.write_image_data(&rgba)?;
     }
-    crate::project::save::write_atomic(path, &bytes).map_err(|e| e.to_string())
+    Ok(crate::project::save::write_atomic(path, &bytes)?)
 }
 
 #[cfg(test)]
@@ -299,7 +316,10 @@ mod tests {
         let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&p).unwrap()));
         let reader = decoder.read_info().unwrap();
         assert_eq!((reader.info().width, reader.info().height), (20, 10));
-        assert!(save_png(&p, &img, Some(Rect::NOTHING), 1.0).is_err());
+        assert!(matches!(
+            save_png(&p, &img, Some(Rect::NOTHING), 1.0),
+            Err(SaveImageError::Empty)
+        ));
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -10,7 +10,7 @@ use crate::trainer::TrainerCommand;
 
 use super::super::command::Command;
 use super::super::run::RunState;
-use super::super::screenshot::{Capture, ShotRequest, save_png, tag_of};
+use super::super::screenshot::{Capture, SaveImageError, ShotRequest, save_png, tag_of};
 use super::super::task::Task;
 use super::super::theme;
 use super::NeuroglassApp;
@@ -195,7 +195,7 @@ impl NeuroglassApp {
         let result = if capture.done() {
             save_png(&req.path, capture.image(), req.crop, capture.picture_ppp())
         } else {
-            Err("the window stopped drawing before the picture was complete".into())
+            Err(SaveImageError::Incomplete)
         };
         self.message = Some(match &result {
             Ok(()) => format!("picture saved to {}", req.path.display()),
