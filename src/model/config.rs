@@ -327,7 +327,7 @@ pub enum DataSource {
         /// Whether the target is a class (text or integer) or a value.
         classification: bool,
         /// Drop rows with empty cells instead of reporting them.
-                drop_empty: bool,
+        drop_empty: bool,
     },
     /// An IDX folder (MNIST layout), by a path relative to the project file.
     Idx {

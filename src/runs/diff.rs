@@ -187,7 +187,10 @@ pub fn design_diff(a: &Project, b: &Project) -> Vec<DesignChange> {
     };
     let text = |v: &dyn erased::Json| v.text();
     // Through the file's own types: the diff speaks the file's field names.
-    let (ta, tb) = (TrainingFile::from(&a.training), TrainingFile::from(&b.training));
+    let (ta, tb) = (
+        TrainingFile::from(&a.training),
+        TrainingFile::from(&b.training),
+    );
     section("training", text(&ta), text(&tb), &mut out);
     let (da, db) = (DataFile::from(&a.data), DataFile::from(&b.data));
     section("data", text(&da), text(&db), &mut out);
