@@ -611,3 +611,67 @@ impl From<&DataFile> for DataSpec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_fields_take_the_format_defaults() {
+        let t: TrainingFile = ron::from_str("(epochs: 3)").unwrap();
+        let t = TrainConfig::from(&t);
+        assert_eq!(t.epochs, 3);
+        assert_eq!(
+            TrainConfig { epochs: 50, ..t },
+            TrainConfig::default(),
+            "the format's training defaults agree with the model's today"
+        );
+        let d: DataFile = ron::from_str("(validation_split: 0.5)").unwrap();
+        let d = DataSpec::from(&d);
+        assert_eq!(d.validation_split, 0.5);
+        assert_eq!(
+            DataSpec {
+                validation_split: 0.2,
+                ..d
+            },
+            DataSpec::default(),
+            "the format's data defaults agree with the model's today"
+        );
+    }
+
+    #[test]
+    fn settings_convert_both_ways() {
+        let t = TrainConfig {
+            loss: LossKind::Huber { delta: 0.3 },
+            optimizer: OptimizerSpec::RmsProp {
+                alpha: 0.9,
+                eps: 1e-6,
+                momentum: 0.2,
+            },
+            schedule: Schedule::Step {
+                every_epochs: 3,
+                gamma: 0.1,
+            },
+            clip_grad_norm: Some(2.0),
+            early_stopping: Some(EarlyStopping {
+                patience: 2,
+                restore_best: true,
+            }),
+            target_accuracy: Some(0.9),
+            ..TrainConfig::default()
+        };
+        assert_eq!(TrainConfig::from(&TrainingFile::from(&t)), t);
+        let d = DataSpec {
+            source: DataSource::Csv {
+                path: "a.csv".into(),
+                target: Some("y".into()),
+                classification: true,
+                drop_empty: true,
+            },
+            normalization: Normalization::MinMax,
+            features: vec![Feature::X1X2, Feature::SinX2],
+            ..DataSpec::default()
+        };
+        assert_eq!(DataSpec::from(&DataFile::from(&d)), d);
+    }
+}
