@@ -1,6 +1,7 @@
 //! The on-disk form of every data and training setting, frozen byte for
-//! byte: `tests/fixtures/golden_settings.ron` was written by the program
-//! before the file format had its own settings types, and saving the same
+//! byte: `tests/fixtures/golden_settings.ron` is what the program wrote
+//! both before and after the file format had its own settings types
+//! (checked on commit 34d4334, which serialized the model's types), and saving the same
 //! projects must still give exactly those bytes. Renaming a field or variant
 //! of the model's types cannot change it without failing here.
 
