@@ -1,9 +1,7 @@
 //! `TrainConfig` and `DataSpec`: how the network is trained and on what.
 
-use serde::{Deserialize, Serialize};
-
 /// The loss the network minimises.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LossKind {
     /// Mean squared error (regression).
     Mse,
@@ -40,7 +38,7 @@ impl LossKind {
 }
 
 /// The optimizer and its settings.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OptimizerSpec {
     /// Stochastic gradient descent with optional (Nesterov) momentum.
     Sgd {
@@ -116,7 +114,7 @@ impl OptimizerSpec {
 }
 
 /// How the learning rate changes over training.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum Schedule {
     /// The same rate throughout.
     #[default]
@@ -146,7 +144,7 @@ pub enum Schedule {
 }
 
 /// Early stopping on validation loss.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EarlyStopping {
     /// Epochs without improvement before stopping.
     pub patience: usize,
@@ -155,8 +153,7 @@ pub struct EarlyStopping {
 }
 
 /// Everything about how the network is trained.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
     /// The loss.
     pub loss: LossKind,
@@ -207,7 +204,7 @@ impl Default for TrainConfig {
 }
 
 /// A built-in generated data set.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Generator {
     /// Two concentric rings (2 classes).
     Circles,
@@ -249,7 +246,7 @@ pub enum Generator {
 }
 
 /// 1-D functions for regression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Function1D {
     /// sin x.
     Sine,
@@ -264,7 +261,7 @@ pub enum Function1D {
 }
 
 /// A data set shipped with the program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bundled {
     /// 10,000 MNIST digits, 28×28 (8,000 train / 2,000 test).
     MnistSubset,
@@ -277,7 +274,7 @@ pub enum Bundled {
 }
 
 /// An input feature for 2-D sets (TensorFlow Playground's feature crosses).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Feature {
     /// x₁.
     X1,
@@ -296,7 +293,7 @@ pub enum Feature {
 }
 
 /// How features are scaled (fitted on the training part only).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Normalization {
     /// As they are.
     #[default]
@@ -308,7 +305,7 @@ pub enum Normalization {
 }
 
 /// Where the data comes from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum DataSource {
     /// Generated on the fly.
     Generated {
@@ -330,7 +327,6 @@ pub enum DataSource {
         /// Whether the target is a class (text or integer) or a value.
         classification: bool,
         /// Drop rows with empty cells instead of reporting them.
-        #[serde(default)]
         drop_empty: bool,
     },
     /// An IDX folder (MNIST layout), by a path relative to the project file.
@@ -341,8 +337,7 @@ pub enum DataSource {
 }
 
 /// Everything about the data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DataSpec {
     /// Where it comes from.
     pub source: DataSource,

@@ -9,7 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::layers::LayerFile;
-use crate::model::{DataSpec, Edge, Graph, Node, NodeId, Project, TrainConfig};
+use super::settings::{DataFile, TrainingFile};
+use crate::model::{Edge, Graph, Node, NodeId, Project};
 
 /// The format version this program writes and the newest it reads.
 pub const CURRENT_VERSION: u32 = 1;
@@ -30,12 +31,12 @@ pub struct ProjectFileV1 {
     /// The network.
     #[serde(default)]
     pub graph: GraphFile,
-    /// The data it trains on.
+    /// The data it trains on (the file's own type).
     #[serde(default)]
-    pub data: DataSpec,
-    /// How it trains.
+    pub data: DataFile,
+    /// How it trains (the file's own type).
     #[serde(default)]
-    pub training: TrainConfig,
+    pub training: TrainingFile,
 }
 
 /// The network in a file: nodes sorted by id, edges sorted.
@@ -150,8 +151,8 @@ impl ProjectFileV1 {
                 edges,
                 next_id: p.graph.next_id(),
             },
-            data: p.data.clone(),
-            training: p.training.clone(),
+            data: DataFile::from(&p.data),
+            training: TrainingFile::from(&p.training),
         }
     }
 
@@ -184,8 +185,8 @@ impl ProjectFileV1 {
             name: self.name,
             notes: self.notes,
             graph: Graph::from_parts(nodes, edges, self.graph.next_id),
-            data: self.data,
-            training: self.training,
+            data: (&self.data).into(),
+            training: (&self.training).into(),
         }
     }
 }
@@ -213,10 +214,10 @@ pub struct ProjectFileV0 {
     pub wires: Vec<(u32, u32)>,
     /// The data.
     #[serde(default)]
-    pub data: DataSpec,
+    pub data: DataFile,
     /// The training settings.
     #[serde(default)]
-    pub training: TrainConfig,
+    pub training: TrainingFile,
 }
 
 /// A layer in a version-0 file.

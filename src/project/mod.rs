@@ -1,7 +1,8 @@
 //! The project file: versioned RON with migrations, atomic save, the
 //! autosave recovery file and the trained-weights file.
 //!
-//! The file format has its own serializable types ([`format`]); the model's
+//! The file format has its own serializable types ([`format`], [`layers`],
+//! [`settings`]); the model's
 //! types are converted to and from them, so nothing of the UI or of the
 //! in-memory graph leaks into files. Every way of reading a file is
 //! bounded: sizes are checked before reading, nesting depth before parsing,
@@ -15,6 +16,7 @@ pub mod load;
 pub mod paths;
 pub mod recovery;
 pub mod save;
+pub mod settings;
 pub mod validate;
 pub mod weights;
 

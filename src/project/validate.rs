@@ -147,9 +147,10 @@ pub fn validate_file(f: &ProjectFileV1, origin: &str) -> Result<(), ProjectError
             ));
         }
     }
-    check_training(&f.training)
+    check_training(&TrainConfig::from(&f.training))
         .map_err(|m| ProjectError::invalid(origin, format!("training: {m}")))?;
-    check_data(&f.data).map_err(|m| ProjectError::invalid(origin, format!("data: {m}")))?;
+    check_data(&DataSpec::from(&f.data))
+        .map_err(|m| ProjectError::invalid(origin, format!("data: {m}")))?;
     Ok(())
 }
 

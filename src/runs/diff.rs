@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::{Graph, NodeId, Project};
+use crate::project::settings::{DataFile, TrainingFile};
 
 /// One difference between two projects.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -185,8 +186,14 @@ pub fn design_diff(a: &Project, b: &Project) -> Vec<DesignChange> {
         compare(name, &parse(&ta), &parse(&tb), &format!("{ta}{tb}"), out);
     };
     let text = |v: &dyn erased::Json| v.text();
-    section("training", text(&a.training), text(&b.training), &mut out);
-    section("data", text(&a.data), text(&b.data), &mut out);
+    // Through the file's own types: the diff speaks the file's field names.
+    let (ta, tb) = (
+        TrainingFile::from(&a.training),
+        TrainingFile::from(&b.training),
+    );
+    section("training", text(&ta), text(&tb), &mut out);
+    let (da, db) = (DataFile::from(&a.data), DataFile::from(&b.data));
+    section("data", text(&da), text(&db), &mut out);
     let (ga, gb) = (&a.graph, &b.graph);
     let ids: std::collections::BTreeSet<NodeId> =
         ga.nodes().iter().chain(gb.nodes()).map(|n| n.id).collect();
