@@ -30,6 +30,7 @@ fn a_project_finds_its_csv_relative_to_its_folder() {
             target: None,
             classification: true,
             drop_empty: false,
+            drop_bad: false,
         },
         validation_split: 0.0,
         ..DataSpec::default()

@@ -27,6 +27,7 @@ fn csv_spec(path: &Path) -> DataSpec {
             target: None,
             classification: true,
             drop_empty: false,
+            drop_bad: false,
         },
         ..DataSpec::default()
     }
@@ -443,4 +444,95 @@ fn cells_that_would_be_misread_are_errors_with_line_and_column() {
     }
     println!("class 5 (misread cells and encodings): {tried} inputs");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Class 5, the option: with "drop bad rows" (`drop_bad`), a row with a
+/// cell that would be misread is dropped instead of refused, and the
+/// layout says which lines went (the CLI and the recipe say it from there).
+#[test]
+fn bad_rows_are_dropped_and_counted_when_asked() {
+    use neuroglass::model::load_data::load_data_with_layout;
+    let dir = temp("dropbad");
+    let base = table(60);
+    let mut tried = 0;
+    for (k, cell) in ["NaN", "-inf", "1e400", "3.5e38", "0x10", "\u{1b}[2J", "1\0"]
+        .iter()
+        .enumerate()
+    {
+        for rows in [vec![1], vec![7, 31], vec![2, 3, 59, 60]] {
+            let mut t = base.clone();
+            for (i, r) in rows.iter().enumerate() {
+                t[*r][(k + i) % 5] = (*cell).to_string();
+            }
+            let f = dir.join(format!("d{tried}.csv"));
+            std::fs::write(&f, text(&t)).unwrap();
+            let mut spec = csv_spec(&f);
+            spec.validation_split = 0.0;
+            if let DataSource::Csv { drop_bad, .. } = &mut spec.source {
+                *drop_bad = true;
+            }
+            let (p, layout) = load_data_with_layout(&spec, None, 1)
+                .unwrap_or_else(|e| panic!("{cell:?} {rows:?}: {e}"));
+            let layout = layout.unwrap();
+            let lines: Vec<usize> = rows.iter().map(|r| r + 1).collect();
+            assert_eq!(layout.dropped_bad, lines, "{cell:?}");
+            assert_eq!(p.train.len(), 60 - rows.len());
+            assert_eq!(p.train.x.ncols(), 4, "{cell:?}: still four numeric features");
+            let note = layout.dropped_note().unwrap();
+            assert!(
+                note.contains(&format!("{} row", rows.len()))
+                    && note.contains(&lines[0].to_string()),
+                "{note}"
+            );
+            // Without the option the same file is refused at the first one.
+            let e = load_err(csv_spec(&f), Duration::from_secs(5));
+            assert!(e.contains(&format!("line {}", lines[0])), "{e}");
+            tried += 1;
+        }
+    }
+    println!("class 5 (bad rows dropped on request): {tried} inputs");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Class 4, quoting as Python's csv module reads it: a quote inside an
+/// unquoted cell is a letter, quoted cells hold delimiters, line breaks
+/// and doubled quotes, blank lines are skipped; a quote left open at the
+/// end of the file is reported with its line wherever it is.
+#[test]
+fn quoting_follows_rfc_4180_and_an_open_quote_is_found_anywhere() {
+    use neuroglass::data::csv::{CsvOptions, parse};
+    let opts = CsvOptions {
+        classification: true,
+        ..CsvOptions::default()
+    };
+    let d = parse(
+        "a,b,c\n1,2,x\"y\n\n\"3\",\"4\",\"p,\"\"q\"\"\nr\"\r\n5,6,x\"y\n",
+        "q.csv",
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(d.len(), 3);
+    match &d.target {
+        neuroglass::data::Target::Classes { names, labels } => {
+            assert_eq!(names, &vec!["p,\"q\"\nr".to_string(), "x\"y".to_string()]);
+            assert_eq!(labels, &vec![1, 0, 1]);
+        }
+        t => panic!("{t:?}"),
+    }
+    let mut tried = 1;
+    // An open quote in every column of every row of a small table.
+    let base = table(20);
+    for row in 1..=20 {
+        for col in 0..5 {
+            let mut t = base.clone();
+            t[row][col] = format!("\"{}", t[row][col]);
+            let e = parse(&text(&t), "q.csv", &opts).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("line {}: a quote", row + 1)),
+                "{row},{col}: {e}"
+            );
+            tried += 1;
+        }
+    }
+    println!("class 4 (quoting): {tried} inputs");
 }

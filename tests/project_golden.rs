@@ -111,12 +111,14 @@ fn projects() -> Vec<Project> {
         target: Some("price".into()),
         classification: false,
         drop_empty: true,
+        drop_bad: false,
     });
     sources.push(DataSource::Csv {
         path: "flowers.csv".into(),
         target: None,
         classification: true,
         drop_empty: false,
+        drop_bad: false,
     });
     sources.push(DataSource::Idx {
         path: "mnist".into(),

@@ -589,6 +589,7 @@ fn start_project_builds_on_the_trainer_thread_and_reports_bad_data() {
         target: None,
         classification: true,
         drop_empty: false,
+        drop_bad: false,
     };
     t.send(TrainerCommand::StartProject {
         project: Box::new(p),

@@ -1,7 +1,12 @@
 //! CSV import: header row, delimiter detection, quoted fields, BOM and
 //! CRLF; a target column by name (default: the last); text classes mapped
-//! to indices; text features one-hot encoded; empty cells reported or
-//! dropped. Errors name the file, line and column.
+//! to indices; text features one-hot encoded; empty cells and cells that
+//! are not finite numbers reported or (by choice) their rows dropped.
+//! Errors name the file, line and column. Records and fields are split by
+//! the `csv` crate (`records`); `column` turns cells into numbers.
+
+mod column;
+mod records;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,6 +15,8 @@ use ndarray::Array2;
 
 use super::csv_layout::{CsvLayout, Encoding};
 use super::{DataError, Dataset, Target};
+use column::{Column, number};
+pub use records::detect_delimiter;
 
 /// Most distinct values a text feature column may have (each becomes a
 /// one-hot column).
@@ -27,138 +34,9 @@ pub struct CsvOptions {
     pub classification: bool,
     /// Drop rows with empty cells instead of reporting them.
     pub drop_empty: bool,
-}
-
-/// Splits one record (which may span lines inside quotes) into fields.
-fn split_record(record: &str, delim: char, fields: &mut Vec<String>) {
-    fields.clear();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = record.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                _ => field.push(c),
-            }
-        } else if c == '"' && field.is_empty() {
-            in_quotes = true;
-        } else if c == delim {
-            fields.push(std::mem::take(&mut field));
-        } else {
-            field.push(c);
-        }
-    }
-    fields.push(field);
-}
-
-/// Reads records one at a time from a buffered reader, joining lines that
-/// a quoted field spans, and counting lines and bytes. Linear in the text:
-/// each line's quotes are counted once.
-struct Records<R> {
-    reader: R,
-    line: usize,
-    bytes: u64,
-    buf: String,
-    path: String,
-}
-
-impl<R: std::io::BufRead> Records<R> {
-    fn read_line(&mut self) -> Result<usize, DataError> {
-        self.buf.clear();
-        let n = self.reader.read_line(&mut self.buf).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::InvalidData {
-                DataError::Format {
-                    path: self.path.clone(),
-                    message: format!(
-                        "line {} is not UTF-8 text; save the file as UTF-8 CSV",
-                        self.line + 1
-                    ),
-                }
-            } else {
-                DataError::Io {
-                    path: self.path.clone(),
-                    source,
-                }
-            }
-        })?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    /// The next record's text and its first line, or `None` at the end.
-    fn next_record(&mut self) -> Result<Option<(usize, String)>, DataError> {
-        loop {
-            if self.read_line()? == 0 {
-                return Ok(None);
-            }
-            self.line += 1;
-            let first = self.line;
-            let mut record = self.buf.trim_end_matches(['\n', '\r']).to_string();
-            let mut quotes = record.matches('"').count();
-            while quotes % 2 == 1 {
-                if self.read_line()? == 0 {
-                    return Err(DataError::Format {
-                        path: self.path.clone(),
-                        message: format!(
-                            "line {first}: a quote `\"` opens there and is never closed; close it, or double it (`\"\"`) inside a quoted cell"
-                        ),
-                    });
-                }
-                self.line += 1;
-                let next = self.buf.trim_end_matches(['\n', '\r']);
-                quotes += next.matches('"').count();
-                record.push('\n');
-                record.push_str(next);
-            }
-            if !record.trim().is_empty() {
-                return Ok(Some((first, record)));
-            }
-        }
-    }
-}
-
-/// Refuses text encodings other than UTF-8 by name, from the first bytes.
-fn check_encoding(head: &[u8]) -> Result<(), String> {
-    let named = if head.starts_with(&[0xff, 0xfe, 0, 0]) {
-        Some("UTF-32 (little-endian)")
-    } else if head.starts_with(&[0, 0, 0xfe, 0xff]) {
-        Some("UTF-32 (big-endian)")
-    } else if head.starts_with(&[0xff, 0xfe]) {
-        Some("UTF-16 (little-endian)")
-    } else if head.starts_with(&[0xfe, 0xff]) {
-        Some("UTF-16 (big-endian)")
-    } else {
-        None
-    };
-    if let Some(n) = named {
-        return Err(format!("the file is {n} text; save it as UTF-8 CSV"));
-    }
-    // Text in UTF-16 or UTF-32 without a byte-order mark has a zero in
-    // every second (or in three of four) bytes. A few zeros are left to
-    // the cells, which name their line and column.
-    let nuls = head.iter().filter(|&&b| b == 0).count();
-    if nuls * 4 >= head.len() && nuls > 0 {
-        return Err("the file has zero bytes between its letters: UTF-16 or UTF-32 text without a byte-order mark, or binary data; save it as UTF-8 CSV".to_string());
-    }
-    Ok(())
-}
-
-/// The delimiter among `,` `;` and tab that appears most in the first line.
-pub fn detect_delimiter(text: &str) -> char {
-    let first = text.lines().next().unwrap_or("");
-    let mut best = (',', 0);
-    for d in [',', ';', '\t'] {
-        let n = first.matches(d).count();
-        if n > best.1 {
-            best = (d, n);
-        }
-    }
-    best.0
+    /// Drop rows with a cell that would be misread (NaN, inf, outside
+    /// `f32`, hexadecimal, a control character) instead of reporting them.
+    pub drop_bad: bool,
 }
 
 /// Called with the share of the file read so far, in [0, 1].
@@ -213,134 +91,6 @@ pub fn load_with_layout(
     )
 }
 
-/// A cell as a number: `Ok(Some)` for a finite number in `f32` range,
-/// `Ok(None)` for text, and an error for what would be misread — a number
-/// that is not finite in `f32` (NaN, inf, 1e400, 3.5e38), a hexadecimal
-/// number, or a control character.
-fn number(s: &str) -> Result<Option<f32>, String> {
-    let s = s.trim();
-    // Line breaks and tabs may stand inside a quoted cell; other control
-    // characters (NUL, escape sequences, bell…) may not.
-    if let Some(c) = s
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(format!(
-            "the cell contains the control character {:?}; a CSV cell must be plain text",
-            c
-        ));
-    }
-    let digits = s.trim_start_matches(['+', '-']);
-    if (digits.starts_with("0x") || digits.starts_with("0X"))
-        && digits.len() > 2
-        && digits[2..].chars().all(|c| c.is_ascii_hexdigit())
-    {
-        return Err(format!(
-            "`{s}` is a hexadecimal number; write it in decimal"
-        ));
-    }
-    let Ok(v) = s.parse::<f64>() else {
-        return Ok(None);
-    };
-    if !v.is_finite() || v.abs() > f32::MAX as f64 {
-        return Err(format!(
-            "`{s}` is not a finite number a 32-bit float can hold (at most ±3.4e38); fix or remove the row"
-        ));
-    }
-    Ok(Some(v as f32))
-}
-
-/// One column as it is read: numbers until the first cell that is not.
-enum Column {
-    Numbers(Vec<f32>),
-    Text {
-        codes: Vec<u32>,
-        index: BTreeMap<String, u32>,
-        /// Where the first non-number was, for messages.
-        first: (usize, String),
-        /// Rows before this one were numbers (keyed by their `f32` text).
-        from_row: usize,
-        /// The `f32` bit patterns of those numbers → their codes.
-        numbers: BTreeMap<u32, u32>,
-    },
-}
-
-impl Column {
-    fn push(&mut self, cell: &str, line: usize) -> Result<(), String> {
-        let cell = cell.trim();
-        let parsed = number(cell)?;
-        match self {
-            Self::Numbers(v) => match parsed {
-                Some(x) => v.push(x),
-                None => {
-                    let mut index = BTreeMap::new();
-                    let mut numbers = BTreeMap::new();
-                    let mut codes = Vec::with_capacity(v.capacity());
-                    for x in v.iter() {
-                        let key = format!("{x}");
-                        let n = index.len() as u32;
-                        let code = *index.entry(key).or_insert(n);
-                        numbers.insert(x.to_bits(), code);
-                        codes.push(code);
-                    }
-                    let from_row = v.len();
-                    let n = index.len() as u32;
-                    codes.push(*index.entry(cell.to_string()).or_insert(n));
-                    *self = Self::Text {
-                        codes,
-                        index,
-                        first: (line, cell.to_string()),
-                        from_row,
-                        numbers,
-                    };
-                }
-            },
-            Self::Text { codes, index, .. } => {
-                let n = index.len() as u32;
-                let code = match index.get(cell) {
-                    Some(c) => *c,
-                    None => {
-                        index.insert(cell.to_string(), n);
-                        n
-                    }
-                };
-                codes.push(code);
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Column {
-    /// How the column's cells became numbers: as they are, or as
-    /// categories in sorted order of their texts.
-    fn encoding(&self) -> Encoding {
-        match self {
-            Self::Numbers(_) => Encoding::Number,
-            Self::Text {
-                index,
-                from_row,
-                numbers,
-                ..
-            } => {
-                // Code → position among the sorted texts.
-                let mut rank = vec![0usize; index.len()];
-                for (pos, code) in index.values().enumerate() {
-                    rank[*code as usize] = pos;
-                }
-                Encoding::Categories {
-                    names: index.keys().cloned().collect(),
-                    text_from_row: *from_row,
-                    numbers: numbers
-                        .iter()
-                        .map(|(bits, code)| (*bits, rank[*code as usize]))
-                        .collect(),
-                }
-            }
-        }
-    }
-}
-
 /// Parses CSV text; `path` names it in messages.
 ///
 /// # Errors
@@ -378,32 +128,16 @@ fn read<R: std::io::BufRead>(
         path: path.to_string(),
         message,
     };
-    let io = |source| DataError::Io {
-        path: path.to_string(),
-        source,
+    let mut recs = records::Records::new(reader, path)?;
+    let delim = recs.delimiter;
+    let header: Vec<String> = match recs.next()? {
+        Some((_, fields)) => fields.iter().map(|h| h.trim().to_string()).collect(),
+        None => {
+            return Err(fmt(
+                "the file is empty; expected a header row and data rows".into(),
+            ));
+        }
     };
-    let mut reader = reader;
-    check_encoding(reader.fill_buf().map_err(io)?).map_err(fmt)?;
-    let mut recs = Records {
-        reader,
-        line: 0,
-        bytes: 0,
-        buf: String::new(),
-        path: path.to_string(),
-    };
-    let Some((_, header_text)) = recs.next_record()? else {
-        return Err(fmt(
-            "the file is empty; expected a header row and data rows".into(),
-        ));
-    };
-    let header_text = header_text
-        .strip_prefix('\u{feff}')
-        .unwrap_or(&header_text)
-        .to_string();
-    let delim = detect_delimiter(&header_text);
-    let mut fields = Vec::new();
-    split_record(&header_text, delim, &mut fields);
-    let header: Vec<String> = fields.iter().map(|h| h.trim().to_string()).collect();
     if header.len() < 2 {
         return Err(fmt(format!(
             "the header has {} column; a data set needs at least one feature and a target (is the delimiter `,`, `;` or tab?)",
@@ -432,9 +166,19 @@ fn read<R: std::io::BufRead>(
     let mut columns: Vec<Column> = header.iter().map(|_| Column::Numbers(Vec::new())).collect();
     let mut lines: Vec<usize> = Vec::new();
     let mut dropped = 0usize;
+    let mut dropped_bad = Vec::new();
     let mut last_report = 0u64;
-    while let Some((line, record)) = recs.next_record()? {
-        split_record(&record, delim, &mut fields);
+    let mut parsed: Vec<Option<f32>> = Vec::with_capacity(header.len());
+    loop {
+        if let Some(p) = progress.as_mut()
+            && recs.bytes() - last_report > 1 << 22
+        {
+            last_report = recs.bytes();
+            p(recs.bytes() as f32 / total.max(1) as f32);
+        }
+        let Some((line, fields)) = recs.next()? else {
+            break;
+        };
         if fields.len() != header.len() {
             return Err(DataError::Cell {
                 path: path.to_string(),
@@ -463,21 +207,35 @@ fn read<R: std::io::BufRead>(
                     .into(),
             });
         }
-        for (c, (col, cell)) in columns.iter_mut().zip(&fields).enumerate() {
-            col.push(cell, line).map_err(|message| DataError::Cell {
+        // Every cell is checked before any is kept, so a dropped row
+        // leaves no trace in the columns.
+        parsed.clear();
+        let mut bad = None;
+        for (c, cell) in fields.iter().enumerate() {
+            match number(cell) {
+                Ok(v) => parsed.push(v),
+                Err(message) => {
+                    bad = Some((c, message));
+                    break;
+                }
+            }
+        }
+        if let Some((c, message)) = bad {
+            if opts.drop_bad {
+                dropped_bad.push(line);
+                continue;
+            }
+            return Err(DataError::Cell {
                 path: path.to_string(),
                 line,
                 column: header[c].clone(),
                 message,
-            })?;
+            });
+        }
+        for ((col, cell), v) in columns.iter_mut().zip(&fields).zip(&parsed) {
+            col.push(cell, *v, line);
         }
         lines.push(line);
-        if let Some(p) = progress.as_mut()
-            && recs.bytes - last_report > 1 << 22
-        {
-            last_report = recs.bytes;
-            p(recs.bytes as f32 / total.max(1) as f32);
-        }
     }
     if let Some(p) = progress.as_mut() {
         p(1.0);
@@ -624,6 +382,8 @@ fn read<R: std::io::BufRead>(
         rows,
         drop_empty: opts.drop_empty,
         dropped,
+        drop_bad: opts.drop_bad,
+        dropped_bad,
     };
     Ok((
         Dataset {

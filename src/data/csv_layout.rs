@@ -42,6 +42,13 @@ pub struct CsvLayout {
     pub drop_empty: bool,
     /// Data rows dropped because a cell was empty.
     pub dropped: usize,
+    /// Whether rows with a cell that is not a finite `f32` number (NaN,
+    /// inf, 1e400, 0x10, a control character) were dropped (otherwise one
+    /// is an error).
+    pub drop_bad: bool,
+    /// The lines (1-based, of the file) of the rows dropped for such a
+    /// cell, in order.
+    pub dropped_bad: Vec<usize>,
 }
 
 impl CsvLayout {
@@ -49,5 +56,37 @@ impl CsvLayout {
     /// appear in a row of `x`.
     pub fn feature_columns(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.header.len()).filter(|&c| c != self.target)
+    }
+
+    /// What was dropped, in a sentence for the user ("dropped 3 rows with a
+    /// cell that is not a finite number (lines 5, 9 and 12)"), or `None`
+    /// when every row was kept.
+    pub fn dropped_note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.dropped > 0 {
+            parts.push(format!(
+                "{} row{} with an empty cell",
+                self.dropped,
+                if self.dropped == 1 { "" } else { "s" }
+            ));
+        }
+        let n = self.dropped_bad.len();
+        if n > 0 {
+            let shown: Vec<String> = self.dropped_bad.iter().take(5).map(usize::to_string).collect();
+            let lines = match n {
+                1 => format!("line {}", shown[0]),
+                2..=5 => format!(
+                    "lines {} and {}",
+                    shown[..n - 1].join(", "),
+                    shown[n - 1]
+                ),
+                _ => format!("lines {}, …", shown.join(", ")),
+            };
+            parts.push(format!(
+                "{n} row{} with a cell that is not a finite number ({lines})",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("dropped {} of {} rows: {}", self.dropped + n, self.rows + self.dropped + n, parts.join(" and ")))
     }
 }

@@ -328,6 +328,10 @@ pub enum DataSource {
         classification: bool,
         /// Drop rows with empty cells instead of reporting them.
         drop_empty: bool,
+        /// Drop rows with a cell that is not a finite 32-bit number (NaN,
+        /// inf, 1e400, 0x10, a control character) instead of refusing the
+        /// file; how many were dropped is said.
+        drop_bad: bool,
     },
     /// An IDX folder (MNIST layout), by a path relative to the project file.
     Idx {

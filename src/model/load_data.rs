@@ -139,11 +139,13 @@ pub fn load_data_with_layout(
             target,
             classification,
             drop_empty,
+            drop_bad,
         } => {
             let opts = csv::CsvOptions {
                 target: target.clone(),
                 classification: *classification,
                 drop_empty: *drop_empty,
+                drop_bad: *drop_bad,
             };
             let (d, l) = csv::load_with_layout(&resolve_path(path, project_dir), &opts, None)?;
             layout = Some(l);

@@ -414,6 +414,7 @@ impl NeuroglassApp {
             target: None,
             classification: true,
             drop_empty: false,
+            drop_bad: false,
         };
         self.panels.side_tab = SideTab::Data;
         self.say(format!(

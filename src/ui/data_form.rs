@@ -154,6 +154,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
                     target,
                     classification,
                     drop_empty,
+                    drop_bad,
                 } => {
                     ui.label("file");
                     ui.label(path.as_str());
@@ -175,6 +176,10 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
                     ui.end_row();
                     ui.label("empty cells");
                     ui.checkbox(drop_empty, "drop those rows");
+                    ui.end_row();
+                    ui.label("NaN, inf, 1e400…")
+                        .on_hover_text("cells that are not a finite number a 32-bit float can hold, hexadecimal numbers, control characters");
+                    ui.checkbox(drop_bad, "drop those rows");
                     ui.end_row();
                 }
                 DataSource::Bundled(_) | DataSource::Idx { .. } => {}

@@ -92,6 +92,7 @@ fn project(name: &str, target: Option<&str>, classification: bool, norm: Normali
                 target: target.map(str::to_string),
                 classification,
                 drop_empty: true,
+                drop_bad: false,
             },
             validation_split: 0.3,
             normalization: norm,
@@ -134,6 +135,7 @@ pub fn plane_project() -> Project {
         target: None,
         classification: true,
         drop_empty: false,
+        drop_bad: false,
     };
     p.data.features = vec![
         Feature::X1,

@@ -405,6 +405,7 @@ pub fn hostile(dir: &Path) -> Project {
                 target: None,
                 classification: true,
                 drop_empty: false,
+                drop_bad: false,
             },
             validation_split: 0.25,
             normalization: Normalization::Standardize,

@@ -165,6 +165,7 @@ pub fn data(i: usize) -> DataSpec {
                     target: Some("price".into()),
                     classification: false,
                     drop_empty: i % 16 == 3,
+                    drop_bad: false,
                 }
             } else {
                 DataSource::Idx {

@@ -129,6 +129,7 @@ fn the_layout_says_how_each_column_was_read() {
         target: Some("size".into()),
         classification: true,
         drop_empty: true,
+        drop_bad: false,
     };
     let (d, l) = parse_with_layout(text, "t.csv", &opts).unwrap();
     assert_eq!((l.delimiter, l.target, l.rows, l.dropped), (';', 0, 5, 1));

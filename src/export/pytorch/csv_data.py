@@ -10,11 +10,14 @@ recipe lists the rows), and the normalisation fitted on the training rows.
     data = csv_data.load_csv("data_recipe.json", "my.csv", allow_changed=True)
     data.train_x, data.train_y, data.val_x, data.val_y, data.path, data.changed
 
-The file is parsed here, not with the csv module, so that quotes, blank
-lines, line ends and numbers are read exactly as Neuroglass reads them.
-Only the standard library and torch.
+Records are split by Python's csv module, which follows the same quoting
+rules as the Rust csv crate Neuroglass uses; cells, blank lines and numbers
+are then read exactly as Neuroglass reads them. Only the standard library
+and torch.
 """
 
+import csv
+import io
 import json
 import math
 import os
@@ -69,54 +72,20 @@ def f32_bits(v):
     return struct.unpack("<I", struct.pack("<f", v))[0]
 
 
-def records(f):
-    """(line, text) of each record of binary file f: lines joined while a
-    quote is open, line ends removed, blank records skipped."""
-    line = 0
-    while True:
-        raw = f.readline()
-        if not raw:
-            return
-        line += 1
-        first = line
-        record = raw.decode("utf-8").rstrip("\r\n")
-        while record.count('"') % 2 == 1:
-            raw = f.readline()
-            if not raw:
-                break
-            line += 1
-            record += "\n" + raw.decode("utf-8").rstrip("\r\n")
-        if trim(record):
-            yield first, record
-
-
-def split_record(record, delim):
-    """The fields of one record: a quote opens a quoted field only at its
-    start; inside, two quotes are one."""
-    if '"' not in record:
-        return record.split(delim)
-    fields, field, quoted, i, n = [], [], False, 0, len(record)
-    while i < n:
-        c = record[i]
-        if quoted:
-            if c == '"':
-                if i + 1 < n and record[i + 1] == '"':
-                    field.append('"')
-                    i += 1
-                else:
-                    quoted = False
-            else:
-                field.append(c)
-        elif c == '"' and not field:
-            quoted = True
-        elif c == delim:
-            fields.append("".join(field))
-            field = []
-        else:
-            field.append(c)
-        i += 1
-    fields.append("".join(field))
-    return fields
+def records(f, delim):
+    """(line, cells) of each record of binary file f, split by Python's csv
+    module as Neuroglass splits it with Rust's csv crate (a quote opens a
+    quoted field only at its start; inside, two quotes are one); blank
+    records skipped. line is the record's first line."""
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.reader(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""),
+                        delimiter=delim, quotechar='"', doublequote=True)
+    line = 1
+    for cells in reader:
+        first, line = line, reader.line_num + 1
+        if not cells or (len(cells) == 1 and not cells[0].strip(" \t\n\r\x0c")):
+            continue
+        yield first, cells
 
 
 def fingerprint(path):
@@ -177,18 +146,23 @@ def _read(path, recipe):
     width = sum(c.width for c in features)
     x, y = array("f"), (array("q") if classes else array("f"))
     rows = 0
+    # Rows Neuroglass dropped for a cell that is not a finite float32
+    # number (its "drop those rows" setting), by line.
+    dropped_bad = set(spec.get("dropped_bad_lines", []))
     try:
         with open(path, "rb") as f:
-            recs = records(f)
+            recs = records(f, delim)
             first = next(recs, None)
             if first is None:
                 raise RecipeMismatch("the file is empty")
-            text = first[1][1:] if first[1].startswith("\ufeff") else first[1]
-            header = [trim(h) for h in split_record(text, delim)]
+            cells = first[1]
+            cells[0] = cells[0][1:] if cells[0].startswith("\ufeff") else cells[0]
+            header = [trim(h) for h in cells]
             if header != expected:
                 raise RecipeMismatch(f"its header is {header!r}; at export it was {expected!r}")
-            for line, record in recs:
-                cells = split_record(record, delim)
+            for line, cells in recs:
+                if line in dropped_bad:
+                    continue
                 if len(cells) != len(header):
                     raise RecipeMismatch(f"line {line} has {len(cells)} cells; the header has {len(header)}")
                 if any(not trim(c) for c in cells):
@@ -209,7 +183,7 @@ def _read(path, recipe):
                 cell = cells[target.index]
                 y.append(target.code(cell, rows, line) if classes else target.value(cell, line))
                 rows += 1
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise RecipeMismatch(f"cannot read it: {e}") from e
     if rows != spec["rows"]:
         raise RecipeMismatch(f"it has {rows} rows; at export it had {spec['rows']}")

@@ -125,6 +125,7 @@ pub fn recipe(
             "rows": layout.rows,
             "drop_empty_rows": layout.drop_empty,
             "dropped_rows": layout.dropped,
+            "dropped_bad_lines": layout.dropped_bad,
         },
         "target": {
             "task": if *classification { "classification" } else { "regression" },

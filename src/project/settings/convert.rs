@@ -322,11 +322,13 @@ impl From<&DataSource> for DataSourceFile {
                 target,
                 classification,
                 drop_empty,
+                drop_bad,
             } => Self::Csv {
                 path: path.clone(),
                 target: target.clone(),
                 classification: *classification,
                 drop_empty: *drop_empty,
+                drop_bad: *drop_bad,
             },
             DataSource::Idx { path } => Self::Idx { path: path.clone() },
         }
@@ -351,11 +353,13 @@ impl From<&DataSourceFile> for DataSource {
                 target,
                 classification,
                 drop_empty,
+                drop_bad,
             } => Self::Csv {
                 path: path.clone(),
                 target: target.clone(),
                 classification: *classification,
                 drop_empty: *drop_empty,
+                drop_bad: *drop_bad,
             },
             DataSourceFile::Idx { path } => Self::Idx { path: path.clone() },
         }

@@ -196,6 +196,11 @@ pub enum DataSourceFile {
         classification: bool,
         #[serde(default)]
         drop_empty: bool,
+        /// Added in format 1 without a version change: missing means
+        /// `false`, and `false` is not written, so files that do not use it
+        /// stay byte for byte as before.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drop_bad: bool,
     },
     Idx {
         path: String,
@@ -290,6 +295,7 @@ mod tests {
                 target: Some("y".into()),
                 classification: true,
                 drop_empty: true,
+                drop_bad: true,
             },
             normalization: Normalization::MinMax,
             features: vec![Feature::X1X2, Feature::SinX2],
