@@ -168,6 +168,15 @@ pub fn load_weights(path: &Path) -> Result<Vec<NamedTensor>, ProjectError> {
     if !meta.is_file() {
         return Err(not_regular());
     }
+    // Weights written with their metrics by a run killed between the two
+    // renames: the pair is finished before the weights are read.
+    if let Some(dir) = path.parent() {
+        super::save::finish_interrupted_pairs(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        });
+    }
     let mut file = std::fs::File::open(path).map_err(|e| ProjectError::io(path, e))?;
     let meta = file.metadata().map_err(|e| ProjectError::io(path, e))?;
     if !meta.is_file() {
