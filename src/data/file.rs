@@ -8,7 +8,7 @@ use std::path::Path;
 use super::DataError;
 
 /// What kind of thing a path names, for messages.
-fn kind(meta: &std::fs::Metadata) -> &'static str {
+pub fn kind(meta: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

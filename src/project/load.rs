@@ -39,19 +39,29 @@ pub(crate) fn read_text_bounded(path: &Path, limit: u64) -> Result<String, Proje
     })
 }
 
-/// Reads a whole file of at most `limit` bytes; the size is checked before
-/// reading anything.
+/// Reads a whole file of at most `limit` bytes. Only a regular file is
+/// read (never a FIFO, a device such as `/dev/zero`, or a folder, also not
+/// through a symlink): that is checked before opening, since opening a FIFO
+/// waits for a writer, and again on what was opened. The size is checked
+/// before reading anything and again while reading (the file may grow).
 pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ProjectError> {
+    let not_regular = |meta: &std::fs::Metadata| {
+        ProjectError::invalid(
+            &path.display().to_string(),
+            format!(
+                "this is {}, not a regular file; give the path of a project file",
+                crate::data::file::kind(meta)
+            ),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| ProjectError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
+    }
     let file = std::fs::File::open(path).map_err(|e| ProjectError::io(path, e))?;
     let meta = file.metadata().map_err(|e| ProjectError::io(path, e))?;
-    if meta.is_dir() {
-        return Err(ProjectError::io(
-            path,
-            std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "is a directory, not a file",
-            ),
-        ));
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
     }
     let too_large = |bytes| ProjectError::TooLarge {
         path: PathBuf::from(path),
