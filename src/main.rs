@@ -186,6 +186,11 @@ enum Command {
 fn main() -> ExitCode {
     neuroglass::ui::process_start();
     let cli = Cli::parse();
+    let code = run(cli);
+    neuroglass::cli::out::finish(code)
+}
+
+fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Check { project, json }) => neuroglass::cli::check::run(&project, json),
         Some(Command::Train {
