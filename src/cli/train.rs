@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::model::compile::compile;
-use crate::model::load_data::{info_of, load_data};
+use crate::model::load_data::{info_of, load_data_with_layout};
 use crate::model::{DataSource, Project, analyze};
 use crate::trainer::record::RecordRequest;
 use crate::trainer::{
@@ -70,6 +70,7 @@ fn apply_overrides(project: &mut Project, args: &TrainArgs) {
                 target: args.target.clone(),
                 classification: project.training.loss.is_classification(),
                 drop_empty: false,
+                drop_bad: false,
             }
         };
         project.data.features.clear();
@@ -128,6 +129,8 @@ fn check_outputs(args: &TrainArgs) -> Result<(), (u8, String)> {
             ),
         ));
     }
+    // A pair an earlier run was killed while renaming is finished first.
+    crate::project::save::finish_interrupted_pairs(out);
     let mut inputs = vec![args.project.clone()];
     inputs.extend(args.data.clone());
     let mut existing = Vec::new();
@@ -180,15 +183,24 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
         args.project.parent().map(Path::to_path_buf)
     };
     let seed = project.training.seed;
-    let prepared = load_data(&project.data, dir.as_deref(), seed).map_err(|e| {
-        (
-            UNREADABLE,
-            format!(
-                "{}: the data could not be read: {e}",
-                args.project.display()
-            ),
-        )
-    })?;
+    let (prepared, layout) =
+        load_data_with_layout(&project.data, dir.as_deref(), seed).map_err(|e| {
+            (
+                UNREADABLE,
+                format!(
+                    "{}: the data could not be read: {e}",
+                    args.project.display()
+                ),
+            )
+        })?;
+    // Rows dropped by the data settings are said, never silent.
+    if let Some(note) = layout.as_ref().and_then(|l| l.dropped_note()) {
+        super::out::error(format!("data: {note}"));
+    }
+    let data_values: u64 = [&prepared.train, &prepared.validation]
+        .iter()
+        .map(|d| d.x.len() as u64 + d.len() as u64)
+        .sum();
     let info = info_of(&prepared);
     let analysis = analyze(&project.graph, Some(&info), &project.training);
     if analysis.has_errors() {
@@ -210,16 +222,17 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
         super::out::error(format!("warning: {place}{} — fix: {}", p.message, p.fix));
     }
     // A run that cannot fit is refused before the network is allocated.
+    let needed = crate::model::analysis::run_memory_bytes(&analysis, data_values);
     let limit = args.max_memory.or_else(crate::data::file::available_memory);
     if let Some(limit) = limit
-        && analysis.train_memory_bytes > limit
+        && needed > limit
     {
         return Err((
             INVALID,
             format!(
                 "{}: training needs about {} at batch {} but {} {}; use fewer filters or units, a smaller kernel or batch",
                 args.project.display(),
-                crate::model::validate::fmt_bytes(analysis.train_memory_bytes),
+                crate::model::validate::fmt_bytes(needed),
                 project.training.batch_size,
                 crate::model::validate::fmt_bytes(limit),
                 if args.max_memory.is_some() {
@@ -338,6 +351,7 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
         let mut o = serde_json::json!({
             "epoch": last.epoch, "train_loss": json_num(last.train_loss), "val_loss": json_num(last.val_loss),
             "seconds": seconds, "stopped": reason.key(),
+            "memory_estimate_bytes": needed,
         });
         o[metric_key(classification)] = json_num(last.val_metric);
         if let Some((id, _)) = &recorded {
@@ -386,8 +400,11 @@ fn recorded_run(project: &Path) -> Option<(String, PathBuf)> {
 
 /// Writes the metrics CSV and the weights so that they appear together or
 /// not at all: both are written in full to temporary files first, then
-/// renamed into place one after the other. Stale temporaries of killed
-/// runs are removed first.
+/// renamed into place one after the other under a journal; a run killed
+/// between the two renames leaves a pair that the next `train --out` into
+/// the folder, or the next load of the weights, finishes
+/// (`project::save::finish_interrupted_pairs`). Stale temporaries of runs
+/// killed before the journal are removed.
 fn write_outputs(
     out: &Path,
     project: &Path,

@@ -98,6 +98,31 @@ pub fn train_memory_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> u
         .saturating_add(layer_scratch_bytes(graph, a, batch.max(EVAL_ROWS as usize)))
 }
 
+/// Resident memory of a `neuroglass` process that trains a tiny network on
+/// a tiny data set: the program, its libraries, the allocator's arenas and
+/// the worker threads' stacks as far as they are touched (measured with
+/// `tests/memory_estimate.rs`).
+pub const PROCESS_BASE_BYTES: u64 = 24 << 20;
+
+/// Bytes the data takes at the peak of a run, for `values` numbers
+/// (features and targets of the training and validation parts): 4 bytes
+/// each, twice — the table as loaded and the prepared parts exist together
+/// while the data is prepared, and the trainer keeps its own copy of the
+/// parts.
+pub fn data_memory_bytes(values: u64) -> u64 {
+    values.saturating_mul(8)
+}
+
+/// What a whole training run needs at its peak: the process itself
+/// ([`PROCESS_BASE_BYTES`]), the network's training memory
+/// ([`train_memory_bytes`]) and the data ([`data_memory_bytes`]). This is
+/// what `neuroglass train` compares with the memory available.
+pub fn run_memory_bytes(a: &Analysis, data_values: u64) -> u64 {
+    PROCESS_BASE_BYTES
+        .saturating_add(a.train_memory_bytes)
+        .saturating_add(data_memory_bytes(data_values))
+}
+
 /// Working memory of the layers beyond their activations, for one training
 /// step at `batch`: a Conv2D's column matrix and its gradient (`C·k·k` ×
 /// `OH·OW` per sample, for every row of the batch), and a
