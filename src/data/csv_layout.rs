@@ -72,14 +72,15 @@ impl CsvLayout {
         }
         let n = self.dropped_bad.len();
         if n > 0 {
-            let shown: Vec<String> = self.dropped_bad.iter().take(5).map(usize::to_string).collect();
+            let shown: Vec<String> = self
+                .dropped_bad
+                .iter()
+                .take(5)
+                .map(usize::to_string)
+                .collect();
             let lines = match n {
                 1 => format!("line {}", shown[0]),
-                2..=5 => format!(
-                    "lines {} and {}",
-                    shown[..n - 1].join(", "),
-                    shown[n - 1]
-                ),
+                2..=5 => format!("lines {} and {}", shown[..n - 1].join(", "), shown[n - 1]),
                 _ => format!("lines {}, …", shown.join(", ")),
             };
             parts.push(format!(
@@ -87,6 +88,13 @@ impl CsvLayout {
                 if n == 1 { "" } else { "s" }
             ));
         }
-        (!parts.is_empty()).then(|| format!("dropped {} of {} rows: {}", self.dropped + n, self.rows + self.dropped + n, parts.join(" and ")))
+        (!parts.is_empty()).then(|| {
+            format!(
+                "dropped {} of {} rows: {}",
+                self.dropped + n,
+                self.rows + self.dropped + n,
+                parts.join(" and ")
+            )
+        })
     }
 }

@@ -297,10 +297,8 @@ mod tests {
         let names = ["P.metrics.csv", "P.safetensors", "P.extra"];
         let mut tried = 0;
         for renamed in 0..=4usize {
-            let dir = std::env::temp_dir().join(format!(
-                "ng-pair-{}-{renamed}",
-                std::process::id()
-            ));
+            let dir =
+                std::env::temp_dir().join(format!("ng-pair-{}-{renamed}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             for n in names {
@@ -318,7 +316,11 @@ mod tests {
             write_atomic(&dir.join("other"), b"x").unwrap();
             let want: &[u8] = if renamed < 4 { b"new" } else { b"old" };
             for n in names {
-                assert_eq!(std::fs::read(dir.join(n)).unwrap(), want, "{n} at {renamed}");
+                assert_eq!(
+                    std::fs::read(dir.join(n)).unwrap(),
+                    want,
+                    "{n} at {renamed}"
+                );
             }
             let left: Vec<String> = std::fs::read_dir(&dir)
                 .unwrap()

@@ -192,16 +192,19 @@ impl<R: Read> Records<R> {
     /// text that is not UTF-8 (with its line).
     pub fn next(&mut self) -> Result<Option<(usize, Vec<&str>)>, DataError> {
         loop {
-            let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
-                let path = self.path.clone();
-                match e.into_kind() {
-                    csv::ErrorKind::Io(source) => DataError::Io { path, source },
-                    other => DataError::Format {
-                        path,
-                        message: format!("{other:?}"),
-                    },
-                }
-            })?;
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| {
+                    let path = self.path.clone();
+                    match e.into_kind() {
+                        csv::ErrorKind::Io(source) => DataError::Io { path, source },
+                        other => DataError::Format {
+                            path,
+                            message: format!("{other:?}"),
+                        },
+                    }
+                })?;
             // A quote never closed takes the rest of the text into the
             // last record; that is known once the end is reached.
             if let Some(e) = self.unclosed() {
