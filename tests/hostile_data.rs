@@ -477,7 +477,11 @@ fn bad_rows_are_dropped_and_counted_when_asked() {
             let lines: Vec<usize> = rows.iter().map(|r| r + 1).collect();
             assert_eq!(layout.dropped_bad, lines, "{cell:?}");
             assert_eq!(p.train.len(), 60 - rows.len());
-            assert_eq!(p.train.x.ncols(), 4, "{cell:?}: still four numeric features");
+            assert_eq!(
+                p.train.x.ncols(),
+                4,
+                "{cell:?}: still four numeric features"
+            );
             let note = layout.dropped_note().unwrap();
             assert!(
                 note.contains(&format!("{} row", rows.len()))

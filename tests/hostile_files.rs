@@ -90,10 +90,7 @@ fn project_paths_that_never_end_are_refused_at_once() {
             );
             assert_eq!(o.status.code(), Some(2), "{name} {args:?}: {all}");
             // /dev/null is a device too: empty, but not a project file.
-            assert!(
-                all.contains("not a regular file"),
-                "{name} {args:?}: {all}"
-            );
+            assert!(all.contains("not a regular file"), "{name} {args:?}: {all}");
             tried += 1;
         }
     }
@@ -117,7 +114,15 @@ fn an_output_that_cannot_be_written_is_an_error_but_the_work_is_kept() {
         vec!["check", x],
         vec!["check", x, "--json"],
         vec!["train", x, "--epochs", "2", "--no-record"],
-        vec!["train", x, "--epochs", "2", "--no-record", "--json", "--out"],
+        vec![
+            "train",
+            x,
+            "--epochs",
+            "2",
+            "--no-record",
+            "--json",
+            "--out",
+        ],
         vec!["export", x, "--pytorch"],
     ]
     .into_iter()
@@ -126,7 +131,10 @@ fn an_output_that_cannot_be_written_is_an_error_but_the_work_is_kept() {
         let out = dir.join(format!("o{i}"));
         let mut c = bin();
         c.args(&args);
-        if args.last().is_some_and(|a| a.starts_with("--out") || *a == "--pytorch") {
+        if args
+            .last()
+            .is_some_and(|a| a.starts_with("--out") || *a == "--pytorch")
+        {
             c.arg(&out);
         }
         let full = std::fs::OpenOptions::new()

@@ -78,7 +78,12 @@ fn the_estimate_is_within_twice_the_real_peak() {
     // dense weights.
     for (name, base, from, to) in [
         ("cnn-kernel9", "mnist_cnn.ron", "kernel: 3", "kernel: 9"),
-        ("cnn-filters64", "mnist_cnn.ron", "filters: 8", "filters: 64"),
+        (
+            "cnn-filters64",
+            "mnist_cnn.ron",
+            "filters: 8",
+            "filters: 64",
+        ),
         ("lstm-512", "sine_lstm.ron", "units: 32,", "units: 512,"),
         ("mlp-2048", "mnist_mlp.ron", "Fixed(128)", "Fixed(2048)"),
     ] {
