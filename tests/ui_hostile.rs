@@ -157,9 +157,11 @@ fn a_csv_with_a_bad_cell_is_refused_with_its_line_and_column() {
         std::fs::write(&csv, text).unwrap();
         h.state_mut().apply(Command::UseCsv(csv.clone()));
         let name = format!("bad{i}.csv");
-        until(&mut h, "the refusal", |a| {
-            matches!(&a.doc.data_state, DataState::Failed(m) if m.contains(&name))
-        });
+        until(
+            &mut h,
+            "the refusal",
+            |a| matches!(&a.doc.data_state, DataState::Failed(m) if m.contains(&name)),
+        );
         match &h.state().doc.data_state {
             DataState::Failed(m) => {
                 assert!(
