@@ -46,11 +46,19 @@ pub(crate) fn read_text_bounded(path: &Path, limit: u64) -> Result<String, Proje
 /// before reading anything and again while reading (the file may grow).
 pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ProjectError> {
     let not_regular = |meta: &std::fs::Metadata| {
-        ProjectError::invalid(
-            &path.display().to_string(),
-            format!(
-                "this is {}, not a regular file; give the path of a project file",
-                crate::data::file::kind(meta)
+        let kind = if meta.is_dir() {
+            std::io::ErrorKind::IsADirectory
+        } else {
+            std::io::ErrorKind::InvalidInput
+        };
+        ProjectError::io(
+            path,
+            std::io::Error::new(
+                kind,
+                format!(
+                    "this is {}, not a regular file; give the path of a project file",
+                    crate::data::file::kind(meta)
+                ),
             ),
         )
     };
