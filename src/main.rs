@@ -146,19 +146,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export a project to PyTorch: model.py, weights, train.py, data and a
-    /// reference batch; exit 1 if the project is invalid, 2 if unreadable.
+    /// Export a project to PyTorch (model.py, weights, train.py, data and a
+    /// reference batch) or to ONNX; exit 1 if the project is invalid, 2 if unreadable.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["pytorch", "onnx"])))]
     Export {
         /// The project file (.ron).
         project: PathBuf,
         /// The folder to write the PyTorch files into (created if needed).
         #[arg(long, value_name = "DIR")]
-        pytorch: PathBuf,
+        pytorch: Option<PathBuf>,
+        /// Write an ONNX model (opset 17, any batch size) to this file instead.
+        #[arg(long, value_name = "FILE", conflicts_with = "pytorch")]
+        onnx: Option<PathBuf>,
         /// Export these weights (.safetensors from `train --out`) instead of
         /// the project's initial weights.
         #[arg(long, value_name = "FILE")]
         weights: Option<PathBuf>,
         /// Replace the files of an earlier export in the folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The network's outputs for inputs in a file (.npy or .csv), in
+    /// evaluation mode; exit 1 if the inputs do not fit, 2 if unreadable.
+    Predict {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// Trained weights (.safetensors); the initial weights without.
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
+        /// The inputs: .npy ([samples, sample shape…]) or .csv (a sample a row).
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Where the outputs go: .npy or .csv.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Replace the output file if it exists.
         #[arg(long)]
         force: bool,
     },
@@ -234,12 +256,38 @@ fn main() -> ExitCode {
         Some(Command::Export {
             project,
             pytorch,
+            onnx: Some(onnx),
             weights,
             force,
-        }) => neuroglass::cli::export::run(&neuroglass::cli::export::ExportArgs {
+        }) if pytorch.is_none() => neuroglass::cli::onnx::run(&neuroglass::cli::onnx::OnnxArgs {
+            project,
+            onnx,
+            weights,
+            force,
+        }),
+        Some(Command::Export {
             project,
             pytorch,
             weights,
+            force,
+            ..
+        }) => neuroglass::cli::export::run(&neuroglass::cli::export::ExportArgs {
+            project,
+            pytorch: pytorch.unwrap_or_default(),
+            weights,
+            force,
+        }),
+        Some(Command::Predict {
+            project,
+            weights,
+            input,
+            output,
+            force,
+        }) => neuroglass::cli::predict::run(&neuroglass::cli::predict::PredictArgs {
+            project,
+            weights,
+            input,
+            output,
             force,
         }),
         Some(Command::Bench {

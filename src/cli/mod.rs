@@ -1,11 +1,13 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
-//! `runs`, `eval`.
+//! `runs`, `eval`, `predict`.
 
 pub mod bench;
 pub mod check;
 pub mod eval;
 pub mod export;
+pub mod onnx;
 pub mod out;
+pub mod predict;
 pub mod runs;
 pub mod table;
 pub mod train;
