@@ -166,6 +166,21 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// An ONNX model as a project with its weights; exit 1 if it uses
+    /// operators Neuroglass has no layer for (listed), 2 if unreadable.
+    Import {
+        /// The ONNX file.
+        model: PathBuf,
+        /// The project file to write (.ron).
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: PathBuf,
+        /// The weights file (default: the project's name with .safetensors).
+        #[arg(long, value_name = "FILE")]
+        weights_out: Option<PathBuf>,
+        /// Replace the files if they exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// The network's outputs for inputs in a file (.npy or .csv), in
     /// evaluation mode; exit 1 if the inputs do not fit, 2 if unreadable.
     Predict {
@@ -275,6 +290,17 @@ fn main() -> ExitCode {
             project,
             pytorch: pytorch.unwrap_or_default(),
             weights,
+            force,
+        }),
+        Some(Command::Import {
+            model,
+            out,
+            weights_out,
+            force,
+        }) => neuroglass::cli::import::run(&neuroglass::cli::import::ImportArgs {
+            model,
+            out,
+            weights_out,
             force,
         }),
         Some(Command::Predict {

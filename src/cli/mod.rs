@@ -1,10 +1,11 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
-//! `runs`, `eval`, `predict`.
+//! `runs`, `eval`, `predict`, `import`.
 
 pub mod bench;
 pub mod check;
 pub mod eval;
 pub mod export;
+pub mod import;
 pub mod onnx;
 pub mod out;
 pub mod predict;

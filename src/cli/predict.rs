@@ -72,10 +72,7 @@ fn read_csv(path: &Path) -> Result<NpyArray, String> {
         if line.is_empty() {
             continue;
         }
-        let cells: Vec<&str> = line
-            .split([',', ';', '\t'])
-            .map(str::trim)
-            .collect();
+        let cells: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
         let parsed: Result<Vec<f32>, _> = cells.iter().map(|c| c.parse::<f32>()).collect();
         match parsed {
             Ok(v) if v.iter().all(|x| x.is_finite()) => {
@@ -122,36 +119,52 @@ pub fn network_for(
     weights: Option<&[crate::project::NamedTensor]>,
 ) -> Result<Ready, String> {
     let n = numel(sample_shape);
-    let info = match crate::model::resolve_data_info(project, project_dir) {
-        Ok(info) if numel(&info.input_shape) == n => info,
-        _ => {
-            let mut info = DataInfo {
-                input_shape: sample_shape.to_vec(),
-                classes: None,
-                targets: 1,
-            };
-            // The output size decides the classes or targets the loss needs.
-            let first = analyze(&project.graph, Some(&info), &project.training);
-            let k = first
-                .output
-                .and_then(|o| first.nodes.get(&o))
-                .and_then(|n| n.out_shape.as_ref())
-                .map_or(1, |s| numel(s) as usize);
-            match project.training.loss {
-                LossKind::CrossEntropy => info.classes = Some(k.max(2)),
-                LossKind::BinaryCrossEntropy => info.classes = Some(2),
-                _ => info.targets = k.max(1),
-            }
-            info
+    let from_inputs = || {
+        let mut info = DataInfo {
+            input_shape: sample_shape.to_vec(),
+            classes: None,
+            targets: 1,
+        };
+        // The output size decides the classes or targets the loss needs.
+        let first = analyze(&project.graph, Some(&info), &project.training);
+        let k = first
+            .output
+            .and_then(|o| first.nodes.get(&o))
+            .and_then(|n| n.out_shape.as_ref())
+            .map_or(1, |s| numel(s) as usize);
+        match project.training.loss {
+            LossKind::CrossEntropy => info.classes = Some(k.max(2)),
+            LossKind::BinaryCrossEntropy => info.classes = Some(2),
+            _ => info.targets = k.max(1),
         }
+        info
     };
-    let analysis = analyze(&project.graph, Some(&info), &project.training);
-    if analysis.has_errors() {
-        let problems: Vec<String> = analysis
-            .problems()
+    let errors = |a: &crate::model::Analysis| -> Vec<String> {
+        a.problems()
             .filter(|(_, p)| p.severity == crate::model::Severity::Error)
             .map(|(_, p)| p.message.clone())
-            .collect();
+            .collect()
+    };
+    // The project's own data description where it fits these inputs and
+    // the network; else one made from the inputs and the network's output.
+    let own = crate::model::resolve_data_info(project, project_dir)
+        .ok()
+        .filter(|info| numel(&info.input_shape) == n)
+        .map(|info| {
+            let a = analyze(&project.graph, Some(&info), &project.training);
+            (info, a)
+        })
+        .filter(|(_, a)| errors(a).is_empty());
+    let (info, analysis) = match own {
+        Some(found) => found,
+        None => {
+            let info = from_inputs();
+            let a = analyze(&project.graph, Some(&info), &project.training);
+            (info, a)
+        }
+    };
+    let problems = errors(&analysis);
+    if !problems.is_empty() {
         return Err(format!(
             "the network does not fit inputs of shape {}: {}",
             crate::model::infer::fmt_shape(sample_shape),

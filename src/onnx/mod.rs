@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod export;
+pub mod import;
 pub mod proto;
 
 use std::path::{Path, PathBuf};
