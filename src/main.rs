@@ -95,12 +95,15 @@ enum Command {
         /// Use this seed instead.
         #[arg(long)]
         seed: Option<u64>,
-        /// Train on this CSV file or IDX folder instead of the project's data.
+        /// Train on this CSV file, IDX folder or .npy file (with --labels) instead of the project's data.
         #[arg(long)]
         data: Option<PathBuf>,
         /// The CSV column to predict (default: the last).
         #[arg(long)]
         target: Option<String>,
+        /// With --data X.npy: the labels' .npy file (classes or values per sample).
+        #[arg(long, value_name = "FILE", requires = "data")]
+        labels: Option<PathBuf>,
         /// Write the metrics CSV and the trained weights (.safetensors) here.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -231,6 +234,7 @@ fn main() -> ExitCode {
             seed,
             data,
             target,
+            labels,
             out,
             json,
             force,
@@ -242,6 +246,7 @@ fn main() -> ExitCode {
             seed,
             data,
             target,
+            labels,
             out,
             json,
             force,

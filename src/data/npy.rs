@@ -192,6 +192,83 @@ fn dtype(descr: &str) -> Option<(char, usize, bool)> {
     ok.then_some((kind, size, order != '>'))
 }
 
+/// Most classes a label array may name.
+pub const MAX_CLASSES: usize = 10_000;
+
+/// A data set from an inputs array `[samples, sample shape…]` (a 1-D
+/// array is one feature a sample) and a labels array with one entry a
+/// sample: whole numbers 0…k−1 as classes when `classification`, else
+/// `[samples]` or `[samples, targets]` values. `origin` names it.
+///
+/// # Errors
+/// [`DataError::Format`] when the sample counts differ, a class is not a
+/// whole number from 0, or there are no samples.
+pub fn dataset(
+    x: NpyArray,
+    y: NpyArray,
+    classification: bool,
+    origin: &str,
+) -> Result<super::Dataset, DataError> {
+    let (rows, shape) = match x.shape.as_slice() {
+        [] => return Err(bad(origin, "the inputs are a single number, not samples")),
+        [n] => (*n, vec![1]),
+        [n, rest @ ..] => (*n, rest.to_vec()),
+    };
+    let per: usize = shape.iter().product();
+    if rows == 0 || per == 0 {
+        return Err(bad(origin, "the inputs have no samples or empty samples"));
+    }
+    if y.shape.first() != Some(&rows) {
+        return Err(bad(
+            origin,
+            format!(
+                "{rows} input samples but the labels have shape {:?}",
+                y.shape
+            ),
+        ));
+    }
+    let xs = ndarray::Array2::from_shape_vec((rows, per), x.values)
+        .map_err(|e| bad(origin, e.to_string()))?;
+    let target = if classification {
+        if y.values.len() != rows {
+            return Err(bad(origin, "class labels must be one number a sample"));
+        }
+        let mut labels = Vec::with_capacity(rows);
+        for (i, &v) in y.values.iter().enumerate() {
+            if v < 0.0 || v.fract() != 0.0 || v as usize >= MAX_CLASSES {
+                return Err(bad(
+                    origin,
+                    format!(
+                        "label {i} is {v}; classes are whole numbers from 0 to {}",
+                        MAX_CLASSES - 1
+                    ),
+                ));
+            }
+            labels.push(v as u32);
+        }
+        let k = labels.iter().max().map_or(0, |m| *m as usize + 1);
+        super::Target::Classes {
+            labels,
+            names: (0..k).map(|c| c.to_string()).collect(),
+        }
+    } else {
+        let cols = y.values.len() / rows;
+        let ys = ndarray::Array2::from_shape_vec((rows, cols), y.values)
+            .map_err(|e| bad(origin, e.to_string()))?;
+        super::Target::Values {
+            y: ys,
+            names: (0..cols).map(|c| format!("y{c}")).collect(),
+        }
+    };
+    Ok(super::Dataset {
+        name: origin.to_string(),
+        x: xs,
+        target,
+        input_shape: shape,
+        feature_names: Vec::new(),
+    })
+}
+
 /// The bytes of a `.npy` file (version 1.0, `<f4`, C order) of `values`
 /// with `shape`.
 pub fn to_bytes(shape: &[usize], values: &[f32]) -> Vec<u8> {
@@ -218,6 +295,33 @@ pub fn to_bytes(shape: &[usize], values: &[f32]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrays_make_a_data_set() {
+        let x = NpyArray {
+            shape: vec![3, 2, 2],
+            values: (0..12).map(|v| v as f32).collect(),
+        };
+        let y = NpyArray {
+            shape: vec![3],
+            values: vec![0.0, 2.0, 1.0],
+        };
+        let d = dataset(x.clone(), y.clone(), true, "t").unwrap();
+        assert_eq!(d.input_shape, vec![2, 2]);
+        assert_eq!(d.target.classes(), Some(3));
+        let v = dataset(x.clone(), y, false, "t").unwrap();
+        assert_eq!(v.target.classes(), None);
+        let bad_label = NpyArray {
+            shape: vec![3],
+            values: vec![0.0, 1.5, 1.0],
+        };
+        assert!(dataset(x.clone(), bad_label, true, "t").is_err());
+        let short = NpyArray {
+            shape: vec![2],
+            values: vec![0.0, 1.0],
+        };
+        assert!(dataset(x, short, true, "t").is_err());
+    }
 
     #[test]
     fn writes_and_reads_back() {

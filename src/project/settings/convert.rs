@@ -329,6 +329,15 @@ impl From<&DataSource> for DataSourceFile {
                 drop_empty: *drop_empty,
             },
             DataSource::Idx { path } => Self::Idx { path: path.clone() },
+            DataSource::Npy {
+                path,
+                labels,
+                classification,
+            } => Self::Npy {
+                path: path.clone(),
+                labels: labels.clone(),
+                classification: *classification,
+            },
         }
     }
 }
@@ -358,6 +367,15 @@ impl From<&DataSourceFile> for DataSource {
                 drop_empty: *drop_empty,
             },
             DataSourceFile::Idx { path } => Self::Idx { path: path.clone() },
+            DataSourceFile::Npy {
+                path,
+                labels,
+                classification,
+            } => Self::Npy {
+                path: path.clone(),
+                labels: labels.clone(),
+                classification: *classification,
+            },
         }
     }
 }
