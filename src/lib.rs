@@ -12,6 +12,7 @@ pub mod engine;
 pub mod export;
 pub mod model;
 pub mod numfmt;
+pub mod onnx;
 pub mod project;
 pub mod runs;
 pub mod trainer;

@@ -95,12 +95,15 @@ enum Command {
         /// Use this seed instead.
         #[arg(long)]
         seed: Option<u64>,
-        /// Train on this CSV file or IDX folder instead of the project's data.
+        /// Train on this CSV file, IDX folder or .npy file (with --labels) instead of the project's data.
         #[arg(long)]
         data: Option<PathBuf>,
         /// The CSV column to predict (default: the last).
         #[arg(long)]
         target: Option<String>,
+        /// With --data X.npy: the labels' .npy file (classes or values per sample).
+        #[arg(long, value_name = "FILE", requires = "data")]
+        labels: Option<PathBuf>,
         /// Write the metrics CSV and the trained weights (.safetensors) here.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -146,19 +149,56 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export a project to PyTorch: model.py, weights, train.py, data and a
-    /// reference batch; exit 1 if the project is invalid, 2 if unreadable.
+    /// Export a project to PyTorch (model.py, weights, train.py, data and a
+    /// reference batch) or to ONNX; exit 1 if the project is invalid, 2 if unreadable.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["pytorch", "onnx"])))]
     Export {
         /// The project file (.ron).
         project: PathBuf,
         /// The folder to write the PyTorch files into (created if needed).
         #[arg(long, value_name = "DIR")]
-        pytorch: PathBuf,
+        pytorch: Option<PathBuf>,
+        /// Write an ONNX model (opset 17, any batch size) to this file instead.
+        #[arg(long, value_name = "FILE", conflicts_with = "pytorch")]
+        onnx: Option<PathBuf>,
         /// Export these weights (.safetensors from `train --out`) instead of
         /// the project's initial weights.
         #[arg(long, value_name = "FILE")]
         weights: Option<PathBuf>,
         /// Replace the files of an earlier export in the folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// An ONNX model as a project with its weights; exit 1 if it uses
+    /// operators Neuroglass has no layer for (listed), 2 if unreadable.
+    Import {
+        /// The ONNX file.
+        model: PathBuf,
+        /// The project file to write (.ron).
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: PathBuf,
+        /// The weights file (default: the project's name with .safetensors).
+        #[arg(long, value_name = "FILE")]
+        weights_out: Option<PathBuf>,
+        /// Replace the files if they exist.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The network's outputs for inputs in a file (.npy or .csv), in
+    /// evaluation mode; exit 1 if the inputs do not fit, 2 if unreadable.
+    Predict {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// Trained weights (.safetensors); the initial weights without.
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
+        /// The inputs: .npy ([samples, sample shape…]) or .csv (a sample a row).
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Where the outputs go: .npy or .csv.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Replace the output file if it exists.
         #[arg(long)]
         force: bool,
     },
@@ -199,6 +239,7 @@ fn run(cli: Cli) -> ExitCode {
             seed,
             data,
             target,
+            labels,
             out,
             json,
             force,
@@ -210,6 +251,7 @@ fn run(cli: Cli) -> ExitCode {
             seed,
             data,
             target,
+            labels,
             out,
             json,
             force,
@@ -239,12 +281,49 @@ fn run(cli: Cli) -> ExitCode {
         Some(Command::Export {
             project,
             pytorch,
+            onnx: Some(onnx),
             weights,
             force,
-        }) => neuroglass::cli::export::run(&neuroglass::cli::export::ExportArgs {
+        }) if pytorch.is_none() => neuroglass::cli::onnx::run(&neuroglass::cli::onnx::OnnxArgs {
+            project,
+            onnx,
+            weights,
+            force,
+        }),
+        Some(Command::Export {
             project,
             pytorch,
             weights,
+            force,
+            ..
+        }) => neuroglass::cli::export::run(&neuroglass::cli::export::ExportArgs {
+            project,
+            pytorch: pytorch.unwrap_or_default(),
+            weights,
+            force,
+        }),
+        Some(Command::Import {
+            model,
+            out,
+            weights_out,
+            force,
+        }) => neuroglass::cli::import::run(&neuroglass::cli::import::ImportArgs {
+            model,
+            out,
+            weights_out,
+            force,
+        }),
+        Some(Command::Predict {
+            project,
+            weights,
+            input,
+            output,
+            force,
+        }) => neuroglass::cli::predict::run(&neuroglass::cli::predict::PredictArgs {
+            project,
+            weights,
+            input,
+            output,
             force,
         }),
         Some(Command::Bench {

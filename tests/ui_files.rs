@@ -95,6 +95,22 @@ fn export_to_pytorch_from_the_window_writes_the_files() {
     std::fs::remove_dir_all(&out).ok();
 }
 
+#[test]
+fn export_to_onnx_from_the_window_writes_a_model() {
+    let out = std::env::temp_dir().join(format!("ng-ui-export-{}.onnx", std::process::id()));
+    let mut h = harness(NeuroglassApp::new(None));
+    h.state_mut().apply(Command::ExportOnnx(out.clone()));
+    until(&mut h, "the export", |a| {
+        a.message.as_deref().is_some_and(|m| m.contains("ONNX"))
+    });
+    let m = h.state().message.clone().unwrap();
+    assert!(m.starts_with("exported as ONNX"), "{m}");
+    let bytes = std::fs::read(&out).unwrap();
+    let model = neuroglass::onnx::import::read_model(&out).unwrap();
+    assert!(bytes.len() > 100 && model.graph.is_some_and(|g| !g.node.is_empty()));
+    std::fs::remove_file(&out).ok();
+}
+
 #[derive(Debug)]
 struct Dropped(std::path::PathBuf);
 

@@ -1,11 +1,14 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
-//! `runs`, `eval`.
+//! `runs`, `eval`, `predict`, `import`.
 
 pub mod bench;
 pub mod check;
 pub mod eval;
 pub mod export;
+pub mod import;
+pub mod onnx;
 pub mod out;
+pub mod predict;
 pub mod runs;
 pub mod table;
 pub mod train;

@@ -29,6 +29,8 @@ pub struct TrainArgs {
     pub data: Option<PathBuf>,
     /// The CSV's target column.
     pub target: Option<String>,
+    /// With `data` a `.npy` file: the labels' `.npy` file.
+    pub labels: Option<std::path::PathBuf>,
     /// Write metrics CSV and weights here.
     pub out: Option<PathBuf>,
     /// JSON lines instead of text.
@@ -64,6 +66,12 @@ fn apply_overrides(project: &mut Project, args: &TrainArgs) {
         let path = d.display().to_string();
         project.data.source = if d.is_dir() {
             DataSource::Idx { path }
+        } else if let Some(labels) = &args.labels {
+            DataSource::Npy {
+                path,
+                labels: labels.display().to_string(),
+                classification: project.training.loss.is_classification(),
+            }
         } else {
             DataSource::Csv {
                 path,

@@ -9,6 +9,7 @@ pub mod csv_layout;
 pub mod file;
 pub mod generate;
 pub mod idx;
+pub mod npy;
 pub mod prepare;
 
 use ndarray::Array2;

@@ -338,6 +338,16 @@ pub enum DataSource {
         /// Folder with `train-images-idx3-ubyte(.gz)` etc.
         path: String,
     },
+    /// NumPy arrays: inputs `[samples, sample shape…]` and labels, each a
+    /// `.npy` file by a path relative to the project file.
+    Npy {
+        /// The inputs.
+        path: String,
+        /// The labels: a class (whole number from 0) or values per sample.
+        labels: String,
+        /// Whether the labels are classes.
+        classification: bool,
+    },
 }
 
 /// Everything about the data.

@@ -89,7 +89,7 @@ pub fn data_info(spec: &DataSpec) -> Option<DataInfo> {
                 targets: 1,
             },
         }),
-        DataSource::Csv { .. } | DataSource::Idx { .. } => None,
+        DataSource::Csv { .. } | DataSource::Idx { .. } | DataSource::Npy { .. } => None,
     }
 }
 

@@ -152,6 +152,18 @@ pub fn load_data_with_layout(
             (d, None)
         }
         DataSource::Idx { path } => idx_folder(&resolve_path(path, project_dir))?,
+        DataSource::Npy {
+            path,
+            labels,
+            classification,
+        } => {
+            let x = crate::data::npy::read(&resolve_path(path, project_dir))?;
+            let y = crate::data::npy::read(&resolve_path(labels, project_dir))?;
+            (
+                crate::data::npy::dataset(x, y, *classification, path)?,
+                None,
+            )
+        }
     };
     let scaling = match spec.normalization {
         Normalization::Off => Scaling::Off,

@@ -382,6 +382,11 @@ pub fn check_data(d: &DataSpec) -> Result<(), String> {
                 return Err("the data path is empty".into());
             }
         }
+        DataSource::Npy { path, labels, .. } => {
+            if path.trim().is_empty() || labels.trim().is_empty() {
+                return Err("the data or labels path is empty".into());
+            }
+        }
     }
     Ok(())
 }

@@ -125,6 +125,13 @@ impl NeuroglassApp {
                     .request(Request::new(Purpose::ExportPytorch, dir.as_deref(), &name));
             }
             Command::ExportPytorch(out) => self.with_weights(WeightsUse::Pytorch(out)),
+            Command::ExportOnnxDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                let name = format!("{}.onnx", file_stem(&self.doc.project.name));
+                self.files
+                    .request(Request::new(Purpose::ExportOnnx, dir.as_deref(), &name));
+            }
+            Command::ExportOnnx(out) => self.with_weights(WeightsUse::Onnx(out)),
             Command::Quit => {
                 self.frame.quit_confirmed = true;
                 if let Some(c) = &self.waker_ctx() {
@@ -368,7 +375,7 @@ impl NeuroglassApp {
         if self.run.has_weights() {
             self.run.send(TrainerCommand::RequestWeights);
             self.background.jobs.waiting.push(u);
-        } else if matches!(u, WeightsUse::Pytorch(_)) {
+        } else if matches!(u, WeightsUse::Pytorch(_) | WeightsUse::Onnx(_)) {
             let dir = self.doc.dir().map(Path::to_path_buf);
             self.background
                 .jobs

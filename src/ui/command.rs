@@ -43,6 +43,10 @@ pub enum Command {
     ExportPytorchDialog,
     /// Export to PyTorch into this folder (with the trained weights, if any).
     ExportPytorch(PathBuf),
+    /// Export as an ONNX model: choose a file.
+    ExportOnnxDialog,
+    /// Export as an ONNX model to this file (with the trained weights, if any).
+    ExportOnnx(PathBuf),
     /// Leave the program (asks about unsaved changes first).
     Quit,
     /// Step back one edit.

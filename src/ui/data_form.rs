@@ -80,6 +80,7 @@ fn source_name(s: &DataSource) -> String {
             .to_string(),
         DataSource::Csv { path, .. } => format!("CSV {path}"),
         DataSource::Idx { path } => format!("IDX {path}"),
+        DataSource::Npy { path, labels, .. } => format!("NumPy {path}, labels {labels}"),
     }
 }
 
@@ -182,7 +183,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
                     ui.checkbox(drop_bad, "drop those rows");
                     ui.end_row();
                 }
-                DataSource::Bundled(_) | DataSource::Idx { .. } => {}
+                DataSource::Bundled(_) | DataSource::Idx { .. } | DataSource::Npy { .. } => {}
             }
             ui.label("validation");
             ui.add(

@@ -28,6 +28,8 @@ pub enum Purpose {
     ExportPng(PngPart, u32),
     /// The folder for a PyTorch export.
     ExportPytorch,
+    /// The file of an ONNX export.
+    ExportOnnx,
 }
 
 impl Purpose {
@@ -39,6 +41,7 @@ impl Purpose {
             Self::ExportMetrics => "Export metrics CSV",
             Self::ExportPng(..) => "Export picture (PNG)",
             Self::ExportPytorch => "Export to PyTorch (folder)",
+            Self::ExportOnnx => "Export ONNX model",
         }
     }
 
@@ -49,6 +52,7 @@ impl Purpose {
             Self::ExportMetrics => Some(("CSV", "csv")),
             Self::ExportPng(..) => Some(("PNG image", "png")),
             Self::ExportPytorch => None,
+            Self::ExportOnnx => Some(("ONNX model", "onnx")),
         }
     }
 
@@ -62,6 +66,7 @@ impl Purpose {
             Self::ExportMetrics => Command::ExportMetrics(with_ext(path, "csv")),
             Self::ExportPng(part, scale) => Command::ExportPng(part, scale, with_ext(path, "png")),
             Self::ExportPytorch => Command::ExportPytorch(path),
+            Self::ExportOnnx => Command::ExportOnnx(with_ext(path, "onnx")),
         }
     }
 }
@@ -167,9 +172,10 @@ impl FileDialogs {
             match purpose {
                 Purpose::Open => d.pick_file(),
                 Purpose::ExportPytorch => d.pick_folder(),
-                Purpose::SaveAs | Purpose::ExportMetrics | Purpose::ExportPng(..) => {
-                    d.set_file_name(name).save_file()
-                }
+                Purpose::SaveAs
+                | Purpose::ExportMetrics
+                | Purpose::ExportPng(..)
+                | Purpose::ExportOnnx => d.set_file_name(name).save_file(),
             }
         });
         self.pending = Some((purpose, then, task, Instant::now()));
@@ -209,7 +215,10 @@ impl FileDialogs {
         match req.purpose {
             Purpose::Open => d.pick_file(),
             Purpose::ExportPytorch => d.pick_directory(),
-            Purpose::SaveAs | Purpose::ExportMetrics | Purpose::ExportPng(..) => d.save_file(),
+            Purpose::SaveAs
+            | Purpose::ExportMetrics
+            | Purpose::ExportPng(..)
+            | Purpose::ExportOnnx => d.save_file(),
         }
         self.in_app = Some(InApp {
             dialog: d,

@@ -17,6 +17,8 @@ pub enum WeightsUse {
     Save(PathBuf),
     /// Export the project to PyTorch into this folder.
     Pytorch(PathBuf),
+    /// Export the project as an ONNX model to this file.
+    Onnx(PathBuf),
 }
 
 /// Why a job did not do its work.
@@ -58,6 +60,7 @@ impl Jobs {
         let what = match u {
             WeightsUse::Save(_) => "saving the weights",
             WeightsUse::Pytorch(_) => "the PyTorch export",
+            WeightsUse::Onnx(_) => "the ONNX export",
         };
         self.running.push(Task::spawn(what, None, move || {
             run(&u, weights.as_deref(), &project, dir.as_deref())
@@ -94,6 +97,20 @@ fn run(
             let w = weights.ok_or(JobError::NoWeights)?;
             crate::project::weights::save_weights(path, w)?;
             Ok(format!("trained weights saved to {}", path.display()))
+        }
+        WeightsUse::Onnx(out) => {
+            // The file was chosen in a dialog that asked before replacing.
+            let opts = crate::export::pytorch::ExportOptions {
+                force: true,
+                inputs: Vec::new(),
+            };
+            let s = crate::onnx::export_onnx(project, dir, weights, out, &opts)?;
+            Ok(format!(
+                "exported as ONNX to {} ({} nodes, {} bytes)",
+                s.path.display(),
+                s.nodes,
+                s.bytes
+            ))
         }
         WeightsUse::Pytorch(out) => {
             let s = crate::export::pytorch::export_project(project, dir, weights, out)?;

@@ -83,6 +83,7 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                     true,
                     Command::ExportPytorchDialog,
                 );
+                item(ui, &mut out, "ONNX…", true, Command::ExportOnnxDialog);
                 ui.separator();
                 for (label, part, scale) in PNG_ITEMS {
                     item(

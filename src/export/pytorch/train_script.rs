@@ -49,6 +49,7 @@ fn source_words(project: &Project) -> String {
             target.as_deref().unwrap_or("the last")
         ),
         DataSource::Idx { path } => format!("IDX folder {path}"),
+        DataSource::Npy { path, labels, .. } => format!("NumPy arrays {path} and {labels}"),
     }
 }
 

@@ -331,6 +331,15 @@ impl From<&DataSource> for DataSourceFile {
                 drop_bad: *drop_bad,
             },
             DataSource::Idx { path } => Self::Idx { path: path.clone() },
+            DataSource::Npy {
+                path,
+                labels,
+                classification,
+            } => Self::Npy {
+                path: path.clone(),
+                labels: labels.clone(),
+                classification: *classification,
+            },
         }
     }
 }
@@ -362,6 +371,15 @@ impl From<&DataSourceFile> for DataSource {
                 drop_bad: *drop_bad,
             },
             DataSourceFile::Idx { path } => Self::Idx { path: path.clone() },
+            DataSourceFile::Npy {
+                path,
+                labels,
+                classification,
+            } => Self::Npy {
+                path: path.clone(),
+                labels: labels.clone(),
+                classification: *classification,
+            },
         }
     }
 }

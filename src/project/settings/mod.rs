@@ -205,6 +205,12 @@ pub enum DataSourceFile {
     Idx {
         path: String,
     },
+    Npy {
+        path: String,
+        labels: String,
+        #[serde(default)]
+        classification: bool,
+    },
 }
 
 /// Everything about the data, as written in a file.
