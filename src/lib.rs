@@ -14,5 +14,6 @@ pub mod model;
 pub mod numfmt;
 pub mod project;
 pub mod runs;
+pub mod trace;
 pub mod trainer;
 pub mod ui;

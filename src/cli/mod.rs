@@ -1,5 +1,5 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
-//! `runs`, `eval`.
+//! `runs`, `eval`, `trace`.
 
 pub mod bench;
 pub mod check;
@@ -8,4 +8,5 @@ pub mod export;
 pub mod out;
 pub mod runs;
 pub mod table;
+pub mod trace;
 pub mod train;
