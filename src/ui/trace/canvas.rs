@@ -114,6 +114,26 @@ pub fn canvas_ui(
             }
             None => strip_ui(ui, painter, node, values, grad, area, zoom),
         }
+        if grad {
+            // The layer's parameter gradients for this sample, by size.
+            let norms: Vec<String> = traced
+                .trace
+                .params_of(node.id)
+                .map(|p| {
+                    let norm = p.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+                    format!("‖∂L/∂{}‖ {}", p.name, sig(norm, 3))
+                })
+                .collect();
+            if !norms.is_empty() {
+                painter.text(
+                    area.right_bottom(),
+                    Align2::RIGHT_BOTTOM,
+                    norms.join(" · "),
+                    font.clone(),
+                    text,
+                );
+            }
+        }
         if node.id == traced.trace.output && !grad {
             painter.text(
                 area.right_bottom(),

@@ -220,7 +220,8 @@ fn weights_ui(ui: &mut egui::Ui, trace: &Trace, id: NodeId) -> Option<WeightPick
             ui.painter()
                 .rect_filled(r.shrink(0.5), 0.0, diverging((g / max) as f32));
             resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
-            let resp = resp.on_hover_text(format!("{label}: ∂L/∂ = {}", sig(g, 4)));
+            let symbol = if param == "bias" { "b" } else { "w" };
+            let resp = resp.on_hover_text(format!("{label}: ∂L/∂{symbol} = {}", sig(g, 4)));
             if resp.clicked() {
                 picked = Some(WeightPick {
                     node: id,
