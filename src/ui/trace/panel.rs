@@ -266,13 +266,19 @@ fn working_ui(ui: &mut egui::Ui, trace: &Trace, w: WeightPick, lr: f64) {
         ui.label(note);
     }
     let change = wk.change(lr);
+    // Enough digits for the change to show in the new value.
+    let digits = if change != 0.0 && wk.value != 0.0 {
+        ((wk.value.abs() / change.abs()).log10().ceil() as usize + 2).clamp(4, 12)
+    } else {
+        4
+    };
     ui.label(format!(
         "At learning rate {}, one plain gradient step on this sample alone changes {} by −lr·∂L/∂{} = {} (from {} to {}).",
         sig(lr, 3),
         wk.symbol,
         wk.symbol,
         sig(change, 3),
-        sig(wk.value, 4),
-        sig(wk.value + change, 4)
+        sig(wk.value, digits),
+        sig(wk.value + change, digits)
     ));
 }
