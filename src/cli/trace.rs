@@ -184,7 +184,7 @@ pub fn table(sample: usize, t: &Trace) -> String {
     let predicted = match t.predicted_class {
         Some(c) => format!(
             "class {c} (p = {})",
-            sig(t.prediction.get(c).copied().unwrap_or(f64::NAN), 3)
+            sig(t.confidence().unwrap_or(f64::NAN), 3)
         ),
         None => values(&t.prediction),
     };

@@ -131,6 +131,17 @@ impl Trace {
         self.nodes.iter().find(|n| n.id == id)
     }
 
+    /// The probability of the predicted class (for one output, the
+    /// probability of class 1 or of class 0, whichever is predicted).
+    pub fn confidence(&self) -> Option<f64> {
+        let c = self.predicted_class?;
+        match self.prediction.as_slice() {
+            [p1] if c == 1 => Some(*p1),
+            [p1] => Some(1.0 - p1),
+            all => all.get(c).copied(),
+        }
+    }
+
     /// The parameters of node `id`.
     pub fn params_of(&self, id: NodeId) -> impl Iterator<Item = &ParamTrace> {
         self.params.iter().filter(move |p| p.node == id)

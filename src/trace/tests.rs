@@ -154,6 +154,7 @@ fn a_sigmoid_folded_into_binary_cross_entropy_is_traced_as_a_node() {
     // ∂L/∂p · σ′(z) = ∂L/∂z.
     assert!(close(last.grad[0] * prob * (1.0 - prob), z.grad[0]));
     assert_eq!(t.predicted_class, Some(usize::from(prob >= 0.5)));
+    assert!(close(t.confidence().unwrap(), prob.max(1.0 - prob)));
 }
 
 #[test]

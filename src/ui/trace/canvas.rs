@@ -274,12 +274,7 @@ fn verdict(t: &Traced) -> String {
     let tr = &t.trace;
     let predicted = match tr.predicted_class {
         Some(c) => {
-            let p = if tr.prediction.len() == 1 {
-                let p1 = tr.prediction.first().copied().unwrap_or(0.0);
-                if c == 1 { p1 } else { 1.0 - p1 }
-            } else {
-                tr.prediction.get(c).copied().unwrap_or(0.0)
-            };
+            let p = tr.confidence().unwrap_or(f64::NAN);
             format!("predicted {c} ({} %)", sig(100.0 * p, 3))
         }
         None => {
