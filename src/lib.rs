@@ -15,5 +15,6 @@ pub mod numfmt;
 pub mod onnx;
 pub mod project;
 pub mod runs;
+pub mod trace;
 pub mod trainer;
 pub mod ui;

@@ -149,6 +149,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// One validation sample forward and backward: every node's output and
+    /// gradient and every parameter's gradient (f64, evaluation mode); exit
+    /// 1 if the project, weights or sample do not fit, 2 if unreadable.
+    Trace {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// Trace these weights (.safetensors from `train --out`) instead of
+        /// the project's initial weights.
+        #[arg(long, value_name = "FILE", conflicts_with = "run")]
+        weights: Option<PathBuf>,
+        /// Trace this recorded run's last checkpoint (from `neuroglass runs`).
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// The validation sample, in the order of `val_x` in the PyTorch
+        /// export's data.safetensors.
+        #[arg(long, value_name = "I")]
+        sample: usize,
+        /// One JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export a project to PyTorch (model.py, weights, train.py, data and a
     /// reference batch) or to ONNX; exit 1 if the project is invalid, 2 if unreadable.
     #[command(group(clap::ArgGroup::new("target").required(true).args(["pytorch", "onnx"])))]
@@ -278,6 +299,19 @@ fn run(cli: Cli) -> ExitCode {
             step,
             json,
         }) => neuroglass::cli::eval::run(&project, &run, step, json),
+        Some(Command::Trace {
+            project,
+            weights,
+            run,
+            sample,
+            json,
+        }) => neuroglass::cli::trace::run(&neuroglass::cli::trace::TraceArgs {
+            project,
+            weights,
+            run,
+            sample,
+            json,
+        }),
         Some(Command::Export {
             project,
             pytorch,

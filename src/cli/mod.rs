@@ -1,5 +1,5 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
-//! `runs`, `eval`, `predict`, `import`.
+//! `runs`, `eval`, `predict`, `import`, `trace`.
 
 pub mod bench;
 pub mod check;
@@ -11,4 +11,5 @@ pub mod out;
 pub mod predict;
 pub mod runs;
 pub mod table;
+pub mod trace;
 pub mod train;

@@ -42,6 +42,34 @@ impl Act {
             Self::Linear => "Linear",
         }
     }
+
+    /// The derivative `∂y/∂x` of one feature at input `x` with output `y`
+    /// (what the backward pass multiplies by); `None` for Softmax, whose
+    /// outputs each depend on all inputs.
+    pub fn derivative(self, x: f64, y: f64) -> Option<f64> {
+        Some(match self {
+            Self::Relu => f64::from(u8::from(x > 0.0)),
+            Self::LeakyRelu(s) => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    s
+                }
+            }
+            Self::Elu(a) => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    y + a
+                }
+            }
+            Self::Sigmoid => y * (1.0 - y),
+            Self::Tanh => 1.0 - y * y,
+            Self::Gelu => gelu_grad(x),
+            Self::Linear => 1.0,
+            Self::Softmax => return None,
+        })
+    }
 }
 
 /// The logistic function `1 / (1 + e⁻ˣ)`, stable for large `|x|`.
@@ -272,6 +300,32 @@ mod tests {
                 let x = random(batch, len, seed) * 3.0;
                 let r = check(&mut layer, &[x], 1e-5);
                 assert!(r.is_ok(), "{act:?} [{batch}, {len}]: {r:?}");
+            }
+        }
+    }
+
+    /// `Act::derivative` is what the backward pass multiplies by: the same
+    /// numbers, feature by feature, for every element-wise activation.
+    #[test]
+    fn derivative_is_what_backward_multiplies_by() {
+        for act in ALL {
+            let x = random(1, 9, 7) * 3.0;
+            let mut layer = ActivationLayer::new(act, 9);
+            let mut y = Array2::zeros((1, 9));
+            let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
+            let mut ctx = crate::engine::Ctx {
+                mode: crate::engine::Mode::Eval,
+                rng: &mut rng,
+            };
+            layer.forward(&[x.view()], &mut y, &mut ctx);
+            let ones = Array2::ones((1, 9));
+            let mut gx = vec![Array2::zeros((1, 9))];
+            layer.backward(&[x.view()], y.view(), ones.view(), &mut gx);
+            for j in 0..9 {
+                match act.derivative(x[[0, j]], y[[0, j]]) {
+                    Some(d) => assert!((d - gx[0][[0, j]]).abs() < 1e-15, "{act:?}"),
+                    None => assert_eq!(act, Act::Softmax),
+                }
             }
         }
     }

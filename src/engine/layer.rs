@@ -86,7 +86,10 @@ pub trait Layer<F: Float>: Send {
     /// Given `grad_out = ∂L/∂out` (`[batch, output_len]`), sets every
     /// parameter's `grad` and writes `∂L/∂input` into `grad_inputs` (one
     /// pre-shaped buffer per input port, overwritten, not accumulated).
-    /// `inputs` and `out` are those of the latest forward pass in `Train` mode.
+    /// `inputs` and `out` are those of the latest forward pass, usually in
+    /// `Train` mode; after an `Eval` pass (a one-sample trace) it is the
+    /// derivative of what that pass computed (BatchNorm's running-statistics
+    /// form, Dropout the identity).
     fn backward(
         &mut self,
         inputs: &[ArrayView2<F>],

@@ -2,7 +2,7 @@
 //! DAG in topological order, with the buffers, introspection and weights
 //! the trainer and the glass-box views need.
 
-use ndarray::{Array2, ArrayView2, s};
+use ndarray::{ArrayView2, s};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -11,6 +11,7 @@ use super::optim::{Optimizer, clip_factor, grad_norm};
 use super::{Ctx, EngineError, Float, Layer, Mode};
 
 mod buffers;
+mod evaluate;
 mod introspect;
 mod state;
 
@@ -515,13 +516,39 @@ impl<F: Float> Network<F> {
         targets: &Targets<F>,
         loss: Loss,
     ) -> Result<F, EngineError> {
+        self.loss_backward_in(x, targets, loss, Mode::Train)
+    }
+
+    /// As [`Network::forward_loss_backward`] but forward in `Eval` mode:
+    /// dropout is the identity and BatchNorm uses (and is differentiated
+    /// through) its running statistics. This is the gradient of what the
+    /// network predicts for a sample, as a one-sample trace shows it.
+    ///
+    /// # Errors
+    /// As [`Network::train_step`].
+    pub fn eval_loss_backward(
+        &mut self,
+        x: ArrayView2<F>,
+        targets: &Targets<F>,
+        loss: Loss,
+    ) -> Result<F, EngineError> {
+        self.loss_backward_in(x, targets, loss, Mode::Eval)
+    }
+
+    fn loss_backward_in(
+        &mut self,
+        x: ArrayView2<F>,
+        targets: &Targets<F>,
+        loss: Loss,
+        mode: Mode,
+    ) -> Result<F, EngineError> {
         if targets.len() != x.nrows() {
             return Err(EngineError::Targets {
                 loss: loss.name(),
                 reason: format!("{} samples but {} targets", x.nrows(), targets.len()),
             });
         }
-        self.forward(x, Mode::Train)?;
+        self.forward(x, mode)?;
         let fused = self.ends_in_softmax();
         let loss = loss.for_output(fused);
         let fused = fused && loss == Loss::CrossEntropyOnProbs;
@@ -540,64 +567,6 @@ impl<F: Float> Network<F> {
         };
         self.backward_from_output(fused);
         Ok(value)
-    }
-
-    /// Outputs for all rows of `x`, in `Eval` mode, `chunk` rows at a time.
-    ///
-    /// # Errors
-    /// `x` has the wrong number of features.
-    pub fn predict(&mut self, x: ArrayView2<F>, chunk: usize) -> Result<Array2<F>, EngineError> {
-        let n = x.nrows();
-        let chunk = chunk.max(1);
-        let mut result = Array2::zeros((n, self.output_len()));
-        let mut start = 0;
-        while start < n {
-            let end = (start + chunk).min(n);
-            let out = self.forward(x.slice(s![start..end, ..]), Mode::Eval)?;
-            result.slice_mut(s![start..end, ..]).assign(&out);
-            start = end;
-        }
-        Ok(result)
-    }
-
-    /// The mean loss over all rows of `x` in `Eval` mode, and the outputs,
-    /// `chunk` rows at a time. `loss` is adapted like in
-    /// [`Network::train_step`].
-    ///
-    /// # Errors
-    /// As [`Network::train_step`].
-    pub fn evaluate(
-        &mut self,
-        x: ArrayView2<F>,
-        targets: &Targets<F>,
-        loss: Loss,
-        chunk: usize,
-    ) -> Result<(f64, Array2<F>), EngineError> {
-        let n = x.nrows();
-        if targets.len() != n {
-            return Err(EngineError::Targets {
-                loss: loss.name(),
-                reason: format!("{n} samples but {} targets", targets.len()),
-            });
-        }
-        let loss = loss.for_output(self.ends_in_softmax());
-        let chunk = chunk.max(1);
-        let mut result = Array2::zeros((n, self.output_len()));
-        let mut scratch = Array2::zeros((0, 0));
-        let mut total = 0.0;
-        let mut start = 0;
-        while start < n {
-            let end = (start + chunk).min(n);
-            let out = self.forward(x.slice(s![start..end, ..]), Mode::Eval)?;
-            if scratch.dim() != out.dim() {
-                scratch = Array2::zeros(out.dim());
-            }
-            let l = loss.value_and_grad(out, &targets.rows(start, end), &mut scratch)?;
-            total += l.f64() * (end - start) as f64;
-            result.slice_mut(s![start..end, ..]).assign(&out);
-            start = end;
-        }
-        Ok((if n == 0 { 0.0 } else { total / n as f64 }, result))
     }
 }
 

@@ -23,6 +23,9 @@ pub struct BatchNorm<F: Float> {
     /// Normalised inputs of the last training pass.
     xhat: Array2<F>,
     inv_std: Vec<F>,
+    /// Whether the latest forward pass used the running statistics (then
+    /// backward differentiates that affine form: a one-sample trace).
+    eval_last: bool,
 }
 
 impl<F: Float> BatchNorm<F> {
@@ -41,6 +44,41 @@ impl<F: Float> BatchNorm<F> {
             running_var: vec![F::one(); channels],
             xhat: Array2::zeros((0, channels * spatial)),
             inv_std: vec![F::one(); channels],
+            eval_last: false,
+        }
+    }
+
+    /// Backward after an `Eval` forward pass: `y = γ·(x − μ)/√(σ² + ε) + β`
+    /// with the running `μ`, `σ²` constant.
+    fn backward_eval(
+        &mut self,
+        x: ArrayView2<F>,
+        grad_out: ArrayView2<F>,
+        grad_inputs: &mut [Array2<F>],
+    ) {
+        let (b, c, s) = (grad_out.nrows(), self.c, self.s);
+        let gamma = self.params[0].value.row(0).to_owned();
+        for ch in 0..c {
+            let inv = F::one() / (self.running_var[ch] + F::of(self.eps)).sqrt();
+            let (mut sum_dy, mut sum_dy_xh) = (F::zero(), F::zero());
+            for bi in 0..b {
+                for k in 0..s {
+                    let j = ch * s + k;
+                    let xh = (x[[bi, j]] - self.running_mean[ch]) * inv;
+                    sum_dy += grad_out[[bi, j]];
+                    sum_dy_xh += grad_out[[bi, j]] * xh;
+                }
+            }
+            self.params[0].grad[[0, ch]] = sum_dy_xh;
+            self.params[1].grad[[0, ch]] = sum_dy;
+            if let Some(dx) = grad_inputs.first_mut() {
+                for bi in 0..b {
+                    for k in 0..s {
+                        let j = ch * s + k;
+                        dx[[bi, j]] = grad_out[[bi, j]] * gamma[ch] * inv;
+                    }
+                }
+            }
         }
     }
 }
@@ -59,7 +97,8 @@ impl<F: Float> Layer<F> for BatchNorm<F> {
         let (b, c, s) = (x.nrows(), self.c, self.s);
         let gamma = self.params[0].value.row(0).to_owned();
         let beta = self.params[1].value.row(0).to_owned();
-        if ctx.mode == Mode::Eval || b == 0 {
+        self.eval_last = ctx.mode == Mode::Eval || b == 0;
+        if self.eval_last {
             for (row, mut o) in x.outer_iter().zip(out.outer_iter_mut()) {
                 for ch in 0..c {
                     let inv = F::one() / (self.running_var[ch] + F::of(self.eps)).sqrt();
@@ -114,11 +153,17 @@ impl<F: Float> Layer<F> for BatchNorm<F> {
 
     fn backward(
         &mut self,
-        _inputs: &[ArrayView2<F>],
+        inputs: &[ArrayView2<F>],
         _out: ArrayView2<F>,
         grad_out: ArrayView2<F>,
         grad_inputs: &mut [Array2<F>],
     ) {
+        if self.eval_last {
+            if let Some(x) = inputs.first() {
+                self.backward_eval(x.view(), grad_out, grad_inputs);
+            }
+            return;
+        }
         let (b, c, s) = (grad_out.nrows(), self.c, self.s);
         let n = F::of((b * s) as f64);
         let gamma = self.params[0].value.row(0).to_owned();
@@ -304,6 +349,49 @@ mod tests {
         let y = run(&mut bn, &ndarray::array![[1.3]], Mode::Eval);
         assert!((y[[0, 0]] - 1.1 / 1.1f64.sqrt()).abs() < 1e-12);
         assert_eq!(bn.buffers()[1].1, vec![1.1]);
+    }
+
+    /// After an `Eval` forward pass, backward is the derivative of the
+    /// running-statistics form (the one-sample trace): checked against
+    /// central differences of `Σ g·y` for the input, γ and β.
+    #[test]
+    fn eval_gradients_by_finite_differences() {
+        let mut bn = BatchNorm::<f64>::new(2, 3, 0.1, 1e-3);
+        bn.params[0].value = ndarray::array![[0.7, -1.3]];
+        bn.params[1].value = ndarray::array![[0.2, 0.4]];
+        bn.running_mean = vec![0.3, -0.5];
+        bn.running_var = vec![2.0, 0.6];
+        let x = random(2, 6, 4);
+        let g = random(2, 6, 5);
+        let objective = |bn: &mut BatchNorm<f64>, x: &Array2<f64>| -> f64 {
+            (run(bn, x, Mode::Eval) * &g).sum()
+        };
+        run(&mut bn, &x, Mode::Eval);
+        let mut dx = vec![Array2::zeros(x.raw_dim())];
+        bn.backward(&[x.view()], x.view(), g.view(), &mut dx);
+        let h = 1e-6;
+        for i in 0..x.nrows() {
+            for j in 0..x.ncols() {
+                let (mut xp, mut xm) = (x.clone(), x.clone());
+                xp[[i, j]] += h;
+                xm[[i, j]] -= h;
+                let num = (objective(&mut bn, &xp) - objective(&mut bn, &xm)) / (2.0 * h);
+                assert!((num - dx[0][[i, j]]).abs() < 1e-7, "dx[{i},{j}]");
+            }
+        }
+        let analytic: Vec<Array2<f64>> = bn.params.iter().map(|p| p.grad.clone()).collect();
+        for (k, a) in analytic.iter().enumerate() {
+            for ch in 0..2 {
+                let v = bn.params[k].value[[0, ch]];
+                bn.params[k].value[[0, ch]] = v + h;
+                let up = objective(&mut bn, &x);
+                bn.params[k].value[[0, ch]] = v - h;
+                let down = objective(&mut bn, &x);
+                bn.params[k].value[[0, ch]] = v;
+                let num = (up - down) / (2.0 * h);
+                assert!((num - a[[0, ch]]).abs() < 1e-7, "param {k} channel {ch}");
+            }
+        }
     }
 
     #[test]

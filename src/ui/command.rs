@@ -102,6 +102,8 @@ pub enum Command {
     ShowHelp,
     /// Show frame times.
     TogglePerformance,
+    /// Open or close the Trace window (one sample forward and backward).
+    ToggleTrace,
     /// The answer to a question the window asked (see `dialogs`).
     Answer(Answer),
 }

@@ -136,6 +136,7 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                 ui.close();
             }
             item(ui, &mut out, "Fit graph to view", true, Command::FitView);
+            item(ui, &mut out, "Trace one sample", true, Command::ToggleTrace);
             let mut perf = s.perf_open;
             if ui.checkbox(&mut perf, "Performance").clicked() {
                 out.push(Command::TogglePerformance);

@@ -26,6 +26,7 @@ pub mod shortcuts;
 pub mod status;
 pub mod task;
 pub mod theme;
+pub mod trace;
 pub mod train_panel;
 pub mod training_form;
 pub mod views;

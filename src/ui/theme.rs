@@ -150,3 +150,22 @@ pub fn apply(ctx: &egui::Context, theme: ThemeChoice, classroom: bool) {
 pub fn line_width(classroom: bool) -> f32 {
     if classroom { 3.5 } else { 1.5 }
 }
+
+/// The trace's current node and wires while stepping.
+pub const TRACE_CURRENT: Color32 = Color32::from_rgb(0xe1, 0x1d, 0x74);
+/// Width of the trace's highlighted wires and node outline.
+pub const TRACE_WIRE_WIDTH: f32 = 3.0;
+/// Width of the trace's values beside a node (at zoom 1).
+pub const TRACE_WIDTH: f32 = 170.0;
+/// Size of one cell of a traced vector (at zoom 1).
+pub const TRACE_CELL: f32 = 14.0;
+/// Most cells of a traced vector drawn.
+pub const TRACE_CELLS: usize = 32;
+/// Most maps of a traced image drawn beside a node.
+pub const TRACE_MAPS: usize = 4;
+/// Most weights of a Dense layer shown as cells in the Trace window.
+pub const TRACE_GRID_MAX: usize = 24;
+/// Size of one weight cell in the Trace window.
+pub const TRACE_GRID_CELL: f32 = 14.0;
+/// The Trace window's first size (it opens over the palette, at the left).
+pub const TRACE_WINDOW: [f32; 2] = [380.0, 560.0];

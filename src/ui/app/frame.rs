@@ -76,6 +76,7 @@ impl NeuroglassApp {
             let overlay = canvas::Overlay {
                 snapshot: self.run.live(),
                 textures: &mut self.views.textures,
+                trace: Some((&mut self.trace, self.run.id())),
             };
             canvas::ui(
                 ui,
@@ -96,6 +97,7 @@ impl NeuroglassApp {
                 .open(&mut self.panels.perf_open)
                 .show(&ctx, |ui| frames.ui(ui));
         }
+        self.trace_window_ui(&ctx);
         if let Some(row) = self.views.feature_sample.take() {
             self.run
                 .send(crate::trainer::TrainerCommand::SetFeatureSample(row));
@@ -110,6 +112,31 @@ impl NeuroglassApp {
             c.end_frame(&ctx);
         }
         self.shots.frames.frame_built(began);
+    }
+
+    /// The Trace window; a sample picked in the views opens it.
+    fn trace_window_ui(&mut self, ctx: &egui::Context) {
+        if self.views.picked != self.frame.traced_pick {
+            self.frame.traced_pick = self.views.picked;
+            self.trace.open |= self.views.picked.is_some();
+        }
+        let selected = match self.editor.selection.nodes.len() {
+            1 => self.editor.selection.nodes.iter().next().copied(),
+            _ => None,
+        };
+        let lr = f64::from(self.doc.project.training.learning_rate);
+        let out = super::super::trace::panel::window_ui(
+            ctx,
+            &mut self.trace,
+            self.run.id(),
+            self.views.picked,
+            lr,
+            selected,
+        );
+        if out.pick.is_some() {
+            self.views.picked = out.pick;
+            self.frame.traced_pick = out.pick;
+        }
     }
 
     /// The live views under the canvas, at the height the user gave them:

@@ -32,14 +32,21 @@ impl NeuroglassApp {
         if self.shots.capture.is_none() {
             self.run.poll(DRAIN_BUDGET);
         }
+        let dir = self.doc.dir().map(std::path::Path::to_path_buf);
         if let Some(w) = self.run.weights.take() {
-            let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+            let (run, wake) = (self.run.id(), self.waker());
+            self.trace
+                .weights_arrived(&w, run, &self.doc.project, dir.as_deref(), wake);
             for u in std::mem::take(&mut self.background.jobs.waiting) {
                 self.background
                     .jobs
                     .start(u, Some(w.clone()), &self.doc.project, dir.as_deref());
             }
         }
+        let wake = self.waker();
+        let (project, pick) = (&self.doc.project, self.views.picked);
+        self.trace
+            .update(&mut self.run, project, dir.as_deref(), pick, wake);
         for r in self.background.jobs.poll() {
             match r {
                 Ok(m) => self.say(m),

@@ -144,6 +144,8 @@ pub struct FrameState {
     pub logic_runs: u64,
     /// The learning rate the running trainer was last told.
     pub(in crate::ui) sent_lr: Option<f32>,
+    /// The views' picked sample the Trace window last saw.
+    pub(in crate::ui) traced_pick: Option<usize>,
 }
 
 /// The whole window's state.
@@ -160,6 +162,8 @@ pub struct NeuroglassApp {
     pub views: ViewState,
     /// Training as the window sees it.
     pub run: Run,
+    /// One sample's forward and backward pass (the Trace window).
+    pub trace: super::trace::TraceState,
     /// How this window runs training (slow motion, saved weights): not part
     /// of the project.
     pub controls: RunControls,
@@ -213,6 +217,7 @@ impl NeuroglassApp {
                 logic_done: false,
                 logic_runs: 0,
                 sent_lr: None,
+                traced_pick: None,
             },
             doc,
             editor: Editor::default(),
@@ -220,6 +225,7 @@ impl NeuroglassApp {
             preview: PreviewState::default(),
             views: ViewState::default(),
             run: Run::default(),
+            trace: Default::default(),
             controls: RunControls::default(),
             message,
             prefs,

@@ -23,6 +23,8 @@ pub struct Overlay<'a> {
     pub snapshot: Option<crate::ui::run::Live<'a>>,
     /// Textures of the unit pictures.
     pub textures: &'a mut crate::ui::views::paint::Textures,
+    /// The one-sample trace, shown if it is of this run.
+    pub trace: Option<(&'a mut crate::ui::trace::TraceState, crate::ui::run::RunId)>,
 }
 
 /// A layer being dragged from the palette.
@@ -203,6 +205,10 @@ pub fn ui(
     }
     if let Some(snap) = overlay.snapshot {
         badges::paint(ui, &painter, doc, snap, overlay.textures, &rects, zoom);
+    }
+    if let Some((t, run)) = overlay.trace {
+        let graph = &doc.project.graph;
+        crate::ui::trace::canvas::canvas_ui(ui, &painter, t, run, graph, &rects, zoom);
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {

@@ -80,7 +80,7 @@ pub fn ui(ui: &mut egui::Ui, live: Live<'_>, preview: &PreviewState, state: &mut
             .on_hover_text("solid class colours instead of shading by confidence");
         ui.label(
             egui::RichText::new(
-                "dots: training · rings: validation · red crosses: validation mistakes",
+                "dots: training · rings: validation (click one to trace it) · red crosses: validation mistakes",
             )
             .weak(),
         );
@@ -115,7 +115,8 @@ pub fn ui(ui: &mut egui::Ui, live: Live<'_>, preview: &PreviewState, state: &mut
         .filter(|p| p.1 != p.2)
         .map(|p| p.0)
         .collect();
-    with_ticks(Plot::new("boundary"))
+    let picked = state.picked;
+    let resp = with_ticks(Plot::new("boundary"))
         .data_aspect(1.0)
         .show_grid(false)
         .show(ui, |p| {
@@ -170,9 +171,48 @@ pub fn ui(ui: &mut egui::Ui, live: Live<'_>, preview: &PreviewState, state: &mut
                             .color(theme::WARNING),
                     );
                 }
+                if let Some(v) = picked.and_then(|i| val_xy.get(i)) {
+                    p.points(
+                        Points::new("traced sample", vec![*v])
+                            .shape(MarkerShape::Diamond)
+                            .filled(false)
+                            .radius(8.0)
+                            .color(theme::TRACE_CURRENT),
+                    );
+                }
             }
         });
+    state.boundary_transform = Some(resp.transform);
+    // A click on a validation point picks it for the trace.
+    if resp.response.clicked()
+        && let Some(at) = resp.response.interact_pointer_pos()
+        && let Some(Preview::Points { val_xy, .. }) = points
+    {
+        state.picked = nearest(val_xy, at, |v| {
+            resp.transform
+                .position_from_point(&PlotPoint::new(v[0], v[1]))
+        })
+        .or(state.picked);
+    }
 }
+
+/// The validation point within `PICK_RADIUS` of `at` on screen, nearest first.
+fn nearest(
+    points: &[[f64; 2]],
+    at: egui::Pos2,
+    screen: impl Fn(&[f64; 2]) -> egui::Pos2,
+) -> Option<usize> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i, screen(v).distance(at)))
+        .filter(|(_, d)| *d <= PICK_RADIUS)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+/// How near (in points) a click must be to a validation point to pick it.
+const PICK_RADIUS: f32 = 12.0;
 
 fn draw_points(
     p: &mut egui_plot::PlotUi<'_>,

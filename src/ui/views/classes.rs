@@ -240,10 +240,11 @@ pub fn gallery_ui(ui: &mut egui::Ui, live: Live<'_>, state: &mut ViewState) {
                                         .sense(egui::Sense::click()),
                                 )
                                 .on_hover_text(format!(
-                                    "validation row {row}: click to see its feature maps"
+                                    "validation row {row}: click to see its feature maps and trace it"
                                 ));
                             if r.clicked() {
                                 state.feature_sample = Some(row);
+                                state.picked = Some(row);
                             }
                             let color = if p == t { theme::OK } else { theme::ERROR };
                             ui.colored_label(color, format!("{p} ({:.0} %)", conf * 100.0));

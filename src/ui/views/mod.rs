@@ -105,6 +105,12 @@ pub struct ViewState {
     pub textures: paint::Textures,
     /// A gallery image was clicked: show this validation row's feature maps.
     pub feature_sample: Option<usize>,
+    /// The validation sample picked for the trace (a boundary point or a
+    /// gallery image clicked); kept until another is picked.
+    pub picked: Option<usize>,
+    /// Where the boundary plot was drawn last (plot ↔ screen), for
+    /// picking its points.
+    pub boundary_transform: Option<egui_plot::PlotTransform>,
     /// The run the choices above (cell, feature sample) were made in.
     run: RunId,
 }
@@ -130,6 +136,8 @@ impl Default for ViewState {
             cell: None,
             textures: paint::Textures::default(),
             feature_sample: None,
+            picked: None,
+            boundary_transform: None,
             run: RunId::default(),
         }
     }
