@@ -4,6 +4,7 @@
 //! and re-validates); refused wires say why.
 
 pub mod badges;
+pub mod diff;
 pub mod node;
 pub mod view;
 
@@ -23,6 +24,8 @@ pub struct Overlay<'a> {
     pub snapshot: Option<crate::ui::run::Live<'a>>,
     /// Textures of the unit pictures.
     pub textures: &'a mut crate::ui::views::paint::Textures,
+    /// Two runs' design diff to draw over the nodes (`diff.rs`).
+    pub diff: Option<&'a diff::CanvasDiff>,
 }
 
 /// A layer being dragged from the palette.
@@ -203,6 +206,16 @@ pub fn ui(
     }
     if let Some(snap) = overlay.snapshot {
         badges::paint(ui, &painter, doc, snap, overlay.textures, &rects, zoom);
+    }
+    if let Some(d) = overlay.diff {
+        diff::paint(
+            &painter,
+            area,
+            &state.view,
+            &rects,
+            d,
+            ui.visuals().text_color(),
+        );
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {
