@@ -198,3 +198,55 @@ fn continue_from_here_records_a_child_of_the_run() {
     assert!(text.contains(&parent), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn same_start_repeats_a_run_exactly_and_diff_names_the_change() {
+    let (mut h, dir) = app_with_xor("same", 2);
+    h.step();
+    train_to_end(&mut h, 0);
+    // A different seed in the document: "Same start" uses the run's.
+    h.state_mut().doc.project.training.seed += 17;
+    h.step();
+    h.get_by_label("Runs").click();
+    h.step();
+    h.get_by_label("Same start").click();
+    h.step();
+    until(&mut h, "the second run's end", |a| {
+        matches!(a.run.state, RunState::Finished(_))
+    });
+    until(&mut h, "the listing", |a| a.runs.entries.len() == 2);
+    let app = h.state();
+    let (a, b) = (&app.runs.entries[0].record, &app.runs.entries[1].record);
+    assert_eq!(a.file.seed, b.file.seed);
+    let (sa, sb) = (a.steps().unwrap(), b.steps().unwrap());
+    assert!(!sa.is_empty());
+    assert_eq!(sa, sb, "same weights, same data order: the same losses");
+    // The design diff of two runs, in words and for the canvas.
+    let ia = a.id().to_string();
+    h.state_mut().doc.project.training.learning_rate = 0.5;
+    h.step();
+    train_to_end(&mut h, 2);
+    let c = h.state().runs.entries[2].id().to_string();
+    h.state_mut().apply(neuroglass::ui::command::Command::Runs(
+        neuroglass::ui::runs::RunsAction::Compare(ia.clone(), c),
+    ));
+    h.step();
+    let cmp = h.state().runs.comparison.clone().expect("a comparison");
+    assert!(
+        cmp.changes
+            .iter()
+            .any(|ch| ch.path == "training.learning_rate"),
+        "{:?}",
+        cmp.changes
+    );
+    // In the comparison and in the third run's "changed:" line.
+    assert!(
+        h.query_all_by_label_contains("learning rate 0.03 → 0.5")
+            .count()
+            >= 2
+    );
+    h.get_by_label("show on the canvas").click();
+    h.step();
+    assert!(h.state().runs.canvas_diff().is_some());
+    let _ = std::fs::remove_dir_all(dir);
+}

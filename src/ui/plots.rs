@@ -376,6 +376,23 @@ mod tests {
     }
 
     #[test]
+    fn a_step_lies_between_the_ends_of_its_epochs() {
+        let e: Vec<EpochMetrics> = [(1, 10), (2, 20)]
+            .iter()
+            .map(|&(epoch, step)| EpochMetrics {
+                epoch,
+                step,
+                ..EpochMetrics::default()
+            })
+            .collect();
+        assert_eq!(epoch_at(&e, 0), 0.0);
+        assert_eq!(epoch_at(&e, 5), 0.5);
+        assert_eq!(epoch_at(&e, 10), 1.0);
+        assert_eq!(epoch_at(&e, 15), 1.5);
+        assert_eq!(epoch_at(&e, 30), 2.0);
+    }
+
+    #[test]
     fn steps_are_one_two_five() {
         assert_eq!(nice_step(0.7), 1.0);
         assert_eq!(nice_step(1.3), 2.0);

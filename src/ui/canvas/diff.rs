@@ -105,3 +105,34 @@ pub fn paint(
         text,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LayerSpec;
+
+    #[test]
+    fn added_changed_and_removed_layers_by_id() {
+        let mut a = Graph::new();
+        let input = a.add_node("input", LayerSpec::Input, [0.0, 0.0]);
+        let gone = a.add_node("dropout", LayerSpec::Dropout { rate: 0.5 }, [0.0, 80.0]);
+        let kept = a.add_node("relu", LayerSpec::Dropout { rate: 0.1 }, [0.0, 160.0]);
+        let mut b = a.clone();
+        b.remove_node(gone);
+        if let Some(n) = b.node_mut(kept) {
+            n.spec = LayerSpec::Dropout { rate: 0.2 };
+        }
+        let new = b.add_node("extra", LayerSpec::Dropout { rate: 0.3 }, [0.0, 240.0]);
+        let d = CanvasDiff::of_graphs(&a, &b);
+        assert_eq!(d.added, vec![new]);
+        assert_eq!(d.changed, vec![kept]);
+        assert_eq!(d.removed, vec![("dropout".to_string(), [0.0, 80.0])]);
+        assert!(!d.changed.contains(&input));
+        // Moving a node is not a change of the design.
+        let mut c = a.clone();
+        if let Some(n) = c.node_mut(input) {
+            n.pos = [500.0, 500.0];
+        }
+        assert_eq!(CanvasDiff::of_graphs(&a, &c), CanvasDiff::default());
+    }
+}

@@ -99,7 +99,12 @@ impl RunsState {
     /// The store of the project at `path` named `name`; the list is read
     /// again when it changed.
     pub fn follow_project(&mut self, path: Option<&std::path::Path>, name: &str, wake: Waker) {
-        let key = (path.map(std::path::Path::to_path_buf), name.to_string());
+        // A file's runs are found by its path; only a project without a
+        // file keeps them under its name.
+        let key = match path {
+            Some(p) => (Some(p.to_path_buf()), String::new()),
+            None => (None, name.to_string()),
+        };
         if self.store_key.as_ref() == Some(&key) {
             return;
         }

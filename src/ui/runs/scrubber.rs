@@ -19,17 +19,18 @@ pub fn ui(ui: &mut egui::Ui, state: &RunsState) -> Vec<Command> {
     let last = steps.len().saturating_sub(1);
     let mut index = tl.index.min(last);
     if !ui.ctx().egui_wants_keyboard_input() && !steps.is_empty() {
+        // Every press counts, also several in one frame.
         let (left, right) = ui.input_mut(|i| {
             (
-                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft),
-                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight),
+                i.count_and_consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft),
+                i.count_and_consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight),
             )
         });
-        if left && index > 0 {
-            cmds.push(Command::Runs(RunsAction::Seek(index - 1)));
-        }
-        if right && index < last {
-            cmds.push(Command::Runs(RunsAction::Seek(index + 1)));
+        if left + right > 0 {
+            let to = (index + right).saturating_sub(left).min(last);
+            if to != index {
+                cmds.push(Command::Runs(RunsAction::Seek(to)));
+            }
         }
     }
     ui.horizontal(|ui| {
