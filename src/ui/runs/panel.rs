@@ -68,10 +68,12 @@ fn compare_ui(ui: &mut egui::Ui, state: &mut RunsState, cmds: &mut Vec<Command>)
                 });
         }
     });
-    if (a.clone(), b.clone()) != state.pick
-        && let (Some(a), Some(b)) = (a, b)
-    {
-        cmds.push(Command::Runs(RunsAction::Compare(a, b)));
+    if (&a, &b) != (&state.pick.0, &state.pick.1) {
+        match (a, b) {
+            (Some(a), Some(b)) => cmds.push(Command::Runs(RunsAction::Compare(a, b))),
+            // One run picked so far: remembered until the other is.
+            partial => state.pick = partial,
+        }
     }
     if let Some(c) = &state.comparison {
         ui.horizontal(|ui| {
