@@ -9,6 +9,7 @@
 //! - `project.ron` — the project exactly as trained, in `project`'s format;
 //! - `steps.csv` — every step's loss and learning rate;
 //! - `epochs.csv` — each epoch's metrics;
+//! - `label.ron` — the user's name for the run, pinned, hidden (optional);
 //! - `step-NNNNNNNNNN.safetensors` — checkpoints of every parameter and
 //!   buffer; step 0 is the initial weights.
 //!
@@ -25,6 +26,7 @@ pub mod budget;
 pub mod diff;
 pub mod error;
 pub mod files;
+pub mod label;
 pub mod record;
 pub mod store;
 pub mod summary;
@@ -34,6 +36,7 @@ pub mod writer;
 pub use budget::Budget;
 pub use diff::{DesignChange, design_diff, diff_words};
 pub use error::RunsError;
+pub use label::RunLabel;
 pub use record::{CheckpointEntry, EpochRow, RunFile, RunRecord, StepRow, Stopped};
 pub use store::{Listing, RunStore};
 pub use summary::summary;

@@ -256,6 +256,8 @@ pub struct RunRecord {
     pub file: RunFile,
     /// Every finished epoch, in order.
     pub epochs: Vec<EpochRow>,
+    /// The user's name for it, pinned, hidden (`label.ron`).
+    pub label: super::label::RunLabel,
 }
 
 impl RunRecord {
@@ -292,6 +294,7 @@ impl RunRecord {
             EpochRow::parse,
         )?;
         Ok(Self {
+            label: super::label::RunLabel::load(dir),
             dir: dir.to_path_buf(),
             file,
             epochs,

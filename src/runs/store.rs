@@ -188,10 +188,16 @@ impl RunStore {
     pub fn delete(&self, id: &str) -> Result<PathBuf, RunsError> {
         let run = self.find(id)?;
         let dir = run.dir.clone();
-        let mut names: Vec<String> = [files::MANIFEST, files::PROJECT, files::STEPS, files::EPOCHS]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut names: Vec<String> = [
+            files::MANIFEST,
+            files::PROJECT,
+            files::STEPS,
+            files::EPOCHS,
+            super::label::LABEL,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         names.extend(
             run.file
                 .checkpoints

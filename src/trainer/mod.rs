@@ -12,6 +12,7 @@ pub mod history;
 pub mod outbox;
 pub mod protocol;
 pub mod record;
+pub mod replay;
 pub mod session;
 pub mod snapshot;
 pub mod train_data;

@@ -346,6 +346,32 @@ impl Session {
         Ok(())
     }
 
+    /// Loads the weights of a checkpoint (`path`) and leaves in the
+    /// parameters the gradients of the first batch of epoch 1 at those
+    /// weights (no update), so a snapshot shows gradients as at that
+    /// point. Buffers (BatchNorm's running statistics) are reloaded after
+    /// the pass, so evaluation sees exactly the checkpoint.
+    ///
+    /// # Errors
+    /// As [`Session::start_from`], or the engine refused the pass.
+    pub fn load_checkpoint(&mut self, path: &std::path::Path) -> Result<(), SessionError> {
+        self.start_from(path)?;
+        self.begin_epoch(1);
+        if self.gather() > 0 {
+            let targets = if self.data.classes.is_some() {
+                Targets::Classes(&self.batch_classes)
+            } else {
+                Targets::Values(self.batch_values.view())
+            };
+            self.network
+                .forward_loss_backward(self.batch_x.view(), &targets, self.loss)?;
+        }
+        self.cursor = 0;
+        // The state loaded above fits: it was just loaded into this network.
+        let _ = self.network.load_state_dict(&self.initial);
+        Ok(())
+    }
+
     /// Puts the initial weights back and clears the optimizer's state.
     pub fn reset_weights(&mut self) {
         // The initial state always fits the network it came from.

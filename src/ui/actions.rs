@@ -225,6 +225,9 @@ impl NeuroglassApp {
             Command::TogglePerformance => self.panels.perf_open = !self.panels.perf_open,
             Command::ToggleTrace => self.trace.open = !self.trace.open,
             Command::Answer(a) => self.answer(a),
+            Command::Runs(a) => self.apply_runs(a),
+            Command::ContinueRun(id, step) => self.continue_run(&id, step),
+            Command::TrainAgain(id) => self.train_again(&id),
         }
     }
 
@@ -331,15 +334,6 @@ impl NeuroglassApp {
     /// Starts a run from fresh weights; a paused start then trains `steps`
     /// batches and pauses again.
     pub(super) fn start_run(&mut self, paused: bool, steps: usize) {
-        // Refused: the reason already stands next to Train and in the
-        // status bar for as long as it holds.
-        if super::train_panel::train_block(&self.doc).is_some() {
-            return;
-        }
-        let project = self.doc.project.clone();
-        let wake = self.waker();
-        let classification = self.doc.data.as_ref().is_none_or(|d| d.classes.is_some());
-        let dir = self.doc.dir().map(Path::to_path_buf);
         let weights = self
             .controls
             .use_saved_weights
@@ -351,23 +345,14 @@ impl NeuroglassApp {
             })
             .flatten()
             .filter(|p| p.exists());
-        self.run.start(
-            &project,
-            dir.as_deref(),
-            classification,
-            wake,
-            paused,
+        let project = self.doc.project.clone();
+        self.launch(super::app::Launch {
+            project,
             weights,
-        );
-        self.run
-            .send(TrainerCommand::SetStepDelay(Duration::from_millis(
-                self.controls.delay_ms.into(),
-            )));
-        if paused && steps > 0 {
-            self.run.send(TrainerCommand::Step(steps));
-        }
-        self.frame.sent_lr = Some(project.training.learning_rate);
-        self.started_training();
+            parent: None,
+            paused,
+            steps,
+        });
     }
 
     /// Uses the trained weights (asked of the trainer) or, before any

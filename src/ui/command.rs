@@ -106,6 +106,14 @@ pub enum Command {
     ToggleTrace,
     /// The answer to a question the window asked (see `dialogs`).
     Answer(Answer),
+    /// Something asked of the Runs panel or the timeline.
+    Runs(super::runs::RunsAction),
+    /// Start a new run from recorded run `.0`'s checkpoint at step `.1`,
+    /// with the current design, recorded as its child.
+    ContinueRun(String, u64),
+    /// Train the current design again from recorded run `.0`'s initial
+    /// weights and data order.
+    TrainAgain(String),
 }
 
 /// Which part of the window a picture shows.

@@ -21,6 +21,7 @@ pub mod plots;
 pub mod prefs;
 pub mod preview;
 pub mod run;
+pub mod runs;
 pub mod screenshot;
 pub mod shortcuts;
 pub mod status;

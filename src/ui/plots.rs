@@ -5,12 +5,13 @@
 //! belongs to one run (by its id): a new run never continues an old curve.
 //! Axes get ticks on a 1-2-5 scale far enough apart to be labelled.
 
-use egui_plot::{GridInput, GridMark, Legend, Line, Plot, PlotBounds, PlotPoints};
+use egui_plot::{GridInput, GridMark, Legend, Line, Plot, PlotBounds, PlotPoints, VLine};
 
 use crate::trainer::EpochMetrics;
 use crate::trainer::history::decimate;
 
 use super::run::{Run, RunId};
+use super::runs::overlay::OverlayLine;
 use super::theme;
 
 /// Plot settings and the smoothed step curve kept between frames.
@@ -161,7 +162,16 @@ pub fn with_ticks(plot: Plot<'_>) -> Plot<'_> {
 }
 
 /// Draws the settings row and the plots side by side.
-pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) {
+///
+/// `overlay`: recorded runs drawn under the run's own curves, in their
+/// colours. A replayed run (the timeline) gets a mark at its step.
+pub fn ui(
+    ui: &mut egui::Ui,
+    run: &Run,
+    state: &mut PlotState,
+    overlay: &[OverlayLine],
+    classroom: bool,
+) {
     state.update(run);
     ui.horizontal(|ui| {
         ui.strong("Curves");
@@ -182,6 +192,17 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) 
         }
     };
     let e = &run.history.epochs;
+    // The timeline's place: its step, and the epoch it is in (fractional
+    // within an epoch).
+    let mark = run
+        .id()
+        .is_replay()
+        .then(|| {
+            run.snapshot
+                .as_ref()
+                .map(|s| [s.step as f64, epoch_at(e, s.step)])
+        })
+        .flatten();
     let pts = |f: fn(&EpochMetrics) -> f64, log: bool| -> Vec<[f64; 2]> {
         let mut v: Vec<[f64; 2]> = e
             .iter()
@@ -197,6 +218,16 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) 
         let steps = state.step_points();
 
         let r = plot("steps", "step").show(ui, |p| {
+            for o in overlay {
+                p.line(
+                    Line::new(o.name.clone(), PlotPoints::from(o.steps.clone()))
+                        .color(o.colour)
+                        .width(width),
+                );
+            }
+            if let Some([step, _]) = mark {
+                p.vline(VLine::new("timeline", step).color(theme::TIMELINE_MARK));
+            }
             p.line(
                 Line::new("training loss", PlotPoints::from(steps))
                     .color(theme::TRAIN)
@@ -207,6 +238,19 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) 
         let (b, auto): (PlotBounds, bool) = r.inner;
         state.visible = (!auto).then(|| [b.min()[0], b.max()[0]]);
         plot("epochs", "epoch").show(ui, |p| {
+            for o in overlay {
+                p.line(
+                    Line::new(
+                        format!("{} validation loss", o.name),
+                        PlotPoints::from(o.val_loss.clone()),
+                    )
+                    .color(o.colour)
+                    .width(width),
+                );
+            }
+            if let Some([_, epoch]) = mark {
+                p.vline(VLine::new("timeline", epoch).color(theme::TIMELINE_MARK));
+            }
             p.line(
                 Line::new(
                     "training loss",
@@ -235,6 +279,19 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) 
             .legend(Legend::default())
             .y_axis_formatter(tick_axis)
             .show(ui, |p| {
+                for o in overlay {
+                    p.line(
+                        Line::new(
+                            format!("{} validation {metric}", o.name),
+                            PlotPoints::from(o.val_metric.clone()),
+                        )
+                        .color(o.colour)
+                        .width(width),
+                    );
+                }
+                if let Some([_, epoch]) = mark {
+                    p.vline(VLine::new("timeline", epoch).color(theme::TIMELINE_MARK));
+                }
                 p.line(
                     Line::new(
                         format!("training {metric}"),
@@ -258,6 +315,20 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, state: &mut PlotState, classroom: bool) 
                 );
             });
     });
+}
+
+/// Where `step` falls on the epoch axis: epoch `k` ends at its last
+/// step, so a step inside epoch `k` lies between `k − 1` and `k`.
+fn epoch_at(e: &[EpochMetrics], step: u64) -> f64 {
+    let mut before = (0.0, 0u64);
+    for m in e {
+        if step <= m.step {
+            let span = (m.step - before.1).max(1) as f64;
+            return before.0 + (step - before.1) as f64 / span;
+        }
+        before = (m.epoch as f64, m.step);
+    }
+    before.0
 }
 
 /// The learning rate per epoch, scaled so its largest value is 1.
@@ -302,6 +373,23 @@ mod tests {
             ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]
         );
         assert!(labelled((1.0, 1.0), 300.0).is_empty());
+    }
+
+    #[test]
+    fn a_step_lies_between_the_ends_of_its_epochs() {
+        let e: Vec<EpochMetrics> = [(1, 10), (2, 20)]
+            .iter()
+            .map(|&(epoch, step)| EpochMetrics {
+                epoch,
+                step,
+                ..EpochMetrics::default()
+            })
+            .collect();
+        assert_eq!(epoch_at(&e, 0), 0.0);
+        assert_eq!(epoch_at(&e, 5), 0.5);
+        assert_eq!(epoch_at(&e, 10), 1.0);
+        assert_eq!(epoch_at(&e, 15), 1.5);
+        assert_eq!(epoch_at(&e, 30), 2.0);
     }
 
     #[test]

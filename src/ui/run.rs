@@ -33,6 +33,23 @@ pub enum RunState {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RunId(pub u64);
 
+impl RunId {
+    /// The identity of the `n`-th checkpoint run the window replays (see
+    /// [`Run::replay`]): a space apart from the live runs' identities, so
+    /// a replayed picture is never taken for a live one.
+    pub fn replay(n: u64) -> Self {
+        Self(REPLAY_IDS | n)
+    }
+
+    /// Whether this identity is a replay's.
+    pub fn is_replay(self) -> bool {
+        self.0 & REPLAY_IDS != 0
+    }
+}
+
+/// The bit that marks replayed runs' identities.
+const REPLAY_IDS: u64 = 1 << 63;
+
 /// Identifies one snapshot the window received: its run and its number
 /// within that run. Textures made from a snapshot are keyed by it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -87,6 +104,9 @@ pub struct Run {
     pub snapshots: u64,
     /// Weights sent by the trainer after `RequestWeights`, not yet used.
     pub weights: Option<Vec<crate::engine::network::StateEntry<f32>>>,
+    /// Where the next [`Run::start`] is recorded (sent to the trainer
+    /// just before it); without it the trainer guesses.
+    pub record_next: Option<crate::trainer::record::RecordRequest>,
 }
 
 impl Default for Run {
@@ -103,6 +123,7 @@ impl Default for Run {
             seconds: 0.0,
             classification: true,
             weights: None,
+            record_next: None,
             snapshot: None,
             layer_history: Vec::new(),
             snapshots: 0,
@@ -167,6 +188,7 @@ impl Run {
         paused: bool,
         weights: Option<std::path::PathBuf>,
     ) {
+        let record = self.record_next.take();
         self.renew();
         self.epochs = project.training.epochs;
         self.classification = classification;
@@ -186,6 +208,9 @@ impl Run {
             RunState::Training
         };
         self.starting.push_back(self.id);
+        if let Some(r) = record {
+            self.send(TrainerCommand::RecordNext(Box::new(r)));
+        }
         self.send(TrainerCommand::StartProject {
             project: Box::new(project.clone()),
             dir: dir.map(std::path::Path::to_path_buf),
@@ -193,6 +218,32 @@ impl Run {
             weights,
         });
         self.send(TrainerCommand::RequestSnapshot);
+    }
+
+    /// A run that shows one recorded checkpoint: no trainer, the record's
+    /// history up to the end, and `snapshot` as its one snapshot. `id`
+    /// is a replay identity ([`RunId::replay`]) and `seq` the number of
+    /// this picture within it, so textures are never shared with another
+    /// checkpoint's or the live run's.
+    pub fn replay(
+        id: RunId,
+        seq: u64,
+        history: History,
+        snapshot: Box<crate::trainer::Snapshot>,
+        classification: bool,
+        epochs: usize,
+    ) -> Self {
+        Self {
+            id,
+            history,
+            state: RunState::Paused,
+            epochs,
+            classification,
+            layer_history: vec![(snapshot.step, snapshot.layers.clone())],
+            snapshot: Some(snapshot),
+            snapshots: seq,
+            ..Run::default()
+        }
     }
 
     /// Sends a command; a trainer that is gone or busy is reported in the state.

@@ -42,6 +42,34 @@ pub const CLASSES: [Color32; 10] = [
     Color32::from_rgb(0x84, 0xcc, 0x16),
     Color32::from_rgb(0x06, 0xb6, 0xd4),
 ];
+/// Colours of recorded runs in the Runs panel and the overlaid curves,
+/// by the run's number (cycled).
+pub const RUN_COLOURS: [Color32; 8] = [
+    Color32::from_rgb(0x0e, 0xa5, 0xe9),
+    Color32::from_rgb(0xe1, 0x1d, 0x48),
+    Color32::from_rgb(0x65, 0xa3, 0x0d),
+    Color32::from_rgb(0xa8, 0x55, 0xf7),
+    Color32::from_rgb(0xf5, 0x9e, 0x0b),
+    Color32::from_rgb(0x14, 0xb8, 0xa6),
+    Color32::from_rgb(0xec, 0x48, 0x99),
+    Color32::from_rgb(0x78, 0x71, 0x6c),
+];
+/// The colour of recorded run number `n` (from 1).
+pub fn run_colour(n: usize) -> Color32 {
+    RUN_COLOURS[n.saturating_sub(1) % RUN_COLOURS.len()]
+}
+/// Design diff on the canvas: a node the second run added.
+pub const DIFF_ADDED: Color32 = Color32::from_rgb(0x16, 0xa3, 0x4a);
+/// Design diff on the canvas: a node the second run removed.
+pub const DIFF_REMOVED: Color32 = Color32::from_rgb(0xdc, 0x26, 0x26);
+/// Design diff on the canvas: a node whose settings changed.
+pub const DIFF_CHANGED: Color32 = Color32::from_rgb(0xd9, 0x77, 0x06);
+/// Width of the design diff's outlines, in points at zoom 1.
+pub const DIFF_OUTLINE: f32 = 3.0;
+/// Marker of the timeline's step on the curves.
+pub const TIMELINE_MARK: Color32 = Color32::from_rgb(0x64, 0x74, 0x8b);
+/// Width of the Runs list's colour swatch, in points.
+pub const RUN_SWATCH: f32 = 12.0;
 /// Width of the side panels, in points.
 pub const SIDE_PANEL_WIDTH: f32 = 300.0;
 /// Width of the palette, in points.

@@ -71,12 +71,24 @@ impl NeuroglassApp {
         }
         egui::CentralPanel::default().show(ui, |ui| {
             if self.prefs.show_views {
-                self.views_panel_ui(ui);
+                cmds.extend(self.views_panel_ui(ui));
             }
+            // The timeline's checkpoint on the canvas only where its graph
+            // is the one drawn; else no run's pictures (never the live
+            // run's while another run is on the timeline).
+            let snapshot = match &self.runs.timeline.shown {
+                Some(s) if super::same_structure(&s.graph, &self.doc.project.graph) => {
+                    s.view.live()
+                }
+                Some(_) => None,
+                None if self.runs.timeline.is_open() => None,
+                None => self.run.live(),
+            };
             let overlay = canvas::Overlay {
-                snapshot: self.run.live(),
+                snapshot,
                 textures: &mut self.views.textures,
                 trace: Some((&mut self.trace, self.run.id())),
+                diff: self.runs.canvas_diff(),
             };
             canvas::ui(
                 ui,
@@ -141,7 +153,8 @@ impl NeuroglassApp {
 
     /// The live views under the canvas, at the height the user gave them:
     /// what a tab draws is clipped to the panel, never grows it.
-    fn views_panel_ui(&mut self, ui: &mut egui::Ui) {
+    fn views_panel_ui(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
+        let mut cmds = Vec::new();
         let max = (ui.available_height() - theme::CANVAS_MIN_HEIGHT).max(theme::VIEWS_MIN_HEIGHT);
         let height = self.panels.views_height.clamp(theme::VIEWS_MIN_HEIGHT, max);
         let r = egui::Panel::bottom("views")
@@ -156,20 +169,43 @@ impl NeuroglassApp {
                         .layout(egui::Layout::top_down(egui::Align::Min)),
                 );
                 child.set_clip_rect(area.intersect(ui.clip_rect()));
-                super::super::views::ui(
-                    &mut child,
-                    &self.run,
-                    &self.doc,
-                    &self.preview,
-                    &mut self.views,
-                    self.prefs.classroom,
+                let overlay = self.runs.overlay.lines(
+                    &self.runs.entries,
+                    &self.runs.shown,
+                    self.views.plots.smoothing,
+                    self.views.plots.log_y,
                 );
+                let tl = &self.runs.timeline;
+                let shown = if tl.is_open() {
+                    cmds.extend(super::super::runs::scrubber::ui(&mut child, &self.runs));
+                    child.label(egui::RichText::new(tl.title()).strong());
+                    tl.shown.as_ref().map(|s| &s.view)
+                } else {
+                    Some(&self.run)
+                };
+                match shown {
+                    Some(run) => super::super::views::ui(
+                        &mut child,
+                        run,
+                        &self.doc,
+                        &self.preview,
+                        &mut self.views,
+                        &overlay,
+                        self.prefs.classroom,
+                    ),
+                    None => {
+                        child.label(
+                            egui::RichText::new("Computing the views at this checkpoint…").weak(),
+                        );
+                    }
+                }
                 ui.allocate_rect(area, egui::Sense::hover());
             });
         let rect = r.response.rect;
         self.panels.views_height = rect.height();
         self.panels.views_rect = Some(rect);
         grip_ui(ui, rect);
+        cmds
     }
 
     fn side_ui(&mut self, ui: &mut egui::Ui, block: Option<&TrainBlock>, cmds: &mut Vec<Command>) {
@@ -186,6 +222,7 @@ impl NeuroglassApp {
             ui.selectable_value(tab, SideTab::Layer, "Layer");
             ui.selectable_value(tab, SideTab::Training, "Training");
             ui.selectable_value(tab, SideTab::Data, "Data");
+            ui.selectable_value(tab, SideTab::Runs, "Runs");
         });
         ui.separator();
         egui::ScrollArea::vertical()
@@ -199,6 +236,7 @@ impl NeuroglassApp {
                 ),
                 SideTab::Training => training_form::ui(ui, &mut self.doc.project.training),
                 SideTab::Data => data_form::ui(ui, &mut self.doc, &mut self.preview),
+                SideTab::Runs => cmds.extend(super::super::runs::panel::ui(ui, &mut self.runs)),
             });
     }
 }

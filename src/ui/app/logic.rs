@@ -54,6 +54,7 @@ impl NeuroglassApp {
             }
         }
         self.poll_autosave();
+        self.poll_runs();
         match self.files.poll() {
             Some(Ok(c)) => self.apply(c),
             Some(Err(e)) => self.report("no file dialog", &e),
@@ -71,6 +72,7 @@ impl NeuroglassApp {
             || self.doc.reading_data()
             || self.preview.busy()
             || self.background.busy()
+            || self.runs.busy()
         {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
@@ -89,6 +91,21 @@ impl NeuroglassApp {
             // The zoom factor changes the canvas area: fit again.
             self.canvas.fit_pending = true;
             self.frame.applied_look = Some(look);
+        }
+    }
+
+    /// Keeps the Runs panel on the open project's store, reads it again
+    /// when a run ends, and takes the results of its background work.
+    fn poll_runs(&mut self) {
+        let wake = super::wake_with(self.frame.ctx.clone());
+        self.runs
+            .follow_project(self.doc.path.as_deref(), &self.doc.project.name, wake());
+        self.runs.follow_run(self.run.active(), wake());
+        for r in self.runs.poll(&wake) {
+            match r {
+                Ok(m) => self.say(m),
+                Err(e) => self.say(e),
+            }
         }
     }
 

@@ -16,6 +16,7 @@
 //! `controls`.
 
 mod frame;
+mod launch;
 mod logic;
 
 use std::path::PathBuf;
@@ -35,12 +36,14 @@ use super::perf::FrameTimes;
 use super::prefs::Prefs;
 use super::preview::PreviewState;
 use super::run::Run;
+use super::runs::RunsState;
 use super::screenshot::{Capture, Script};
 use super::task::Task;
 use super::theme::{self, ThemeChoice};
 use super::train_panel::RunControls;
 use super::views::ViewState;
 
+pub use launch::Launch;
 pub use logic::same_structure;
 
 /// How often unsaved changes are written to the recovery file.
@@ -55,6 +58,8 @@ pub enum SideTab {
     Training,
     /// The data set.
     Data,
+    /// Recorded runs.
+    Runs,
 }
 
 /// The window's panels and windows: which are open, and their sizes.
@@ -164,6 +169,8 @@ pub struct NeuroglassApp {
     pub run: Run,
     /// One sample's forward and backward pass (the Trace window).
     pub trace: super::trace::TraceState,
+    /// Recorded runs: the list, overlaid curves, the timeline.
+    pub runs: RunsState,
     /// How this window runs training (slow motion, saved weights): not part
     /// of the project.
     pub controls: RunControls,
@@ -226,6 +233,7 @@ impl NeuroglassApp {
             views: ViewState::default(),
             run: Run::default(),
             trace: Default::default(),
+            runs: RunsState::default(),
             controls: RunControls::default(),
             message,
             prefs,
@@ -282,10 +290,12 @@ impl NeuroglassApp {
 
     /// A context to wake the window from other threads.
     pub(super) fn waker(&self) -> Option<Box<dyn Fn() + Send>> {
-        self.frame
-            .ctx
-            .clone()
-            .map(|c| Box::new(move || c.request_repaint()) as Box<dyn Fn() + Send>)
+        wake_with(self.frame.ctx.clone())()
+    }
+
+    /// Applies what was asked of the Runs panel or the timeline.
+    pub(super) fn apply_runs(&mut self, action: super::runs::RunsAction) {
+        self.runs.apply(action, wake_with(self.frame.ctx.clone()));
     }
 
     /// Whether a picture is being taken (its frames are not the normal
@@ -325,6 +335,14 @@ impl NeuroglassApp {
         } else {
             format!("{context}: {e}")
         });
+    }
+}
+
+/// Makes wakers of the window (none before its first frame).
+fn wake_with(ctx: Option<egui::Context>) -> impl Fn() -> Option<Box<dyn Fn() + Send>> {
+    move || {
+        ctx.clone()
+            .map(|c| Box::new(move || c.request_repaint()) as Box<dyn Fn() + Send>)
     }
 }
 

@@ -4,6 +4,7 @@
 //! and re-validates); refused wires say why.
 
 pub mod badges;
+pub mod diff;
 pub mod node;
 pub mod view;
 
@@ -25,6 +26,8 @@ pub struct Overlay<'a> {
     pub textures: &'a mut crate::ui::views::paint::Textures,
     /// The one-sample trace, shown if it is of this run.
     pub trace: Option<(&'a mut crate::ui::trace::TraceState, crate::ui::run::RunId)>,
+    /// Two runs' design diff to draw over the nodes (`diff.rs`).
+    pub diff: Option<&'a diff::CanvasDiff>,
 }
 
 /// A layer being dragged from the palette.
@@ -209,6 +212,16 @@ pub fn ui(
     if let Some((t, run)) = overlay.trace {
         let graph = &doc.project.graph;
         crate::ui::trace::canvas::canvas_ui(ui, &painter, t, run, graph, &rects, zoom);
+    }
+    if let Some(d) = overlay.diff {
+        diff::paint(
+            &painter,
+            area,
+            &state.view,
+            &rects,
+            d,
+            ui.visuals().text_color(),
+        );
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {

@@ -150,6 +150,7 @@ pub fn ui(
     doc: &Document,
     preview: &PreviewState,
     state: &mut ViewState,
+    overlay: &[crate::ui::runs::overlay::OverlayLine],
     classroom: bool,
 ) {
     ui.horizontal(|ui| {
@@ -167,7 +168,7 @@ pub fn ui(
         ui.label(egui::RichText::new(format!("{what} Press Train or Step.")).weak());
     };
     match (state.tab, live) {
-        (ViewTab::Curves, _) => plots::ui(ui, run, &mut state.plots, classroom),
+        (ViewTab::Curves, _) => plots::ui(ui, run, &mut state.plots, overlay, classroom),
         (_, None) => waiting(ui, "This view fills in as the network trains."),
         (ViewTab::Boundary, Some(live)) => boundary::ui(ui, live, preview, state),
         (ViewTab::Neurons, Some(live)) => neurons::ui(ui, live, doc, state),
