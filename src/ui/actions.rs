@@ -216,6 +216,7 @@ impl NeuroglassApp {
             Command::ToggleClassroom => self.prefs.classroom = !self.prefs.classroom,
             Command::ShowHelp => self.panels.help_open = true,
             Command::TogglePerformance => self.panels.perf_open = !self.panels.perf_open,
+            Command::ToggleTiming => self.panels.timing.toggle(),
             Command::Answer(a) => self.answer(a),
         }
     }

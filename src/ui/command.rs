@@ -98,6 +98,8 @@ pub enum Command {
     ShowHelp,
     /// Show frame times.
     TogglePerformance,
+    /// Tint the canvas's nodes by their share of a training step's time.
+    ToggleTiming,
     /// The answer to a question the window asked (see `dialogs`).
     Answer(Answer),
 }

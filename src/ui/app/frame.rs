@@ -43,6 +43,7 @@ impl NeuroglassApp {
                 has_selection: !self.editor.selection.nodes.is_empty(),
                 has_history: !self.run.history.steps.is_empty(),
                 perf_open: self.panels.perf_open,
+                timing_on: self.panels.timing.on,
             };
             cmds.extend(menu::ui(ui, &mut ms));
         });
@@ -76,6 +77,7 @@ impl NeuroglassApp {
             let overlay = canvas::Overlay {
                 snapshot: self.run.live(),
                 textures: &mut self.views.textures,
+                timing: self.panels.timing.shown(&self.doc.project),
             };
             canvas::ui(
                 ui,

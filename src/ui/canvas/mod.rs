@@ -5,6 +5,7 @@
 
 pub mod badges;
 pub mod node;
+pub mod timing;
 pub mod view;
 
 use egui::{Color32, Id, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
@@ -23,6 +24,8 @@ pub struct Overlay<'a> {
     pub snapshot: Option<crate::ui::run::Live<'a>>,
     /// Textures of the unit pictures.
     pub textures: &'a mut crate::ui::views::paint::Textures,
+    /// View ▸ Where the time goes, when on.
+    pub timing: Option<timing::Shown<'a>>,
 }
 
 /// A layer being dragged from the palette.
@@ -203,6 +206,9 @@ pub fn ui(
     }
     if let Some(snap) = overlay.snapshot {
         badges::paint(ui, &painter, doc, snap, overlay.textures, &rects, zoom);
+    }
+    if let Some(shown) = overlay.timing {
+        timing::paint_ui(ui, &painter, shown, &rects, zoom);
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {
