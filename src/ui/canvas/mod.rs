@@ -208,7 +208,7 @@ pub fn ui(
         badges::paint(ui, &painter, doc, snap, overlay.textures, &rects, zoom);
     }
     if let Some(shown) = overlay.timing {
-        timing::paint_ui(ui, &painter, shown, &rects, zoom);
+        timing::paint_ui(ui, &painter, doc, shown, &rects, zoom);
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {

@@ -101,6 +101,7 @@ impl TimingView {
 }
 
 /// What the canvas shows for the view.
+#[derive(Debug)]
 pub enum Shown<'a> {
     /// Figures for the project as it is.
     Figures(&'a Profile),
@@ -121,6 +122,7 @@ fn of_node(p: &Profile, id: NodeId) -> impl Iterator<Item = &NodeProfile> {
 pub fn paint_ui(
     ui: &mut egui::Ui,
     painter: &Painter,
+    doc: &crate::ui::document::Document,
     shown: Shown<'_>,
     rects: &[(NodeId, Rect)],
     zoom: f32,
@@ -190,6 +192,9 @@ pub fn paint_ui(
         let visible = chip.intersect(clip);
         if visible.is_positive() {
             let resp = ui.interact(visible, ui.id().with(("timing", *id)), Sense::hover());
+            let name = doc.project.graph.node(*id).map_or("", |n| n.name.as_str());
+            let label = format!("{name}: {:.1} % of the training step", share * 100.0);
+            resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, &label));
             resp.on_hover_text(figures(&parts, share));
         }
     }
