@@ -84,6 +84,14 @@ enum Command {
         /// One JSON object instead of a table.
         #[arg(long)]
         json: bool,
+        /// Estimate data-parallel training at this global batch (1 to
+        /// 1,000,000; the project's batch size by default).
+        #[arg(long, value_parser = bounded_usize::<1, 1_000_000>)]
+        batch: Option<usize>,
+        /// Estimate data-parallel training on this many workers (1 to
+        /// 65,536): memory per worker and bytes all-reduced per step.
+        #[arg(long, value_parser = bounded_usize::<1, 65_536>)]
+        world: Option<usize>,
     },
     /// Train a project without a window; exit 1 if invalid or diverged, 2 if unreadable.
     Train {
@@ -225,7 +233,7 @@ enum Command {
     },
     /// Time full training steps of the engine's benchmark workloads.
     Bench {
-        /// Workloads to run (letters a–e, comma-separated); all by default.
+        /// Workloads to run (letters a–g, comma-separated); all by default.
         #[arg(long, value_delimiter = ',')]
         workloads: Vec<char>,
         /// Thread counts to try (comma-separated, 1 to 256); 1 and all cores by default.
@@ -241,6 +249,16 @@ enum Command {
         /// with training it through the trainer thread with a watcher.
         #[arg(long)]
         trainer: Option<PathBuf>,
+        /// Instead of the workloads' steps: the GEMM kernel's throughput at
+        /// 1024³ and at each workload's products, and each workload's share
+        /// of it.
+        #[arg(long, conflicts_with_all = ["trainer", "profile"])]
+        ceiling: bool,
+        /// Instead of the workloads: time this project's training step node
+        /// by node (forward and backward milliseconds, share of the step,
+        /// FLOPs, activation bytes).
+        #[arg(long, value_name = "PROJECT", conflicts_with = "trainer")]
+        profile: Option<PathBuf>,
     },
 }
 
@@ -253,7 +271,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Some(Command::Check { project, json }) => neuroglass::cli::check::run(&project, json),
+        Some(Command::Check {
+            project,
+            json,
+            batch,
+            world,
+        }) => neuroglass::cli::check::run_at_scale(&project, json, batch, world),
         Some(Command::Train {
             project,
             epochs,
@@ -366,11 +389,31 @@ fn run(cli: Cli) -> ExitCode {
             ..
         }) => neuroglass::cli::bench::trainer_overhead(&project, reps.min(7)),
         Some(Command::Bench {
+            profile: Some(project),
+            threads,
+            reps,
+            json,
+            ..
+        }) => neuroglass::cli::profile::run(&project, &threads, reps, json),
+        Some(Command::Bench {
             workloads,
             threads,
             reps,
             json,
-            trainer: None,
+            ceiling: true,
+            ..
+        }) => neuroglass::cli::ceiling::ceiling(
+            &neuroglass::cli::bench::workload_list(&workloads),
+            &neuroglass::cli::bench::thread_counts(&threads),
+            reps,
+            json,
+        ),
+        Some(Command::Bench {
+            workloads,
+            threads,
+            reps,
+            json,
+            ..
         }) => neuroglass::cli::bench::bench(&workloads, &threads, reps, json),
         None => match neuroglass::ui::run(neuroglass::ui::Options {
             project: cli.project,

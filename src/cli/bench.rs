@@ -9,22 +9,9 @@ use crate::trainer::{Trainer, TrainerCommand, TrainerEvent};
 /// Runs the chosen workloads at each thread count and prints one line (or
 /// one JSON object) per workload and thread count.
 pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> ExitCode {
-    let chosen: Vec<char> = if workloads.is_empty() {
-        WORKLOADS.to_vec()
-    } else {
-        workloads.to_vec()
-    };
+    let chosen = workload_list(workloads);
     let mut failed = false;
-    let default = [1, crate::engine::parallel::default_threads()];
-    let threads = if threads.is_empty() {
-        if default[1] > 1 {
-            &default[..]
-        } else {
-            &default[..1]
-        }
-    } else {
-        threads
-    };
+    let threads = &thread_counts(threads);
     for &w in &chosen {
         for &t in threads {
             match run(w, t, 10, reps) {
@@ -37,12 +24,13 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
                                 "threads": r.threads,
                                 "samples_per_sec": r.samples_per_sec,
                                 "step_ms": r.step_ms,
+                                "gflops": r.gflops,
                             })
                         ));
                     } else {
                         super::out::line(format!(
-                            "{}  threads {}  {:>10.0} samples/s  {:>8.3} ms/step",
-                            r.workload, r.threads, r.samples_per_sec, r.step_ms
+                            "{}  threads {}  {:>10.0} samples/s  {:>8.3} ms/step  {:>7.1} GFLOP/s",
+                            r.workload, r.threads, r.samples_per_sec, r.step_ms, r.gflops
                         ));
                     }
                 }
@@ -57,6 +45,24 @@ pub fn bench(workloads: &[char], threads: &[usize], reps: usize, json: bool) -> 
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The thread counts asked for, or 1 and all cores (just 1 on one core).
+pub fn thread_counts(asked: &[usize]) -> Vec<usize> {
+    if !asked.is_empty() {
+        return asked.to_vec();
+    }
+    let all = crate::engine::parallel::default_threads();
+    if all > 1 { vec![1, all] } else { vec![1] }
+}
+
+/// The workloads asked for, or all of them.
+pub fn workload_list(asked: &[char]) -> Vec<char> {
+    if asked.is_empty() {
+        WORKLOADS.to_vec()
+    } else {
+        asked.to_vec()
     }
 }
 

@@ -123,6 +123,19 @@ pub fn to_json(
 /// Runs `neuroglass check PATH`: prints the summary and problems and returns
 /// 0 (clean), 1 (problems) or 2 (unreadable).
 pub fn run(path: &Path, json: bool) -> ExitCode {
+    run_at_scale(path, json, None, None)
+}
+
+/// [`run`], with the cost of data-parallel training at global batch
+/// `batch` (default: the project's) on `world` workers (default 1): printed
+/// when either is given, and always in the JSON
+/// (`memory_per_worker_bytes`, `allreduce_bytes_per_step`, `scale`).
+pub fn run_at_scale(
+    path: &Path,
+    json: bool,
+    batch: Option<usize>,
+    world: Option<usize>,
+) -> ExitCode {
     // Unreadable: the message on stderr, and with --json also a JSON
     // object on stdout, so a tool always gets one.
     let unreadable = |message: String| {
@@ -149,8 +162,17 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
         }
     };
     let analysis = analyze(&project.graph, Some(&data), &project.training);
+    let scale = crate::model::scale::estimate(
+        &project.graph,
+        &analysis,
+        &project.training.optimizer,
+        batch.unwrap_or(project.training.batch_size),
+        world.unwrap_or(1),
+    );
     if json {
-        super::out::line(to_json(&project, Some(&data), &analysis).to_string());
+        let mut v = to_json(&project, Some(&data), &analysis);
+        super::scale::add_json(&mut v, &scale);
+        super::out::line(v.to_string());
     } else {
         super::out::line(format!("{} — {}", project.name, path.display()));
         super::out::line(format!(
@@ -162,6 +184,9 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
             }
         ));
         super::out::text(summary(&project, &analysis));
+        if batch.is_some() || world.is_some() {
+            super::out::text(super::scale::text(&scale));
+        }
         let p = problems(&project, &analysis);
         if p.is_empty() {
             super::out::line("no problems");

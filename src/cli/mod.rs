@@ -2,6 +2,7 @@
 //! `runs`, `eval`, `predict`, `import`, `trace`.
 
 pub mod bench;
+pub mod ceiling;
 pub mod check;
 pub mod eval;
 pub mod export;
@@ -9,7 +10,9 @@ pub mod import;
 pub mod onnx;
 pub mod out;
 pub mod predict;
+pub mod profile;
 pub mod runs;
+pub mod scale;
 pub mod table;
 pub mod trace;
 pub mod train;

@@ -188,17 +188,17 @@ impl<F: Float> Layer<F> for ActivationLayer {
 
 /// The activation of the rows `x` into `out`.
 fn forward_rows<F: Float>(act: Act, x: ArrayView2<F>, mut out: ArrayViewMut2<F>) {
-    if matches!(act, Act::Sigmoid | Act::Tanh)
+    if matches!(act, Act::Sigmoid | Act::Tanh | Act::Gelu)
         && let Some(o) = out.as_slice_mut()
     {
         // Vectorised exp-based functions on the contiguous output.
         for (d, &v) in o.iter_mut().zip(x.iter()) {
             *d = v;
         }
-        if act == Act::Sigmoid {
-            sigmoid_inplace(o);
-        } else {
-            tanh_inplace(o);
+        match act {
+            Act::Sigmoid => sigmoid_inplace(o),
+            Act::Tanh => tanh_inplace(o),
+            _ => super::fastmath::gelu_inplace(o),
         }
         return;
     }
@@ -241,6 +241,19 @@ fn backward_rows<F: Float>(
     grad_out: ArrayView2<F>,
     mut gx: ArrayViewMut2<F>,
 ) {
+    if act == Act::Gelu
+        && let Some(d) = gx.as_slice_mut()
+    {
+        // GELU′(x) vectorised in place, then times the incoming gradient.
+        for (d, &v) in d.iter_mut().zip(x.iter()) {
+            *d = v;
+        }
+        super::fastmath::gelu_grad_inplace(d);
+        for (d, &g) in d.iter_mut().zip(grad_out.iter()) {
+            *d *= g;
+        }
+        return;
+    }
     let z = Zip::from(gx.view_mut()).and(&x).and(&out).and(&grad_out);
     let one = F::one();
     match act {

@@ -255,6 +255,10 @@ impl<F: Float> Layer<F> for Conv2D<F> {
         batch * self.filters * self.g.patch() * self.g.positions()
     }
 
+    fn flops(&self) -> u64 {
+        2 * self.filters as u64 * self.g.patch() as u64 * self.g.positions() as u64
+    }
+
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
         let x = &inputs[0];
         let b = x.nrows();

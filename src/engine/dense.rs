@@ -75,6 +75,10 @@ impl<F: Float> Layer<F> for Dense<F> {
         super::linalg::parallel_work(batch, self.in_len, self.units)
     }
 
+    fn flops(&self) -> u64 {
+        2 * self.in_len as u64 * self.units as u64
+    }
+
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
         let Some(x) = inputs.first() else { return };
         let Some(w) = self.params.first() else { return };

@@ -78,6 +78,15 @@ pub trait Layer<F: Float>: Send {
         0
     }
 
+    /// Floating-point operations of the forward pass for one sample,
+    /// counting the layer's matrix products only (two per multiply-add;
+    /// 0 for layers without products). A training step costs about three
+    /// times this (forward, weight gradient, input gradient): the "useful
+    /// work" that `neuroglass bench` reports as GFLOP/s.
+    fn flops(&self) -> u64 {
+        0
+    }
+
     /// Computes the output for a batch. `inputs` has one view per input port,
     /// each `[batch, in_len]`; `out` is already `[batch, output_len]`.
     /// The layer may cache what its backward pass needs.

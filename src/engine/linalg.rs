@@ -52,6 +52,72 @@ pub fn parallel_work(m: usize, k: usize, n: usize) -> usize {
     if work >= PARALLEL_MIN_WORK { work } else { 0 }
 }
 
+/// One product's shape and layout, as [`record_products`] saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProductShape {
+    /// Rows of `a` and `c`.
+    pub m: usize,
+    /// Columns of `a`, rows of `b`.
+    pub k: usize,
+    /// Columns of `b` and `c`.
+    pub n: usize,
+    /// Whether `a` is read column-major (a transposed view).
+    pub a_t: bool,
+    /// Whether `b` is read column-major.
+    pub b_t: bool,
+    /// Whether `c` is written column-major.
+    pub c_t: bool,
+    /// Whether `c` is added to (`beta ≠ 0`).
+    pub accumulate: bool,
+}
+
+impl ProductShape {
+    /// Floating-point operations: two per multiply-add.
+    pub fn flops(&self) -> u64 {
+        2 * self.m as u64 * self.k as u64 * self.n as u64
+    }
+}
+
+thread_local! {
+    /// Products recorded on this thread, while [`record_products`] runs.
+    static RECORDED: std::cell::RefCell<Option<Vec<ProductShape>>> =
+        const { std::cell::RefCell::new(None) };
+    static RECORDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` and returns, with its result, every product computed on this
+/// thread while it ran, in order — for `neuroglass bench --ceiling`, which
+/// times the products of a training step alone. Run `f` on one engine
+/// thread ([`super::parallel::with_threads`]`(1, …)`), so that no product
+/// runs elsewhere.
+pub fn record_products<R>(f: impl FnOnce() -> R) -> (R, Vec<ProductShape>) {
+    RECORDED.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    RECORDING.with(|r| r.set(true));
+    let out = f();
+    RECORDING.with(|r| r.set(false));
+    let shapes = RECORDED.with(|r| r.borrow_mut().take()).unwrap_or_default();
+    (out, shapes)
+}
+
+fn record<F>(a: &ArrayView2<F>, b: &ArrayView2<F>, c: &ArrayViewMut2<F>, accumulate: bool) {
+    // Column-major: consecutive columns are not next to each other.
+    let t = |cols: usize, strides: &[isize]| cols > 1 && strides[1] != 1;
+    let shape = ProductShape {
+        m: a.nrows(),
+        k: a.ncols(),
+        n: b.ncols(),
+        a_t: t(a.ncols(), a.strides()),
+        b_t: t(b.ncols(), b.strides()),
+        c_t: t(c.ncols(), c.strides()),
+        accumulate,
+    };
+    RECORDED.with(|r| {
+        if let Some(v) = r.borrow_mut().as_mut() {
+            v.push(shape);
+        }
+    });
+}
+
 /// `c = alpha · a · b + beta · c`.
 ///
 /// # Shapes
@@ -68,6 +134,37 @@ pub fn gemm<F: Float>(
     beta: F,
     c: &mut ArrayViewMut2<F>,
 ) {
+    if RECORDING.with(std::cell::Cell::get) {
+        record(&a, &b, c, beta != F::zero());
+    }
+    gemm_with(alpha, a, b, beta, c, None);
+}
+
+/// [`gemm`] split over `threads` threads whatever its size (`threads` ≤ 1:
+/// on this thread, also for the small-product kernel's shapes) — for
+/// measuring the kernel's ceiling at a shape on one and two cores.
+///
+/// # Panics
+/// As [`gemm`].
+pub fn gemm_split<F: Float>(
+    alpha: F,
+    a: ArrayView2<F>,
+    b: ArrayView2<F>,
+    beta: F,
+    c: &mut ArrayViewMut2<F>,
+    threads: usize,
+) {
+    gemm_with(alpha, a, b, beta, c, Some(threads));
+}
+
+fn gemm_with<F: Float>(
+    alpha: F,
+    a: ArrayView2<F>,
+    b: ArrayView2<F>,
+    beta: F,
+    c: &mut ArrayViewMut2<F>,
+    force: Option<usize>,
+) {
     let (m, k) = a.dim();
     let (k2, n) = b.dim();
     assert!(
@@ -82,7 +179,8 @@ pub fn gemm<F: Float>(
         c.mapv_inplace(|v| v * beta);
         return;
     }
-    if m.saturating_mul(n).saturating_mul(k) <= SMALL_MAX_WORK
+    if force.is_none()
+        && m.saturating_mul(n).saturating_mul(k) <= SMALL_MAX_WORK
         && n >= 16
         && b.strides()[1] == 1
         && c.strides()[1] == 1
@@ -92,10 +190,11 @@ pub fn gemm<F: Float>(
     }
     let t = super::parallel::threads();
     let big = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_WORK;
-    let parallelism = if t > 1 && big && !super::parallel::in_shard() {
-        gemm::Parallelism::Rayon(t)
-    } else {
-        gemm::Parallelism::None
+    let parallelism = match force {
+        Some(n) if n > 1 => gemm::Parallelism::Rayon(n),
+        Some(_) => gemm::Parallelism::None,
+        None if t > 1 && big && !super::parallel::in_shard() => gemm::Parallelism::Rayon(t),
+        None => gemm::Parallelism::None,
     };
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);

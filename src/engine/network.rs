@@ -10,13 +10,17 @@ use super::loss::{Loss, Targets};
 use super::optim::{Optimizer, clip_factor, grad_norm};
 use super::{Ctx, EngineError, Float, Layer, Mode};
 
+mod backward;
 mod buffers;
 mod evaluate;
 mod introspect;
+mod profile;
 mod state;
 
 use buffers::{Buffers, with_inputs};
+pub use profile::{NodeTime, StepTiming};
 pub use state::StateEntry;
+use std::time::Instant;
 
 /// A training step runs on the engine's worker threads when its layers can
 /// spread at least this much work ([`Layer::parallel_work`]).
@@ -102,6 +106,8 @@ pub struct Network<F: Float> {
     bufs: Buffers<F>,
     spare: Vec<Buffers<F>>,
     last_grad_norm: Option<f64>,
+    /// Per-node times, while [`Network::start_timing`] is on.
+    timing: Option<StepTiming>,
 }
 
 impl<F: Float> Network<F> {
@@ -191,6 +197,7 @@ impl<F: Float> Network<F> {
             bufs,
             spare: Vec::new(),
             last_grad_norm: None,
+            timing: None,
         };
         net.set_input_grad(false);
         Ok(net)
@@ -302,16 +309,25 @@ impl<F: Float> Network<F> {
         self.use_batch(x.nrows());
         self.on_engine_threads(x.nrows(), |net| {
             let Self {
-                nodes, rng, bufs, ..
+                nodes,
+                rng,
+                bufs,
+                timing,
+                ..
             } = net;
             bufs.input.assign(&x);
             let mut ctx = Ctx { mode, rng };
             for (i, node) in nodes.iter_mut().enumerate() {
                 let (before, rest) = bufs.outs.split_at_mut(i);
                 let Some(out) = rest.first_mut() else { break };
+                let t0 = timing.is_some().then(Instant::now);
                 with_inputs(&node.inputs, &bufs.input, before, |views| {
                     node.layer.forward(views, out, &mut ctx);
                 });
+                if let (Some(t0), Some(t)) = (t0, timing.as_mut().and_then(|t| t.nodes.get_mut(i)))
+                {
+                    t.forward += t0.elapsed().as_secs_f64();
+                }
             }
         });
         Ok(self.output())
@@ -368,96 +384,6 @@ impl<F: Float> Network<F> {
         Ok(())
     }
 
-    /// The backward pass from `grads[output]`, which the caller has set. With
-    /// `skip_output`, `grads[output]` is taken to be the gradient with
-    /// respect to the output node's (single) input, and the output node's
-    /// own backward is skipped (fused softmax + cross-entropy).
-    fn backward_from_output(&mut self, skip_output: bool) {
-        let Self {
-            nodes,
-            bufs,
-            touched,
-            needed,
-            needs_grad,
-            output,
-            want_input_grad,
-            ..
-        } = self;
-        let output = *output;
-        let Buffers {
-            input,
-            outs,
-            grads,
-            grad_in,
-            input_grad,
-            ..
-        } = bufs;
-        touched.fill(false);
-        if let Some(t) = touched.get_mut(output) {
-            *t = true;
-        }
-        let mut input_touched = false;
-        for i in (0..nodes.len()).rev() {
-            let (Some(node), Some(gin), Some(g_out), Some(out)) = (
-                nodes.get_mut(i),
-                grad_in.get_mut(i),
-                grads.get(i),
-                outs.get(i),
-            ) else {
-                continue;
-            };
-            if !needed.get(i).copied().unwrap_or(false) || !touched.get(i).copied().unwrap_or(false)
-            {
-                for p in node.layer.params_mut() {
-                    p.grad.fill(F::zero());
-                }
-                continue;
-            }
-            if !needs_grad.get(i).copied().unwrap_or(true) {
-                continue;
-            }
-            if skip_output && i == output {
-                if let Some(g0) = gin.first_mut() {
-                    g0.assign(g_out);
-                }
-            } else {
-                with_inputs(&node.inputs, input, outs, |views| {
-                    node.layer.backward(views, out.view(), g_out.view(), gin);
-                });
-            }
-            for (src, g) in node.inputs.iter().zip(gin.iter_mut()) {
-                let (target, seen) = match *src {
-                    Source::Input if *want_input_grad => {
-                        (Some(&mut *input_grad), &mut input_touched)
-                    }
-                    Source::Input => continue,
-                    Source::Node(j) if needs_grad.get(j).copied().unwrap_or(true) => {
-                        match touched.get_mut(j) {
-                            Some(t) => (grads.get_mut(j), t),
-                            None => continue,
-                        }
-                    }
-                    Source::Node(_) => continue,
-                };
-                let Some(target) = target else { continue };
-                if target.dim() != g.dim() {
-                    continue;
-                }
-                if *seen {
-                    *target += &*g;
-                } else {
-                    // `g` is scratch that the next backward overwrites, so
-                    // the buffers can trade places instead of copying.
-                    std::mem::swap(target, g);
-                    *seen = true;
-                }
-            }
-        }
-        if !input_touched {
-            input_grad.fill(F::zero());
-        }
-    }
-
     /// One training step on a batch: forward in `Train` mode, the loss,
     /// backward, optional gradient clipping (`opt.clip_norm`), and the
     /// optimizer's update with learning rate `lr`. Returns the mean loss on
@@ -501,7 +427,11 @@ impl<F: Float> Network<F> {
                 }
             }
         }
+        let t0 = self.timing.is_some().then(Instant::now);
         opt.step(self.params_mut(), lr);
+        if let (Some(t0), Some(t)) = (t0, self.timing.as_mut()) {
+            t.optimizer += t0.elapsed().as_secs_f64();
+        }
         Ok(value)
     }
 

@@ -93,54 +93,85 @@ impl<F: Float> Layer<F> for BatchNorm<F> {
     }
 
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, ctx: &mut Ctx) {
-        let x = &inputs[0];
+        let Some(x) = inputs.first() else { return };
         let (b, c, s) = (x.nrows(), self.c, self.s);
-        let gamma = self.params[0].value.row(0).to_owned();
-        let beta = self.params[1].value.row(0).to_owned();
+        let x = x.as_standard_layout();
+        let (Some(xs), Some(gamma), Some(beta)) = (
+            x.as_slice(),
+            self.params[0].value.as_slice(),
+            self.params[1].value.as_slice(),
+        ) else {
+            return;
+        };
+        let Some(os) = out.as_slice_mut() else { return };
+        let width = c * s;
         self.eval_last = ctx.mode == Mode::Eval || b == 0;
         if self.eval_last {
-            for (row, mut o) in x.outer_iter().zip(out.outer_iter_mut()) {
+            for (row, o) in xs.chunks_exact(width).zip(os.chunks_exact_mut(width)) {
                 for ch in 0..c {
                     let inv = F::one() / (self.running_var[ch] + F::of(self.eps)).sqrt();
-                    for k in 0..s {
-                        let j = ch * s + k;
-                        o[j] = gamma[ch] * (row[j] - self.running_mean[ch]) * inv + beta[ch];
+                    let (g, bt, mean) = (gamma[ch], beta[ch], self.running_mean[ch]);
+                    let span = ch * s..(ch + 1) * s;
+                    for (o, &v) in o[span.clone()].iter_mut().zip(&row[span]) {
+                        *o = g * (v - mean) * inv + bt;
                     }
                 }
             }
             return;
         }
-        if self.xhat.dim() != x.dim() {
-            self.xhat = Array2::zeros(x.dim());
+        if self.xhat.dim() != (b, width) {
+            self.xhat = Array2::zeros((b, width));
         }
+        let Some(xh) = self.xhat.as_slice_mut() else {
+            return;
+        };
         let n = (b * s) as f64;
+        let m = F::of(self.momentum);
         for ch in 0..c {
+            // Per-sample partial sums (16-lane, fixed order), then over
+            // the batch in order.
+            let span = ch * s..(ch + 1) * s;
             let mut sum = F::zero();
-            for row in x.outer_iter() {
-                for k in 0..s {
-                    sum += row[ch * s + k];
-                }
+            for row in xs.chunks_exact(width) {
+                sum += super::fastmath::sum(&row[span.clone()]);
             }
             let mean = sum / F::of(n);
             let mut var = F::zero();
-            for row in x.outer_iter() {
-                for k in 0..s {
-                    let d = row[ch * s + k] - mean;
-                    var += d * d;
+            for row in xs.chunks_exact(width) {
+                let mut acc = [F::zero(); 8];
+                let part = &row[span.clone()];
+                let mut chunks = part.chunks_exact(8);
+                for ch8 in &mut chunks {
+                    for (a, &v) in acc.iter_mut().zip(ch8) {
+                        let d = v - mean;
+                        *a += d * d;
+                    }
                 }
+                let tail = chunks
+                    .remainder()
+                    .iter()
+                    .fold(F::zero(), |a, &v| a + (v - mean) * (v - mean));
+                var += acc.iter().fold(F::zero(), |a, &v| a + v) + tail;
             }
             let var = var / F::of(n);
             let inv = F::one() / (var + F::of(self.eps)).sqrt();
             self.inv_std[ch] = inv;
-            for (bi, row) in x.outer_iter().enumerate() {
-                for k in 0..s {
-                    let j = ch * s + k;
-                    let xh = (row[j] - mean) * inv;
-                    self.xhat[[bi, j]] = xh;
-                    out[[bi, j]] = gamma[ch] * xh + beta[ch];
+            let (g, bt) = (gamma[ch], beta[ch]);
+            for ((row, o), h) in xs
+                .chunks_exact(width)
+                .zip(os.chunks_exact_mut(width))
+                .zip(xh.chunks_exact_mut(width))
+            {
+                for ((o, h), &v) in o[span.clone()]
+                    .iter_mut()
+                    .zip(&mut h[span.clone()])
+                    .zip(&row[span.clone()])
+                {
+                    let xn = (v - mean) * inv;
+                    *h = xn;
+                    *o = g * xn + bt;
                 }
             }
-            let m = F::of(self.momentum);
             let unbiased = if n > 1.0 {
                 var * F::of(n / (n - 1.0))
             } else {
@@ -165,26 +196,65 @@ impl<F: Float> Layer<F> for BatchNorm<F> {
             return;
         }
         let (b, c, s) = (grad_out.nrows(), self.c, self.s);
+        let width = c * s;
         let n = F::of((b * s) as f64);
-        let gamma = self.params[0].value.row(0).to_owned();
+        let grad_out = grad_out.as_standard_layout();
+        let Some(dy) = grad_out.as_slice() else {
+            return;
+        };
+        let Some(xh) = self.xhat.as_slice() else {
+            return;
+        };
+        let [w, bias] = self.params.as_mut_slice() else {
+            return;
+        };
+        let (Some(gamma), Some(dgamma), Some(dbeta)) = (
+            w.value.as_slice(),
+            w.grad.as_slice_mut(),
+            bias.grad.as_slice_mut(),
+        ) else {
+            return;
+        };
+        let mut dx = grad_inputs
+            .first_mut()
+            .filter(|d| d.dim() == (b, width))
+            .and_then(|d| d.as_slice_mut());
         for ch in 0..c {
+            let span = ch * s..(ch + 1) * s;
             let (mut sum_dy, mut sum_dy_xh) = (F::zero(), F::zero());
-            for bi in 0..b {
-                for k in 0..s {
-                    let j = ch * s + k;
-                    sum_dy += grad_out[[bi, j]];
-                    sum_dy_xh += grad_out[[bi, j]] * self.xhat[[bi, j]];
+            for (g, h) in dy.chunks_exact(width).zip(xh.chunks_exact(width)) {
+                let (g, h) = (&g[span.clone()], &h[span.clone()]);
+                sum_dy += super::fastmath::sum(g);
+                let mut acc = [F::zero(); 8];
+                let mut gc = g.chunks_exact(8);
+                let mut hc = h.chunks_exact(8);
+                for (g8, h8) in (&mut gc).zip(&mut hc) {
+                    for ((a, &gv), &hv) in acc.iter_mut().zip(g8).zip(h8) {
+                        *a += gv * hv;
+                    }
                 }
+                let tail = gc
+                    .remainder()
+                    .iter()
+                    .zip(hc.remainder())
+                    .fold(F::zero(), |a, (&gv, &hv)| a + gv * hv);
+                sum_dy_xh += acc.iter().fold(F::zero(), |a, &v| a + v) + tail;
             }
-            self.params[0].grad[[0, ch]] = sum_dy_xh;
-            self.params[1].grad[[0, ch]] = sum_dy;
-            if let Some(dx) = grad_inputs.first_mut() {
+            dgamma[ch] = sum_dy_xh;
+            dbeta[ch] = sum_dy;
+            if let Some(dx) = dx.as_deref_mut() {
                 let k0 = gamma[ch] * self.inv_std[ch] / n;
-                for bi in 0..b {
-                    for k in 0..s {
-                        let j = ch * s + k;
-                        dx[[bi, j]] =
-                            k0 * (n * grad_out[[bi, j]] - sum_dy - self.xhat[[bi, j]] * sum_dy_xh);
+                for ((d, g), h) in dx
+                    .chunks_exact_mut(width)
+                    .zip(dy.chunks_exact(width))
+                    .zip(xh.chunks_exact(width))
+                {
+                    for ((d, &gv), &hv) in d[span.clone()]
+                        .iter_mut()
+                        .zip(&g[span.clone()])
+                        .zip(&h[span.clone()])
+                    {
+                        *d = k0 * (n * gv - sum_dy - hv * sum_dy_xh);
                     }
                 }
             }
@@ -257,21 +327,52 @@ impl<F: Float> Layer<F> for LayerNorm<F> {
     }
 
     fn forward(&mut self, inputs: &[ArrayView2<F>], out: &mut Array2<F>, _ctx: &mut Ctx) {
-        let x = &inputs[0];
+        let Some(x) = inputs.first() else { return };
+        let n = self.n;
         if self.xhat.dim() != x.dim() {
             self.xhat = Array2::zeros(x.dim());
         }
         self.inv_std.resize(x.nrows(), F::one());
-        let nf = F::of(self.n.max(1) as f64);
-        for (bi, row) in x.outer_iter().enumerate() {
-            let mean = row.sum() / nf;
-            let var = row.iter().map(|v| (*v - mean) * (*v - mean)).sum::<F>() / nf;
+        let x = x.as_standard_layout();
+        let (Some(xs), Some(gamma), Some(beta), Some(xh), Some(os)) = (
+            x.as_slice(),
+            self.params[0].value.as_slice(),
+            self.params[1].value.as_slice(),
+            self.xhat.as_slice_mut(),
+            out.as_slice_mut(),
+        ) else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        let nf = F::of(n as f64);
+        for (((row, h), o), inv_std) in xs
+            .chunks_exact(n)
+            .zip(xh.chunks_exact_mut(n))
+            .zip(os.chunks_exact_mut(n))
+            .zip(self.inv_std.iter_mut())
+        {
+            let mean = super::fastmath::sum(row) / nf;
+            // Deviations into `h` first, so the variance is a plain sum.
+            for (h, &v) in h.iter_mut().zip(row) {
+                *h = v - mean;
+            }
+            let mut acc = [F::zero(); 16];
+            let mut chunks = h.chunks_exact(16);
+            for c in &mut chunks {
+                for (a, &d) in acc.iter_mut().zip(c) {
+                    *a += d * d;
+                }
+            }
+            let tail = chunks.remainder().iter().fold(F::zero(), |a, &d| a + d * d);
+            let var = (acc.iter().fold(F::zero(), |a, &v| a + v) + tail) / nf;
             let inv = F::one() / (var + F::of(self.eps)).sqrt();
-            self.inv_std[bi] = inv;
-            for j in 0..self.n {
-                let xh = (row[j] - mean) * inv;
-                self.xhat[[bi, j]] = xh;
-                out[[bi, j]] = self.params[0].value[[0, j]] * xh + self.params[1].value[[0, j]];
+            *inv_std = inv;
+            for (((h, o), &g), &b) in h.iter_mut().zip(o.iter_mut()).zip(gamma).zip(beta) {
+                let xn = *h * inv;
+                *h = xn;
+                *o = g * xn + b;
             }
         }
     }
@@ -283,22 +384,53 @@ impl<F: Float> Layer<F> for LayerNorm<F> {
         grad_out: ArrayView2<F>,
         grad_inputs: &mut [Array2<F>],
     ) {
-        let nf = F::of(self.n.max(1) as f64);
-        self.params[0].grad.fill(F::zero());
-        self.params[1].grad.fill(F::zero());
-        for (bi, dy) in grad_out.outer_iter().enumerate() {
+        let n = self.n;
+        let b = grad_out.nrows();
+        let grad_out = grad_out.as_standard_layout();
+        let [w, bias] = self.params.as_mut_slice() else {
+            return;
+        };
+        w.grad.fill(F::zero());
+        bias.grad.fill(F::zero());
+        let (Some(dy), Some(xh), Some(gamma), Some(dgamma), Some(dbeta)) = (
+            grad_out.as_slice(),
+            self.xhat.as_slice(),
+            w.value.as_slice(),
+            w.grad.as_slice_mut(),
+            bias.grad.as_slice_mut(),
+        ) else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        let nf = F::of(n as f64);
+        let mut dx = grad_inputs
+            .first_mut()
+            .filter(|d| d.dim() == (b, n))
+            .and_then(|d| d.as_slice_mut());
+        for (bi, (g, h)) in dy.chunks_exact(n).zip(xh.chunks_exact(n)).enumerate() {
             let (mut s1, mut s2) = (F::zero(), F::zero());
-            for j in 0..self.n {
-                let g = dy[j] * self.params[0].value[[0, j]];
-                s1 += g;
-                s2 += g * self.xhat[[bi, j]];
-                self.params[0].grad[[0, j]] += dy[j] * self.xhat[[bi, j]];
-                self.params[1].grad[[0, j]] += dy[j];
+            for ((((&gv, &hv), &gm), dg), db) in g
+                .iter()
+                .zip(h)
+                .zip(gamma)
+                .zip(dgamma.iter_mut())
+                .zip(dbeta.iter_mut())
+            {
+                let gg = gv * gm;
+                s1 += gg;
+                s2 += gg * hv;
+                *dg += gv * hv;
+                *db += gv;
             }
-            if let Some(dx) = grad_inputs.first_mut() {
-                for j in 0..self.n {
-                    let g = dy[j] * self.params[0].value[[0, j]];
-                    dx[[bi, j]] = self.inv_std[bi] / nf * (nf * g - s1 - self.xhat[[bi, j]] * s2);
+            if let Some(dx) = dx.as_deref_mut() {
+                let inv = self.inv_std.get(bi).copied().unwrap_or(F::one());
+                let k = inv / nf;
+                for (((d, &gv), &hv), &gm) in
+                    dx[bi * n..(bi + 1) * n].iter_mut().zip(g).zip(h).zip(gamma)
+                {
+                    *d = k * (nf * gv * gm - s1 - hv * s2);
                 }
             }
         }

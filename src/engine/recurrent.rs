@@ -180,6 +180,11 @@ impl<F: Float> Layer<F> for Recurrent<F> {
         batch * d.t * d.cell.gates() * d.h * (d.i + d.h)
     }
 
+    fn flops(&self) -> u64 {
+        let d = &self.dims;
+        2 * (d.t * d.cell.gates() * d.h * (d.i + d.h)) as u64
+    }
+
     fn output_len(&self) -> usize {
         if self.dims.return_sequences {
             self.dims.t * self.dims.h

@@ -123,10 +123,38 @@ pub fn run_memory_bytes(a: &Analysis, data_values: u64) -> u64 {
         .saturating_add(data_memory_bytes(data_values))
 }
 
+/// What a recurrent layer keeps for back-propagation through time, for
+/// `rows` samples of `[T, I]` into `H` units with `G` gates: per step the
+/// input and its gradient (`2·I`), the gates and their gradients (`2·G·H`;
+/// GRU one more `G·H` and `H`), hidden states, cell states and `tanh(c)`
+/// (`3·H`), in `f32`.
+fn bptt_bytes(
+    spec: &super::LayerSpec,
+    input: Option<&[usize]>,
+    out: Option<&[usize]>,
+    rows: u64,
+) -> u64 {
+    use super::LayerSpec;
+    let (Some([t, i]), Some(h)) = (input, out.and_then(|o| o.last())) else {
+        return 0;
+    };
+    let (t, i, h) = (*t as u64, *i as u64, *h as u64);
+    let (g, extra) = match spec {
+        LayerSpec::Lstm(_) => (4, 0),
+        LayerSpec::Gru(_) => (3, 3 * h + h),
+        _ => (1, 0),
+    };
+    let per_step = 2 * i + 2 * g * h + 3 * h + extra;
+    rows.saturating_mul(t)
+        .saturating_mul(per_step)
+        .saturating_mul(4)
+}
+
 /// Working memory of the layers beyond their activations, for one training
 /// step at `batch`: a Conv2D's column matrix and its gradient (`C·k·k` ×
 /// `OH·OW` per sample, for every row of the batch), and a
-/// recurrent layer's per-shard parameter gradients (up to 8 shards) and
+/// recurrent layer's per-shard parameter gradients (up to 8 shards),
+/// what it keeps for back-propagation through time, and
 /// prepared weight copy. `train_memory_bytes` adds this to weights,
 /// gradients, optimizer state and activations.
 pub fn layer_scratch_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> u64 {
@@ -151,7 +179,8 @@ pub fn layer_scratch_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> 
             (LayerSpec::SimpleRnn(_) | LayerSpec::Lstm(_) | LayerSpec::Gru(_), _, _) => info
                 .map_or(0, |i| i.params)
                 .saturating_mul(4)
-                .saturating_mul(shards + 1),
+                .saturating_mul(shards + 1)
+                .saturating_add(bptt_bytes(&n.spec, input.as_deref(), out.as_deref(), rows)),
             _ => 0,
         };
         total = total.saturating_add(bytes);

@@ -22,6 +22,7 @@ pub mod infer;
 pub mod layout;
 pub mod load_data;
 pub mod reference;
+pub mod scale;
 pub mod validate;
 
 pub use datainfo::{DataInfo, data_info, resolve_data_info};

@@ -10,6 +10,7 @@ pub mod error;
 pub mod handle;
 pub mod history;
 pub mod outbox;
+pub mod profile;
 pub mod protocol;
 pub mod record;
 pub mod replay;

@@ -187,6 +187,21 @@ impl Session {
         &self.network
     }
 
+    /// Each engine node's graph node, in the network's order.
+    pub fn node_ids(&self) -> &[NodeId] {
+        &self.node_ids
+    }
+
+    /// Starts (`true`) or stops timing the network node by node and
+    /// returns what was timed since it started (see [`crate::trainer::profile`]).
+    pub fn time_nodes(&mut self, on: bool) -> Option<crate::engine::network::StepTiming> {
+        let was = self.network.stop_timing();
+        if on {
+            self.network.start_timing();
+        }
+        was
+    }
+
     /// Shuffles for epoch `epoch` (1-based): the order depends only on the
     /// seed and the epoch, so runs repeat exactly.
     pub fn begin_epoch(&mut self, epoch: usize) {

@@ -224,6 +224,7 @@ impl NeuroglassApp {
             Command::ShowHelp => self.panels.help_open = true,
             Command::TogglePerformance => self.panels.perf_open = !self.panels.perf_open,
             Command::ToggleTrace => self.trace.open = !self.trace.open,
+            Command::ToggleTiming => self.panels.timing.toggle(),
             Command::Answer(a) => self.answer(a),
             Command::Runs(a) => self.apply_runs(a),
             Command::ContinueRun(id, step) => self.continue_run(&id, step),

@@ -104,6 +104,8 @@ pub enum Command {
     TogglePerformance,
     /// Open or close the Trace window (one sample forward and backward).
     ToggleTrace,
+    /// Tint the canvas's nodes by their share of a training step's time.
+    ToggleTiming,
     /// The answer to a question the window asked (see `dialogs`).
     Answer(Answer),
     /// Something asked of the Runs panel or the timeline.

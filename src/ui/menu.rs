@@ -19,6 +19,8 @@ pub struct MenuState<'a> {
     pub has_history: bool,
     /// Whether the performance readout shows.
     pub perf_open: bool,
+    /// Whether View ▸ Where the time goes is on.
+    pub timing_on: bool,
 }
 
 /// File ▸ Export's pictures: each part at the window's resolution, and at
@@ -140,6 +142,11 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
             let mut perf = s.perf_open;
             if ui.checkbox(&mut perf, "Performance").clicked() {
                 out.push(Command::TogglePerformance);
+                ui.close();
+            }
+            let mut timing = s.timing_on;
+            if ui.checkbox(&mut timing, "Where the time goes").clicked() {
+                out.push(Command::ToggleTiming);
                 ui.close();
             }
         });

@@ -97,6 +97,12 @@ pub const WIRE_REFUSAL_WIDTH: f32 = 360.0;
 pub const REFUSAL_BAR_HEIGHT: f32 = 90.0;
 /// Wire width at zoom 1, in points.
 pub const WIRE_WIDTH: f32 = 2.0;
+/// "Where the time goes": the tint of a node that takes the whole step,
+/// and its chip.
+pub const TIMING_HOT: Color32 = Color32::from_rgb(0xe1, 0x1d, 0x48);
+/// The tint's opacity for a node that takes the whole step (a node's tint
+/// grows with the square root of its share).
+pub const TIMING_MAX_ALPHA: f32 = 0.55;
 
 /// The colour strip of a palette group.
 pub fn group_color(g: LayerGroup) -> Color32 {

@@ -43,6 +43,7 @@ impl NeuroglassApp {
                 has_selection: !self.editor.selection.nodes.is_empty(),
                 has_history: !self.run.history.steps.is_empty(),
                 perf_open: self.panels.perf_open,
+                timing_on: self.panels.timing.on,
             };
             cmds.extend(menu::ui(ui, &mut ms));
         });
@@ -89,6 +90,7 @@ impl NeuroglassApp {
                 textures: &mut self.views.textures,
                 trace: Some((&mut self.trace, self.run.id())),
                 diff: self.runs.canvas_diff(),
+                timing: self.panels.timing.shown(&self.doc.project),
             };
             canvas::ui(
                 ui,

@@ -62,6 +62,10 @@ impl NeuroglassApp {
         }
         self.doc.refresh();
         let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+        let wake = self.waker();
+        self.panels
+            .timing
+            .update(&self.doc.project, dir.as_deref(), wake);
         self.preview.update(
             &self.doc.project.data,
             self.doc.project.training.seed,

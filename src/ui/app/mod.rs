@@ -77,6 +77,8 @@ pub struct Panels {
     pub views_height: f32,
     /// Where the live views were drawn (points).
     pub views_rect: Option<egui::Rect>,
+    /// View ▸ Where the time goes.
+    pub timing: crate::ui::canvas::timing::TimingView,
 }
 
 impl Default for Panels {
@@ -88,6 +90,7 @@ impl Default for Panels {
             perf_open: false,
             views_height: theme::VIEWS_HEIGHT,
             views_rect: None,
+            timing: Default::default(),
         }
     }
 }

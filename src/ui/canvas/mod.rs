@@ -6,6 +6,7 @@
 pub mod badges;
 pub mod diff;
 pub mod node;
+pub mod timing;
 pub mod view;
 
 use egui::{Color32, Id, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
@@ -28,6 +29,8 @@ pub struct Overlay<'a> {
     pub trace: Option<(&'a mut crate::ui::trace::TraceState, crate::ui::run::RunId)>,
     /// Two runs' design diff to draw over the nodes (`diff.rs`).
     pub diff: Option<&'a diff::CanvasDiff>,
+    /// View ▸ Where the time goes, when on.
+    pub timing: Option<timing::Shown<'a>>,
 }
 
 /// A layer being dragged from the palette.
@@ -222,6 +225,9 @@ pub fn ui(
             d,
             ui.visuals().text_color(),
         );
+    }
+    if let Some(shown) = overlay.timing {
+        timing::paint_ui(ui, &painter, doc, shown, &rects, zoom);
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {
