@@ -95,7 +95,12 @@ pub fn train_memory_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> u
     a.total_params
         .saturating_mul(16)
         .saturating_add(train.max(eval))
-        .saturating_add(layer_scratch_bytes(graph, a, batch.max(EVAL_ROWS as usize)))
+        .saturating_add(scratch_bytes(
+            graph,
+            a,
+            batch.max(EVAL_ROWS as usize),
+            batch,
+        ))
 }
 
 /// Resident memory of a `neuroglass` process that trains a tiny network on
@@ -158,8 +163,16 @@ fn bptt_bytes(
 /// prepared weight copy. `train_memory_bytes` adds this to weights,
 /// gradients, optimizer state and activations.
 pub fn layer_scratch_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> u64 {
+    scratch_bytes(graph, a, batch, batch)
+}
+
+/// [`layer_scratch_bytes`] for `batch` rows, with what recurrent layers keep
+/// for back-propagation through time counted for `bptt_rows` only: an
+/// evaluation chunk is larger than a batch but is never back-propagated.
+fn scratch_bytes(graph: &super::Graph, a: &Analysis, batch: usize, bptt_rows: usize) -> u64 {
     use super::LayerSpec;
     let rows = batch.max(1) as u64;
+    let bptt_rows = bptt_rows.max(1) as u64;
     let shards = batch.div_ceil(16).clamp(1, 8) as u64;
     let mut total = 0u64;
     for n in graph.nodes() {
@@ -180,7 +193,12 @@ pub fn layer_scratch_bytes(graph: &super::Graph, a: &Analysis, batch: usize) -> 
                 .map_or(0, |i| i.params)
                 .saturating_mul(4)
                 .saturating_mul(shards + 1)
-                .saturating_add(bptt_bytes(&n.spec, input.as_deref(), out.as_deref(), rows)),
+                .saturating_add(bptt_bytes(
+                    &n.spec,
+                    input.as_deref(),
+                    out.as_deref(),
+                    bptt_rows,
+                )),
             _ => 0,
         };
         total = total.saturating_add(bytes);
