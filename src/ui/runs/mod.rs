@@ -93,6 +93,10 @@ pub struct RunsState {
     pub timeline: timeline::Timeline,
     /// The live run was active last frame.
     was_active: bool,
+    /// When to read the list again after a run ended: the run's record is
+    /// finished by the trainer's writer thread a moment after the run's
+    /// last event, so the first read can miss it.
+    relist_at: Vec<std::time::Instant>,
 }
 
 impl RunsState {
@@ -126,6 +130,11 @@ impl RunsState {
     /// is read again.
     pub fn follow_run(&mut self, active: bool, wake: Waker) {
         if self.was_active && !active {
+            let now = std::time::Instant::now();
+            self.relist_at = [500, 1500, 4000]
+                .into_iter()
+                .map(|ms| now + std::time::Duration::from_millis(ms))
+                .collect();
             self.refresh(wake);
         }
         self.was_active = active;
@@ -146,6 +155,7 @@ impl RunsState {
     /// Whether the list is being read.
     pub fn busy(&self) -> bool {
         self.listing.is_some()
+            || !self.relist_at.is_empty()
             || self.file_op.is_some()
             || self.overlay.busy()
             || self.timeline.busy()
@@ -155,6 +165,11 @@ impl RunsState {
     /// the status bar.
     pub fn poll(&mut self, wake: impl Fn() -> Waker) -> Vec<Result<String, String>> {
         let mut out = Vec::new();
+        let now = std::time::Instant::now();
+        if self.relist_at.first().is_some_and(|t| *t <= now) {
+            self.relist_at.remove(0);
+            self.refresh(wake());
+        }
         if let Some(t) = self.listing.as_mut()
             && let Some(r) = t.poll()
         {

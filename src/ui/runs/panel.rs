@@ -19,7 +19,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut RunsState) -> Vec<Command> {
         .filter(|e| e.record.label.hidden)
         .count();
     ui.horizontal(|ui| {
-        ui.strong(format!("{total} runs recorded"));
+        ui.strong(if total == 1 {
+            "1 run recorded".to_string()
+        } else {
+            format!("{total} runs recorded")
+        });
         if hidden > 0 {
             ui.checkbox(&mut state.show_hidden, format!("show {hidden} hidden"));
         }
