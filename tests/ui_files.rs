@@ -277,3 +277,66 @@ fn an_export_never_replaces_the_project_file_it_came_from() {
     assert!(!dir.join("train.py").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_data_tab_says_how_many_rows_drop_bad_dropped() {
+    let dir = fresh_dir("dropped");
+    let csv = dir.join("points.csv");
+    let mut rows = String::from("x1,x2,x3,label\n");
+    for i in 0..40 {
+        // Data row 5 (line 6 of the file) holds a cell that is no number.
+        let x2 = if i == 4 {
+            "NaN".to_string()
+        } else {
+            ((i % 7) as f32).to_string()
+        };
+        rows.push_str(&format!(
+            "{},{x2},{},{}\n",
+            i as f32 / 40.0,
+            (i % 3) as f32,
+            if i % 2 == 0 { "a" } else { "b" }
+        ));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let mut h = harness(NeuroglassApp::new(None));
+    h.get_by_label("Data").click();
+    h.step();
+    h.state_mut().doc.project.data.source = neuroglass::model::DataSource::Csv {
+        path: csv.display().to_string(),
+        target: None,
+        classification: true,
+        drop_empty: false,
+        drop_bad: true,
+    };
+    h.step();
+    until(&mut h, "the preview", |a| {
+        !a.preview.busy() && matches!(a.preview.current, Some(Ok(_)))
+    });
+    h.step();
+    let note = "dropped 1 of 40 rows: 1 row with a cell that is not a finite number (line 6)";
+    assert_eq!(h.state().preview.dropped.as_deref(), Some(note));
+    assert!(h.query_by_label(note).is_some(), "the data tab shows it");
+    // Without the option there is no preview and no note: the cell is an
+    // error naming its line.
+    if let neuroglass::model::DataSource::Csv { drop_bad, .. } =
+        &mut h.state_mut().doc.project.data.source
+    {
+        *drop_bad = false;
+    }
+    h.step();
+    until(&mut h, "the refusal", |a| {
+        !a.preview.busy() && matches!(a.preview.current, Some(Err(_)))
+    });
+    assert!(h.state().preview.dropped.is_none());
+    let e = h
+        .state()
+        .preview
+        .current
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 6"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
