@@ -89,7 +89,8 @@ pub fn project_model(
 /// never replaced.
 ///
 /// # Errors
-/// As [`project_model`]; [`ExportError::Write`] for a refused or
+/// As [`project_model`]; [`ExportError::Exists`] for an existing file
+/// (without `opts.force`), [`ExportError::Write`] for a refused or
 /// unwritable target.
 pub fn export_onnx(
     project: &Project,
@@ -116,10 +117,10 @@ pub fn export_onnx(
         )));
     }
     if out.exists() && !opts.force {
-        return Err(ExportError::Write(format!(
-            "{} already exists; add --force to replace it, or choose another file",
-            out.display()
-        )));
+        return Err(ExportError::Exists {
+            files: vec![out.to_path_buf()],
+            instead: "choose another file",
+        });
     }
     let (model, parameters, input_shape) = project_model(project, project_dir, weights)?;
     let nodes = model.graph.as_ref().map_or(0, |g| g.node.len());

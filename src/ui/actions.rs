@@ -11,7 +11,7 @@ use super::app::{NeuroglassApp, SideTab};
 use super::command::{Answer, Command, PngPart};
 use super::document::Document;
 use super::files::{Purpose, Request};
-use super::jobs::WeightsUse;
+use super::jobs::{Overwrite, WeightsUse};
 use super::run::RunState;
 use super::screenshot::ShotRequest;
 
@@ -124,14 +124,16 @@ impl NeuroglassApp {
                 self.files
                     .request(Request::new(Purpose::ExportPytorch, dir.as_deref(), &name));
             }
-            Command::ExportPytorch(out) => self.with_weights(WeightsUse::Pytorch(out)),
+            Command::ExportPytorch(out) => {
+                self.with_weights(WeightsUse::Pytorch(out, Overwrite::Ask));
+            }
             Command::ExportOnnxDialog => {
                 let dir = self.doc.dir().map(Path::to_path_buf);
                 let name = format!("{}.onnx", file_stem(&self.doc.project.name));
                 self.files
                     .request(Request::new(Purpose::ExportOnnx, dir.as_deref(), &name));
             }
-            Command::ExportOnnx(out) => self.with_weights(WeightsUse::Onnx(out)),
+            Command::ExportOnnx(out) => self.with_weights(WeightsUse::Onnx(out, Overwrite::Ask)),
             Command::Quit => {
                 self.frame.quit_confirmed = true;
                 if let Some(c) = &self.waker_ctx() {
@@ -280,6 +282,16 @@ impl NeuroglassApp {
                     }
                 }
             }
+            Answer::ReplaceFiles => {
+                if let Some(q) = self.prompts.replace.take() {
+                    self.with_weights(q.again);
+                }
+            }
+            Answer::KeepFiles => {
+                if self.prompts.replace.take().is_some() {
+                    self.say("nothing was exported; the existing files were kept");
+                }
+            }
             Answer::DiscardRecovery => {
                 self.prompts.recovery = None;
                 if let Err(e) = crate::project::recovery::discard_recovery(self.doc.path.as_deref())
@@ -362,11 +374,11 @@ impl NeuroglassApp {
         if self.run.has_weights() {
             self.run.send(TrainerCommand::RequestWeights);
             self.background.jobs.waiting.push(u);
-        } else if matches!(u, WeightsUse::Pytorch(_) | WeightsUse::Onnx(_)) {
-            let dir = self.doc.dir().map(Path::to_path_buf);
+        } else if matches!(u, WeightsUse::Pytorch(..) | WeightsUse::Onnx(..)) {
+            let path = self.doc.path.clone();
             self.background
                 .jobs
-                .start(u, None, &self.doc.project, dir.as_deref());
+                .start(u, None, &self.doc.project, path.as_deref());
         }
     }
 

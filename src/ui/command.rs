@@ -148,4 +148,9 @@ pub enum Answer {
     Recover,
     /// "Recover unsaved work?" — Discard.
     DiscardRecovery,
+    /// "Replace the existing files?" — Replace: run the export again,
+    /// replacing them.
+    ReplaceFiles,
+    /// "Replace the existing files?" — Keep them: export nothing.
+    KeepFiles,
 }

@@ -264,7 +264,12 @@ fn preview_ui(ui: &mut egui::Ui, preview: &PreviewState) {
         Some(Err(e)) => {
             ui.colored_label(theme::ERROR, e.to_string());
         }
-        Some(Ok(p)) => draw(ui, p),
+        Some(Ok(p)) => {
+            if let Some(note) = &preview.dropped {
+                ui.colored_label(theme::WARNING, note);
+            }
+            draw(ui, p);
+        }
     }
 }
 

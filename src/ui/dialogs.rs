@@ -1,11 +1,22 @@
 //! Questions the window asks: save changes before they would be lost,
-//! restart training after the graph changed, restore a recovery file.
+//! restart training after the graph changed, restore a recovery file,
+//! replace files an export would overwrite.
 //! They read what is open ([`Prompts`]) and return the answer as
 //! [`Command`]s; they never change the app themselves.
 
 use std::path::PathBuf;
 
 use super::command::{Answer, Command};
+use super::jobs::WeightsUse;
+
+/// An export that found its files already there, waiting for "Replace?".
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplaceQuestion {
+    /// The export to run if the user agrees (allowed to replace).
+    pub again: WeightsUse,
+    /// The files it would replace.
+    pub files: Vec<PathBuf>,
+}
 
 /// The questions open now.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -16,6 +27,8 @@ pub struct Prompts {
     pub restart: bool,
     /// A recovery file to offer.
     pub recovery: Option<PathBuf>,
+    /// An export that would replace existing files.
+    pub replace: Option<ReplaceQuestion>,
 }
 
 /// Draws whichever question is open; returns the answer.
@@ -73,6 +86,35 @@ pub fn ui(ctx: &egui::Context, prompts: &Prompts, project_name: &str) -> Vec<Com
                 }
                 if ui.button("Discard").clicked() {
                     answer(Answer::DiscardRecovery);
+                }
+            });
+        });
+    }
+    if let Some(q) = &prompts.replace {
+        egui::Modal::new(egui::Id::new("replace")).show(ctx, |ui| {
+            let one = q.files.len() == 1;
+            ui.heading(if one {
+                "Replace the existing file?"
+            } else {
+                "Replace the existing files?"
+            });
+            ui.label(if one {
+                "The export would replace this file:"
+            } else {
+                "The export would replace these files:"
+            });
+            for f in &q.files {
+                ui.monospace(f.display().to_string());
+            }
+            ui.horizontal(|ui| {
+                if ui.button("Replace").clicked() {
+                    answer(Answer::ReplaceFiles);
+                }
+                if ui
+                    .button(if one { "Keep it" } else { "Keep them" })
+                    .clicked()
+                {
+                    answer(Answer::KeepFiles);
                 }
             });
         });

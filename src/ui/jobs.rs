@@ -1,7 +1,10 @@
 //! Work that writes files from the trained weights: saving them beside the
-//! project and exporting to PyTorch. Weights are asked of the trainer (it
-//! owns the network); exports run on a helper thread, so the window never
-//! waits for either.
+//! project and exporting to PyTorch or ONNX. Weights are asked of the
+//! trainer (it owns the network); exports run on a helper thread, so the
+//! window never waits for either. An export never replaces an existing file
+//! unless the user said so: it fails with [`JobError::WouldReplace`], the
+//! window asks, and on "Replace" starts it again with [`Overwrite::Replace`].
+//! The project file and its saved weights are never replaced.
 
 use std::path::{Path, PathBuf};
 
@@ -10,15 +13,36 @@ use crate::model::Project;
 
 use super::task::{Task, TaskError};
 
+/// Whether an export may replace files that already exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overwrite {
+    /// No: fail naming them, so the window can ask.
+    Ask,
+    /// Yes, the user agreed.
+    Replace,
+}
+
 /// What weights are wanted for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WeightsUse {
     /// Save them to this `.safetensors` file.
     Save(PathBuf),
     /// Export the project to PyTorch into this folder.
-    Pytorch(PathBuf),
+    Pytorch(PathBuf, Overwrite),
     /// Export the project as an ONNX model to this file.
-    Onnx(PathBuf),
+    Onnx(PathBuf, Overwrite),
+}
+
+impl WeightsUse {
+    /// The same export, allowed to replace existing files.
+    #[must_use]
+    pub fn replacing(self) -> Self {
+        match self {
+            Self::Pytorch(p, _) => Self::Pytorch(p, Overwrite::Replace),
+            Self::Onnx(p, _) => Self::Onnx(p, Overwrite::Replace),
+            Self::Save(p) => Self::Save(p),
+        }
+    }
 }
 
 /// Why a job did not do its work.
@@ -33,9 +57,23 @@ pub enum JobError {
     /// The PyTorch export failed.
     #[error("could not export to PyTorch: {0}")]
     Export(#[from] crate::export::pytorch::ExportError),
+    /// The export would replace these existing files; nothing was written.
+    /// `again` is the same export, allowed to replace them.
+    #[error("the export would replace {}", list(.files))]
+    WouldReplace {
+        /// The export to run if the user agrees.
+        again: WeightsUse,
+        /// The files that already exist.
+        files: Vec<PathBuf>,
+    },
     /// The job's thread failed.
     #[error(transparent)]
     Task(#[from] TaskError),
+}
+
+fn list(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    names.join(", ")
 }
 
 /// Jobs waiting for weights or running.
@@ -47,23 +85,33 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Starts `u` with `weights` (`None` = the project's initial weights).
+    /// Starts `u` with `weights` (`None` = the project's initial weights)
+    /// for the project saved at `path` (relative data paths start from its
+    /// folder; it and its saved weights are never replaced by an export).
     pub fn start(
         &mut self,
         u: WeightsUse,
         weights: Option<Vec<StateEntry<f32>>>,
         project: &Project,
-        dir: Option<&Path>,
+        path: Option<&Path>,
     ) {
         let project = project.clone();
-        let dir = dir.map(Path::to_path_buf);
+        let dir = path.and_then(Path::parent).map(Path::to_path_buf);
+        let inputs: Vec<PathBuf> = path
+            .map(|p| {
+                vec![
+                    p.to_path_buf(),
+                    crate::project::weights::weights_path_for(p),
+                ]
+            })
+            .unwrap_or_default();
         let what = match u {
             WeightsUse::Save(_) => "saving the weights",
-            WeightsUse::Pytorch(_) => "the PyTorch export",
-            WeightsUse::Onnx(_) => "the ONNX export",
+            WeightsUse::Pytorch(..) => "the PyTorch export",
+            WeightsUse::Onnx(..) => "the ONNX export",
         };
         self.running.push(Task::spawn(what, None, move || {
-            run(&u, weights.as_deref(), &project, dir.as_deref())
+            run(&u, weights.as_deref(), &project, dir.as_deref(), inputs)
         }));
     }
 
@@ -91,20 +139,29 @@ fn run(
     weights: Option<&[StateEntry<f32>]>,
     project: &Project,
     dir: Option<&Path>,
+    inputs: Vec<PathBuf>,
 ) -> Result<String, JobError> {
+    use crate::export::pytorch::{ExportError, ExportOptions};
+    let options = |o: &Overwrite| ExportOptions {
+        force: *o == Overwrite::Replace,
+        inputs: inputs.clone(),
+    };
+    let asking = |e: ExportError| match e {
+        ExportError::Exists { files, .. } => JobError::WouldReplace {
+            again: u.clone().replacing(),
+            files,
+        },
+        e => JobError::Export(e),
+    };
     match u {
         WeightsUse::Save(path) => {
             let w = weights.ok_or(JobError::NoWeights)?;
             crate::project::weights::save_weights(path, w)?;
             Ok(format!("trained weights saved to {}", path.display()))
         }
-        WeightsUse::Onnx(out) => {
-            // The file was chosen in a dialog that asked before replacing.
-            let opts = crate::export::pytorch::ExportOptions {
-                force: true,
-                inputs: Vec::new(),
-            };
-            let s = crate::onnx::export_onnx(project, dir, weights, out, &opts)?;
+        WeightsUse::Onnx(out, o) => {
+            let s = crate::onnx::export_onnx(project, dir, weights, out, &options(o))
+                .map_err(asking)?;
             Ok(format!(
                 "exported as ONNX to {} ({} nodes, {} bytes)",
                 s.path.display(),
@@ -112,8 +169,15 @@ fn run(
                 s.bytes
             ))
         }
-        WeightsUse::Pytorch(out) => {
-            let s = crate::export::pytorch::export_project(project, dir, weights, out)?;
+        WeightsUse::Pytorch(out, o) => {
+            let s = crate::export::pytorch::export_project_with(
+                project,
+                dir,
+                weights,
+                out,
+                &options(o),
+            )
+            .map_err(asking)?;
             Ok(format!(
                 "exported to PyTorch in {} ({} files; run python train.py there)",
                 s.dir.display(),

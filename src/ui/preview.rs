@@ -18,7 +18,7 @@ pub enum PreviewError {
 }
 
 use crate::data::Target;
-use crate::model::{DataSpec, Normalization, load_data::load_data};
+use crate::model::{DataSpec, Normalization, load_data::load_data_with_layout};
 
 /// Samples shown as points.
 const MAX_POINTS: usize = 2000;
@@ -69,13 +69,19 @@ pub enum Preview {
     },
 }
 
+/// A made preview and what a CSV's drop settings dropped, or why not.
+type Made = Result<(Preview, Option<String>), PreviewError>;
+
 /// The preview and its making.
 #[derive(Default)]
 pub struct PreviewState {
     key: Option<(DataSpec, u64, Option<PathBuf>)>,
-    task: Option<Task<Result<Preview, PreviewError>>>,
+    task: Option<Task<Made>>,
     /// The latest preview or why there is none.
     pub current: Option<Result<Preview, PreviewError>>,
+    /// For a CSV file that lost rows to its "drop" settings, what was
+    /// dropped (`CsvLayout::dropped_note`, the sentence the CLI prints).
+    pub dropped: Option<String>,
 }
 
 impl PreviewState {
@@ -93,7 +99,9 @@ impl PreviewState {
             }));
         }
         if let Some(r) = self.task.as_mut().and_then(Task::poll) {
-            self.current = Some(r.map_err(PreviewError::from).and_then(|r| r));
+            let r = r.map_err(PreviewError::from).and_then(|r| r);
+            self.dropped = r.as_ref().ok().and_then(|(_, d)| d.clone());
+            self.current = Some(r.map(|(p, _)| p));
             self.task = None;
         }
     }
@@ -104,8 +112,14 @@ impl PreviewState {
     }
 }
 
-fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, PreviewError> {
-    let p = load_data(spec, dir, seed)?;
+/// The preview and, for a CSV file that lost rows, what was dropped.
+fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Made {
+    let (p, layout) = load_data_with_layout(spec, dir, seed)?;
+    let dropped = layout.as_ref().and_then(|l| l.dropped_note());
+    Ok((preview_of(&p), dropped))
+}
+
+fn preview_of(p: &crate::data::prepare::Prepared) -> Preview {
     let d = &p.train;
     let n = d.len();
     let shape = d.input_shape.as_slice();
@@ -121,13 +135,13 @@ fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, Previ
         Target::Values { y, .. } => format!("{:.3}", y[[i, 0]]),
     };
     if let ([1], Target::Values { y, .. }) = (shape, &d.target) {
-        return Ok(Preview::Curve {
+        return Preview::Curve {
             xy: (0..n.min(MAX_POINTS))
                 .map(|i| [f64::from(d.x[[i, 0]]), f64::from(y[[i, 0]])])
                 .collect(),
-        });
+        };
     }
-    Ok(match shape {
+    match shape {
         [2] => {
             let m = n.min(MAX_POINTS);
             let v = &p.validation;
@@ -187,5 +201,5 @@ fn make(spec: &DataSpec, seed: u64, dir: Option<&Path>) -> Result<Preview, Previ
                     .collect(),
             }
         }
-    })
+    }
 }

@@ -54,13 +54,34 @@ pub enum ExportError {
     /// A file could not be written.
     #[error("could not write the export: {0}")]
     Write(String),
+    /// Files of the export already exist and replacing them was not asked
+    /// for (`ExportOptions::force`); none was written.
+    #[error("could not write the export: {}", exists_text(.files, .instead))]
+    Exists {
+        /// The files that would be replaced.
+        files: Vec<PathBuf>,
+        /// What to do instead ("export into another folder").
+        instead: &'static str,
+    },
+}
+
+/// "A, B already exist; add --force to replace them, or …".
+fn exists_text(files: &[PathBuf], instead: &str) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let one = files.len() == 1;
+    format!(
+        "{} already exist{}; add --force to replace {}, or {instead}",
+        names.join(", "),
+        if one { "s" } else { "" },
+        if one { "it" } else { "them" }
+    )
 }
 
 impl ExportError {
     /// Whether the error is about input or output that could not be read or
     /// written (as opposed to a project that is wrong).
     pub fn is_io(&self) -> bool {
-        matches!(self, Self::Data(_) | Self::Write(_))
+        matches!(self, Self::Data(_) | Self::Write(_) | Self::Exists { .. })
     }
 }
 
@@ -167,7 +188,7 @@ fn remove_stale_stages(parent: &Path) {
 /// are written — so an export appears complete or not at all.
 ///
 /// # Errors
-/// As [`export_project`]; [`ExportError::Write`] naming the files that
+/// As [`export_project`]; [`ExportError::Exists`] naming the files that
 /// would be replaced.
 pub fn export_project_with(
     project: &Project,
@@ -244,16 +265,14 @@ pub fn export_project_with(
             )));
         }
         if target.exists() {
-            existing.push(target.display().to_string());
+            existing.push(target);
         }
     }
     if !existing.is_empty() && !opts.force {
-        return Err(ExportError::Write(format!(
-            "{} already exist{}; add --force to replace {}, or export into another folder",
-            existing.join(", "),
-            if existing.len() == 1 { "s" } else { "" },
-            if existing.len() == 1 { "it" } else { "them" }
-        )));
+        return Err(ExportError::Exists {
+            files: existing,
+            instead: "export into another folder",
+        });
     }
     let parent = match out_dir.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

@@ -9,6 +9,8 @@ use crate::model::Graph;
 use crate::trainer::TrainerCommand;
 
 use super::super::command::Command;
+use super::super::dialogs::ReplaceQuestion;
+use super::super::jobs::JobError;
 use super::super::run::RunState;
 use super::super::screenshot::{Capture, SaveImageError, ShotRequest, save_png, tag_of};
 use super::super::task::Task;
@@ -37,10 +39,11 @@ impl NeuroglassApp {
             let (run, wake) = (self.run.id(), self.waker());
             self.trace
                 .weights_arrived(&w, run, &self.doc.project, dir.as_deref(), wake);
+            let path = self.doc.path.clone();
             for u in std::mem::take(&mut self.background.jobs.waiting) {
                 self.background
                     .jobs
-                    .start(u, Some(w.clone()), &self.doc.project, dir.as_deref());
+                    .start(u, Some(w.clone()), &self.doc.project, path.as_deref());
             }
         }
         let wake = self.waker();
@@ -50,6 +53,9 @@ impl NeuroglassApp {
         for r in self.background.jobs.poll() {
             match r {
                 Ok(m) => self.say(m),
+                Err(JobError::WouldReplace { again, files }) => {
+                    self.prompts.replace = Some(ReplaceQuestion { again, files });
+                }
                 Err(e) => self.report("", &e),
             }
         }
