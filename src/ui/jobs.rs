@@ -54,8 +54,8 @@ pub enum JobError {
     /// There were no trained weights to save.
     #[error("there are no trained weights to save yet")]
     NoWeights,
-    /// The PyTorch export failed.
-    #[error("could not export to PyTorch: {0}")]
+    /// The PyTorch or ONNX export failed.
+    #[error("could not export: {0}")]
     Export(#[from] crate::export::pytorch::ExportError),
     /// The export would replace these existing files; nothing was written.
     /// `again` is the same export, allowed to replace them.
