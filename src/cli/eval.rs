@@ -85,13 +85,13 @@ pub fn run(project: &Path, id: &str, step: Option<u64>, as_json: bool) -> ExitCo
                     "run": e.run, "step": e.step, "epoch": e.epoch, "val_loss": num(e.val_loss),
                 });
                 o[key] = num(e.val_metric);
-                println!("{o}");
+                super::out::line(o.to_string());
             } else {
                 let at = e.epoch.map_or_else(
                     || "mid-epoch".to_string(),
                     |ep| format!("end of epoch {ep}"),
                 );
-                println!(
+                super::out::line(format!(
                     "run {} at step {} ({at}): val loss {:.6}  {} {:.6}",
                     e.run,
                     e.step,
@@ -102,12 +102,12 @@ pub fn run(project: &Path, id: &str, step: Option<u64>, as_json: bool) -> ExitCo
                         "val R²"
                     },
                     e.val_metric
-                );
+                ));
             }
             ExitCode::from(OK)
         }
         Err((code, message)) => {
-            eprintln!("{message}");
+            super::out::error(&message);
             ExitCode::from(code)
         }
     }

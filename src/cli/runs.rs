@@ -51,12 +51,12 @@ pub fn run(project: &Path, action: &RunsAction, as_json: bool) -> ExitCode {
             .delete(id)
             .map(|dir| {
                 if as_json {
-                    println!(
+                    super::out::line(format!(
                         "{}",
                         json!({ "deleted": id, "dir": dir.display().to_string() })
-                    );
+                    ));
                 } else {
-                    println!("deleted run {id} ({})", dir.display());
+                    super::out::line(format!("deleted run {id} ({})", dir.display()));
                 }
             })
             .map_err(|e| (code_of(&e), e.to_string())),
@@ -64,7 +64,7 @@ pub fn run(project: &Path, action: &RunsAction, as_json: bool) -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(OK),
         Err((code, message)) => {
-            eprintln!("{message}");
+            super::out::error(&message);
             ExitCode::from(code)
         }
     }
@@ -111,16 +111,16 @@ pub fn run_json(r: &RunRecord) -> Value {
 fn list(store: &RunStore, as_json: bool) {
     let listing = store.list();
     for s in &listing.skipped {
-        eprintln!("{s}");
+        super::out::error(s);
     }
     if as_json {
         for r in &listing.runs {
-            println!("{}", run_json(r));
+            super::out::line(run_json(r).to_string());
         }
         return;
     }
     if listing.runs.is_empty() {
-        println!("no runs recorded yet");
+        super::out::line("no runs recorded yet");
         return;
     }
     let rows: Vec<Vec<String>> = listing
@@ -147,25 +147,22 @@ fn list(store: &RunStore, as_json: bool) {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        render(
-            &[
-                "id",
-                "started",
-                "seconds",
-                "stopped",
-                "epochs",
-                "steps",
-                "val loss",
-                "val acc/R²",
-                "checkpoints",
-                "summary",
-            ],
-            &rows,
-            &[2, 4, 5, 6, 7, 8],
-        )
-    );
+    super::out::text(render(
+        &[
+            "id",
+            "started",
+            "seconds",
+            "stopped",
+            "epochs",
+            "steps",
+            "val loss",
+            "val acc/R²",
+            "checkpoints",
+            "summary",
+        ],
+        &rows,
+        &[2, 4, 5, 6, 7, 8],
+    ));
 }
 
 fn diff(store: &RunStore, a: &str, b: &str, as_json: bool) -> Result<(), (u8, String)> {
@@ -174,17 +171,17 @@ fn diff(store: &RunStore, a: &str, b: &str, as_json: bool) -> Result<(), (u8, St
     let (pa, pb) = (ra.project().map_err(err)?, rb.project().map_err(err)?);
     let changes = design_diff(&pa, &pb);
     if as_json {
-        println!(
+        super::out::line(format!(
             "{}",
             json!({
                 "design": changes,
                 "final": { "a": final_json(&ra), "b": final_json(&rb) },
             })
-        );
+        ));
     } else {
-        println!("{a} → {b}: {}", diff_words(&changes));
+        super::out::line(format!("{a} → {b}: {}", diff_words(&changes)));
         for (id, r) in [(a, &ra), (b, &rb)] {
-            println!("{id}: {}", r.summary().map_err(err)?);
+            super::out::line(format!("{id}: {}", r.summary().map_err(err)?));
         }
     }
     Ok(())
