@@ -5,6 +5,7 @@
 
 pub mod badges;
 pub mod diff;
+mod menus;
 pub mod node;
 pub mod timing;
 pub mod view;
@@ -16,6 +17,7 @@ use crate::model::{LayerSpec, NodeId, validate::fmt_bytes};
 use super::document::Document;
 use super::editor::Editor;
 use super::theme;
+use menus::{background_menu, node_menu, node_tooltip};
 use node::{NODE_SIZE, NodeLook, PIN_RADIUS};
 pub use view::View;
 
@@ -512,64 +514,6 @@ fn paint_grid(painter: &egui::Painter, area: Rect, view: &View, color: Color32) 
         }
         x += step;
     }
-}
-
-fn node_tooltip(ui: &mut egui::Ui, doc: &Document, id: NodeId) {
-    let Some(n) = doc.project.graph.node(id) else {
-        return;
-    };
-    ui.strong(format!("{} — {}", n.name, n.spec.kind_name()));
-    let d = crate::model::reference::layer(&n.spec);
-    ui.label(d.summary);
-    ui.monospace(d.formula);
-    if let Some(info) = doc.analysis.nodes.get(&id) {
-        for p in &info.problems {
-            ui.colored_label(theme::ERROR, format!("{} — {}", p.message, p.fix));
-        }
-    }
-}
-
-fn node_menu(resp: &egui::Response, doc: &mut Document, editor: &mut Editor, id: NodeId) {
-    resp.context_menu(|ui| {
-        if !editor.selection.nodes.contains(&id) {
-            editor.selection.only(id);
-        }
-        if ui.button("Duplicate").clicked() {
-            editor.duplicate(&mut doc.project);
-            ui.close();
-        }
-        if ui.button("Disconnect inputs").clicked() {
-            for e in doc.project.graph.inputs_of(id) {
-                doc.project.graph.disconnect(e);
-            }
-            ui.close();
-        }
-        if ui.button("Delete").clicked() {
-            editor.delete_selection(&mut doc.project);
-            ui.close();
-        }
-    });
-}
-
-fn background_menu(
-    bg: &egui::Response,
-    doc: &mut Document,
-    editor: &mut Editor,
-    state: &CanvasState,
-) {
-    let at = bg
-        .interact_pointer_pos()
-        .map(|p| state.view.to_canvas(state.area, p));
-    bg.context_menu(|ui| {
-        ui.label("Add layer here");
-        for spec in LayerSpec::palette() {
-            if ui.button(spec.kind_name()).clicked() {
-                let pos = at.unwrap_or([40.0, 40.0]);
-                editor.add_at(&mut doc.project, spec, pos);
-                ui.close();
-            }
-        }
-    });
 }
 
 fn palette_drop(
