@@ -1,7 +1,7 @@
 //! `neuroglass export`: a project as a PyTorch folder (model, weights,
 //! training script, data and a reference to check equivalence).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::export::pytorch::{ExportOptions, export_project_with};
@@ -34,13 +34,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
 }
 
 fn export(args: &ExportArgs) -> Result<(), (u8, String)> {
-    let project = crate::project::load(&args.project).map_err(|e| (UNREADABLE, e.to_string()))?;
-    let weights = match &args.weights {
-        Some(w) => Some(crate::project::load_weights(w).map_err(|e| (UNREADABLE, e.to_string()))?),
-        None => None,
-    };
-    let mut inputs = vec![args.project.clone()];
-    inputs.extend(args.weights.clone());
+    let (project, weights, inputs) = load_inputs(&args.project, args.weights.as_deref())?;
     let summary = export_project_with(
         &project,
         args.project.parent(),
@@ -51,10 +45,7 @@ fn export(args: &ExportArgs) -> Result<(), (u8, String)> {
             inputs,
         },
     )
-    .map_err(|e| {
-        let code = if e.is_io() { UNREADABLE } else { INVALID };
-        (code, format!("{}: {e}", args.project.display()))
-    })?;
+    .map_err(|e| export_failed(&args.project, &e))?;
     super::out::line(format!(
         "{} — exported to {}: {} layers, {} parameters, {} training and {} validation samples",
         project.name,
@@ -80,4 +71,37 @@ fn export(args: &ExportArgs) -> Result<(), (u8, String)> {
         super::out::shell_quote(&summary.dir.join("check_reference.py").display().to_string())
     ));
     Ok(())
+}
+
+/// What an export reads: the project, the weights asked for (if any), and
+/// the files it must never replace (the project file and those weights).
+pub(super) type ExportInputs = (
+    crate::model::Project,
+    Option<Vec<crate::project::NamedTensor>>,
+    Vec<PathBuf>,
+);
+
+/// Loads an export's project and weights; exit code 2 when unreadable.
+pub(super) fn load_inputs(
+    project: &Path,
+    weights: Option<&Path>,
+) -> Result<ExportInputs, (u8, String)> {
+    let p = crate::project::load(project).map_err(|e| (UNREADABLE, e.to_string()))?;
+    let w = match weights {
+        Some(w) => Some(crate::project::load_weights(w).map_err(|e| (UNREADABLE, e.to_string()))?),
+        None => None,
+    };
+    let mut inputs = vec![project.to_path_buf()];
+    inputs.extend(weights.map(Path::to_path_buf));
+    Ok((p, w, inputs))
+}
+
+/// An export's failure as an exit code (2 for files, 1 for the project)
+/// and a message naming the project.
+pub(super) fn export_failed(
+    project: &Path,
+    e: &crate::export::pytorch::ExportError,
+) -> (u8, String) {
+    let code = if e.is_io() { UNREADABLE } else { INVALID };
+    (code, format!("{}: {e}", project.display()))
 }

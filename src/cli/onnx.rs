@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use crate::export::pytorch::ExportOptions;
 use crate::onnx::export_onnx;
 
-use super::check::{INVALID, OK, UNREADABLE};
+use super::check::OK;
+use super::export::{export_failed, load_inputs};
 
 /// What the user asked for on the command line.
 #[derive(Clone, Debug, Default)]
@@ -34,13 +35,7 @@ pub fn run(args: &OnnxArgs) -> ExitCode {
 }
 
 fn export(args: &OnnxArgs) -> Result<(), (u8, String)> {
-    let project = crate::project::load(&args.project).map_err(|e| (UNREADABLE, e.to_string()))?;
-    let weights = match &args.weights {
-        Some(w) => Some(crate::project::load_weights(w).map_err(|e| (UNREADABLE, e.to_string()))?),
-        None => None,
-    };
-    let mut inputs = vec![args.project.clone()];
-    inputs.extend(args.weights.clone());
+    let (project, weights, inputs) = load_inputs(&args.project, args.weights.as_deref())?;
     let summary = export_onnx(
         &project,
         args.project.parent(),
@@ -51,10 +46,7 @@ fn export(args: &OnnxArgs) -> Result<(), (u8, String)> {
             inputs,
         },
     )
-    .map_err(|e| {
-        let code = if e.is_io() { UNREADABLE } else { INVALID };
-        (code, format!("{}: {e}", args.project.display()))
-    })?;
+    .map_err(|e| export_failed(&args.project, &e))?;
     super::out::line(format!(
         "{} — exported to {}: ONNX opset {}, {} nodes, {} parameters, input batch × {}, {} bytes",
         project.name,
