@@ -15,6 +15,7 @@ pub mod numfmt;
 pub mod onnx;
 pub mod project;
 pub mod runs;
+pub mod surgery;
 pub mod trace;
 pub mod trainer;
 pub mod ui;

@@ -128,6 +128,11 @@ enum Command {
         /// Do not record the run in `<project stem>.runs/`.
         #[arg(long)]
         no_record: bool,
+        /// Start from these weights (.safetensors), of this network or a
+        /// related one: layers matched by node id and shape, widened where
+        /// this network's layer is wider.
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
     },
     /// List a project's recorded runs, compare two (--diff A B) or delete one.
     Runs {
@@ -143,19 +148,57 @@ enum Command {
         #[arg(long, value_name = "ID")]
         delete: Option<String>,
     },
-    /// Evaluate a recorded run's checkpoint on the validation data.
+    /// Evaluate a recorded run's checkpoint (or a weights file) on the validation data.
     Eval {
         /// The project file (.ron).
         project: PathBuf,
         /// The run's id (from `neuroglass runs`).
-        #[arg(long, value_name = "ID")]
-        run: String,
+        #[arg(long, value_name = "ID", required_unless_present = "weights")]
+        run: Option<String>,
         /// The checkpoint's step (default: the run's last checkpoint).
-        #[arg(long)]
+        #[arg(long, requires = "run")]
         step: Option<u64>,
+        /// Evaluate these weights (.safetensors) instead of a run's checkpoint.
+        #[arg(long, value_name = "FILE", conflicts_with = "run")]
+        weights: Option<PathBuf>,
         /// One JSON object.
         #[arg(long)]
         json: bool,
+        /// Add "outputs": the network's outputs for every validation sample
+        /// (evaluation mode), a list of lists.
+        #[arg(long, requires = "json")]
+        outputs: bool,
+    },
+    /// Change a trained network and keep what it learned: widen layers,
+    /// insert layers (as the identity where one exists), remove layers;
+    /// prints per edit whether the function was preserved. Exit 1 if an
+    /// edit or the files do not fit, 2 if unreadable.
+    Edit {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// Its trained weights (.safetensors).
+        #[arg(long, value_name = "FILE")]
+        weights: PathBuf,
+        /// Give a Dense, Conv2D or recurrent layer (name or id) this many
+        /// units; fewer drops those with the smallest outgoing weights.
+        #[arg(long, value_name = "NODE=UNITS")]
+        widen: Vec<String>,
+        /// Insert a layer of this kind (dense, relu, tanh, batchnorm,
+        /// dropout, conv2d, …) after the node.
+        #[arg(long, value_name = "NODE=KIND")]
+        insert_after: Vec<String>,
+        /// Remove a layer whose input and output shapes are equal.
+        #[arg(long, value_name = "NODE")]
+        remove: Vec<String>,
+        /// The edited project.
+        #[arg(short = 'o', value_name = "P2.ron")]
+        out: PathBuf,
+        /// The edited weights.
+        #[arg(long, value_name = "W2.safetensors")]
+        weights_out: PathBuf,
+        /// Replace existing output files.
+        #[arg(long)]
+        force: bool,
     },
     /// One validation sample forward and backward: every node's output and
     /// gradient and every parameter's gradient (f64, evaluation mode); exit
@@ -289,6 +332,7 @@ fn run(cli: Cli) -> ExitCode {
             force,
             max_memory,
             no_record,
+            weights,
         }) => neuroglass::cli::train::run(&neuroglass::cli::train::TrainArgs {
             project,
             epochs,
@@ -301,6 +345,7 @@ fn run(cli: Cli) -> ExitCode {
             force,
             max_memory,
             no_record,
+            weights,
         }),
         Some(Command::Runs {
             project,
@@ -320,8 +365,36 @@ fn run(cli: Cli) -> ExitCode {
             project,
             run,
             step,
+            weights,
             json,
-        }) => neuroglass::cli::eval::run(&project, &run, step, json),
+            outputs,
+        }) => neuroglass::cli::eval::run(&neuroglass::cli::eval::EvalArgs {
+            project,
+            run,
+            step,
+            weights,
+            json,
+            outputs,
+        }),
+        Some(Command::Edit {
+            project,
+            weights,
+            widen,
+            insert_after,
+            remove,
+            out,
+            weights_out,
+            force,
+        }) => neuroglass::cli::edit::run(&neuroglass::cli::edit::EditArgs {
+            project,
+            weights,
+            widen,
+            insert_after,
+            remove,
+            out,
+            weights_out,
+            force,
+        }),
         Some(Command::Trace {
             project,
             weights,

@@ -9,14 +9,14 @@ use crate::trainer::Session;
 
 use super::check::{INVALID, OK, UNREADABLE};
 
-/// A checkpoint's validation numbers.
+/// A checkpoint's (or a weights file's) validation numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
-    /// The run.
-    pub run: String,
-    /// The checkpoint's step.
-    pub step: u64,
-    /// The epoch whose end it is (`None`: mid-epoch).
+    /// The run (`None`: a weights file).
+    pub run: Option<String>,
+    /// The checkpoint's step (`None`: a weights file).
+    pub step: Option<u64>,
+    /// The epoch whose end it is (`None`: mid-epoch, or a weights file).
     pub epoch: Option<usize>,
     /// Validation loss.
     pub val_loss: f64,
@@ -24,6 +24,68 @@ pub struct Evaluation {
     pub val_metric: f64,
     /// Which of the two `val_metric` is.
     pub classification: bool,
+    /// The network's outputs for every validation sample (evaluation
+    /// mode), when asked for.
+    pub outputs: Option<Vec<Vec<f32>>>,
+}
+
+/// What `neuroglass eval` was asked.
+#[derive(Clone, Debug, Default)]
+pub struct EvalArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// A recorded run's id.
+    pub run: Option<String>,
+    /// Its checkpoint's step (default: the last).
+    pub step: Option<u64>,
+    /// A weights file instead of a run.
+    pub weights: Option<PathBuf>,
+    /// One JSON object.
+    pub json: bool,
+    /// Add every validation sample's outputs (`"outputs"`).
+    pub outputs: bool,
+}
+
+fn outputs_of(session: &mut Session) -> Result<Vec<Vec<f32>>, (u8, String)> {
+    let y = session
+        .validation_outputs()
+        .map_err(|e| (INVALID, e.to_string()))?;
+    Ok(y.outer_iter().map(|r| r.to_vec()).collect())
+}
+
+/// Evaluates the weights file `weights` with the project file `project` on
+/// its validation data, exactly as the trainer does at the end of an epoch;
+/// with `outputs`, also every validation sample's outputs.
+///
+/// # Errors
+/// The exit code (1: the weights do not fit the network; 2: unreadable)
+/// and a message.
+pub fn evaluate_weights(
+    project: &Path,
+    weights: &Path,
+    outputs: bool,
+) -> Result<Evaluation, (u8, String)> {
+    let p = crate::project::load(project).map_err(|e| (UNREADABLE, e.to_string()))?;
+    let mut session =
+        Session::from_project(&p, project.parent()).map_err(|e| (UNREADABLE, e.to_string()))?;
+    session.start_from(weights).map_err(|e| match e {
+        crate::trainer::SessionError::WeightsUnreadable(_) => (UNREADABLE, e.to_string()),
+        _ => (INVALID, e.to_string()),
+    })?;
+    let m = session.end_epoch(0).map_err(|e| (INVALID, e.to_string()))?;
+    Ok(Evaluation {
+        run: None,
+        step: None,
+        epoch: None,
+        val_loss: m.val_loss,
+        val_metric: m.val_metric,
+        classification: session.is_classification(),
+        outputs: if outputs {
+            Some(outputs_of(&mut session)?)
+        } else {
+            None
+        },
+    })
 }
 
 /// Evaluates run `id`'s checkpoint at `step` (default: its last) of the
@@ -33,7 +95,12 @@ pub struct Evaluation {
 /// # Errors
 /// The exit code (1: no such run or checkpoint, or a network that no longer
 /// fits; 2: unreadable) and a message.
-pub fn evaluate(project: &Path, id: &str, step: Option<u64>) -> Result<Evaluation, (u8, String)> {
+pub fn evaluate(
+    project: &Path,
+    id: &str,
+    step: Option<u64>,
+    outputs: bool,
+) -> Result<Evaluation, (u8, String)> {
     let store = super::runs::store_of(project)?;
     let run = store.find(id).map_err(|e| (INVALID, e.to_string()))?;
     let entry = run
@@ -58,12 +125,17 @@ pub fn evaluate(project: &Path, id: &str, step: Option<u64>) -> Result<Evaluatio
         .end_epoch(entry.epoch.unwrap_or(0))
         .map_err(|e| (INVALID, e.to_string()))?;
     Ok(Evaluation {
-        run: run.file.id.clone(),
-        step: entry.step,
+        run: Some(run.file.id.clone()),
+        step: Some(entry.step),
         epoch: entry.epoch,
         val_loss: m.val_loss,
         val_metric: m.val_metric,
         classification: session.is_classification(),
+        outputs: if outputs {
+            Some(outputs_of(&mut session)?)
+        } else {
+            None
+        },
     })
 }
 
@@ -72,29 +144,53 @@ fn num(v: f64) -> Value {
 }
 
 /// Runs `neuroglass eval`; exit 0, 1 or 2.
-pub fn run(project: &Path, id: &str, step: Option<u64>, as_json: bool) -> ExitCode {
-    match evaluate(project, id, step) {
+pub fn run(args: &EvalArgs) -> ExitCode {
+    let result = match (&args.weights, &args.run) {
+        (Some(w), _) => evaluate_weights(&args.project, w, args.outputs),
+        (None, Some(id)) => evaluate(&args.project, id, args.step, args.outputs),
+        (None, None) => Err((UNREADABLE, "give --run ID or --weights FILE".to_string())),
+    };
+    match result {
         Ok(e) => {
             let key = if e.classification {
                 "val_accuracy"
             } else {
                 "val_r2"
             };
-            if as_json {
-                let mut o = json!({
-                    "run": e.run, "step": e.step, "epoch": e.epoch, "val_loss": num(e.val_loss),
-                });
+            if args.json {
+                let mut o = match &args.weights {
+                    Some(w) => json!({
+                        "weights": w.display().to_string(), "val_loss": num(e.val_loss),
+                    }),
+                    None => json!({
+                        "run": e.run, "step": e.step, "epoch": e.epoch, "val_loss": num(e.val_loss),
+                    }),
+                };
                 o[key] = num(e.val_metric);
+                if let Some(out) = &e.outputs {
+                    o["outputs"] = Value::Array(
+                        out.iter()
+                            .map(|r| Value::Array(r.iter().map(|v| num(f64::from(*v))).collect()))
+                            .collect(),
+                    );
+                }
                 super::out::line(o.to_string());
             } else {
-                let at = e.epoch.map_or_else(
-                    || "mid-epoch".to_string(),
-                    |ep| format!("end of epoch {ep}"),
-                );
+                let what = match (&e.run, e.step) {
+                    (Some(run), Some(step)) => {
+                        let at = e.epoch.map_or_else(
+                            || "mid-epoch".to_string(),
+                            |ep| format!("end of epoch {ep}"),
+                        );
+                        format!("run {run} at step {step} ({at})")
+                    }
+                    _ => args
+                        .weights
+                        .as_ref()
+                        .map_or_else(String::new, |w| w.display().to_string()),
+                };
                 super::out::line(format!(
-                    "run {} at step {} ({at}): val loss {:.6}  {} {:.6}",
-                    e.run,
-                    e.step,
+                    "{what}: val loss {:.6}  {} {:.6}",
                     e.val_loss,
                     if e.classification {
                         "val acc"
@@ -103,6 +199,12 @@ pub fn run(project: &Path, id: &str, step: Option<u64>, as_json: bool) -> ExitCo
                     },
                     e.val_metric
                 ));
+                if let Some(out) = &e.outputs {
+                    for r in out {
+                        let cells: Vec<String> = r.iter().map(|v| v.to_string()).collect();
+                        super::out::line(cells.join(" "));
+                    }
+                }
             }
             ExitCode::from(OK)
         }

@@ -1,9 +1,10 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
-//! `runs`, `eval`, `predict`, `import`, `trace`.
+//! `runs`, `eval`, `edit`, `predict`, `import`, `trace`.
 
 pub mod bench;
 pub mod ceiling;
 pub mod check;
+pub mod edit;
 pub mod eval;
 pub mod export;
 pub mod import;
@@ -16,3 +17,4 @@ pub mod scale;
 pub mod table;
 pub mod trace;
 pub mod train;
+pub mod train_weights;

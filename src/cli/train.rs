@@ -41,6 +41,8 @@ pub struct TrainArgs {
     pub max_memory: Option<u64>,
     /// Do not record the run (by default it goes to `<project stem>.runs/`).
     pub no_record: bool,
+    /// Start from these weights, of this network or a related one.
+    pub weights: Option<PathBuf>,
 }
 
 /// Runs headless training; returns 0 (finished), 1 (invalid project or
@@ -141,6 +143,7 @@ fn check_outputs(args: &TrainArgs) -> Result<(), (u8, String)> {
     crate::project::save::finish_interrupted_pairs(out);
     let mut inputs = vec![args.project.clone()];
     inputs.extend(args.data.clone());
+    inputs.extend(args.weights.clone());
     let mut existing = Vec::new();
     for o in output_paths(out, &args.project) {
         if let Some(i) = inputs.iter().find(|i| same_file(i, &o)) {
@@ -254,11 +257,20 @@ fn train(args: &TrainArgs) -> Result<u8, (u8, String)> {
     let compiled = compile::<f32>(&project.graph, &analysis, &info, &project.training, seed)
         .map_err(|e| (INVALID, e.to_string()))?;
     let classification = info.classes.is_some();
-    let session = Session::new(
+    let shapes = compiled
+        .node_ids
+        .iter()
+        .map(|id| analysis.nodes.get(id).and_then(|n| n.out_shape.clone()))
+        .collect();
+    let mut session = Session::new(
         compiled,
         TrainData::from_prepared(prepared),
         project.training.clone(),
     );
+    session.set_layout(shapes, info);
+    if let Some(w) = &args.weights {
+        super::train_weights::start_from(&mut session, &project.graph, w, args.json)?;
+    }
     let (train_n, val_n) = (session.train_samples(), session.validation_samples());
     let trainer =
         Trainer::spawn(None).map_err(|e| (INVALID, format!("could not start the trainer: {e}")))?;

@@ -33,8 +33,8 @@ pub struct CheckpointEntry {
     pub bytes: u64,
 }
 
-/// A change made while the run trained (a later version records them;
-/// the list is empty for now).
+/// A change made while the run trained: settings or the network's
+/// structure (with what it did to the function).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Edit {
     /// The step after which it took effect.

@@ -77,6 +77,7 @@ enum Msg {
         steps: u64,
         seconds: f64,
     },
+    Edit(super::record::Edit),
 }
 
 /// Records one run. Dropping it without [`RunWriter::finish`] records the
@@ -230,6 +231,16 @@ impl RunWriter {
         }
     }
 
+    /// A change made while the run trains (kept in the manifest's
+    /// `edits`, in order).
+    pub fn edit(&mut self, step: u64, what: &str) {
+        self.flush_steps();
+        self.send(Msg::Edit(super::record::Edit {
+            step,
+            what: what.to_string(),
+        }));
+    }
+
     /// An epoch's metrics; `seconds` trained so far.
     pub fn epoch(&mut self, row: EpochRow, seconds: f64) {
         self.flush_steps();
@@ -357,6 +368,7 @@ fn write_loop(
         let result = (|| -> Result<(), RunsError> {
             for m in batch {
                 match m {
+                    Msg::Edit(e) => file.edits.push(e),
                     Msg::Steps(rows) => {
                         for r in rows {
                             steps_text.push_str(&r.line());

@@ -37,6 +37,9 @@ pub enum SessionError {
         /// The engine's reason.
         source: EngineError,
     },
+    /// The running network cannot take this change; the run must restart.
+    #[error("the running network cannot take this change: {0}")]
+    EditRefused(String),
 }
 
 /// Why a run ended in `TrainerEvent::Failed`: a session error, or a panic

@@ -6,9 +6,12 @@
 //! events a second; epoch and terminal events are never dropped and never
 //! block training (they wait in the trainer's outbox if the channel is full).
 
+mod diverge;
 pub mod error;
 pub mod handle;
 pub mod history;
+mod live;
+pub mod live_edit;
 pub mod outbox;
 pub mod profile;
 pub mod protocol;
@@ -24,5 +27,5 @@ pub use error::SessionError;
 pub use handle::{SendError, Trainer};
 pub use history::{EpochMetrics, History, StepPoint};
 pub use protocol::{FinishReason, Progress, TrainerCommand, TrainerEvent};
-pub use session::{Labels, Session, TrainData};
+pub use session::{EditOutcome, Labels, Session, TrainData};
 pub use snapshot::Snapshot;

@@ -46,6 +46,21 @@ pub enum TrainerCommand {
     ResetWeights,
     /// Change the learning rate from the next batch on.
     SetLearningRate(f32),
+    /// Train with these settings from the next batch on (learning rate,
+    /// optimizer and its parameters — a different optimizer kind starts
+    /// its state fresh —, schedule, batch size, L1/L2, clipping, epochs,
+    /// stopping rules). Answered by `Edited`.
+    SetConfig(Box<crate::model::TrainConfig>),
+    /// Change the running (or paused) network to this project's graph,
+    /// keeping the learned weights and the optimizer's state (see
+    /// [`crate::surgery`]). Answered by `Edited`, or by `EditRefused` when
+    /// the live network cannot take it (the run goes on unchanged).
+    Restructure {
+        /// The project with the changed graph.
+        project: Box<crate::model::Project>,
+        /// The edit in words, for the record ("widen `hidden 1` 32 → 48").
+        what: String,
+    },
     /// Wait this long after each batch (slow motion for a class to watch;
     /// zero for full speed). Commands are still taken during the wait.
     SetStepDelay(std::time::Duration),
@@ -164,6 +179,23 @@ pub enum TrainerEvent {
     Resumed,
     /// Weights were re-initialised.
     WeightsReset,
+    /// A change was applied to the live run from the next batch on.
+    Edited {
+        /// The step after which it took effect.
+        step: u64,
+        /// The change in words.
+        what: String,
+        /// What it did: "function preserved (largest output change 0)",
+        /// "loss 0.21 → 0.48", or for settings "settings applied".
+        result: String,
+        /// Layer by layer, for structural edits ("hidden 1 grown 32 → 48…").
+        layers: Vec<String>,
+    },
+    /// A change the live network cannot take; the run goes on unchanged.
+    EditRefused {
+        /// Why, and what to do (restart the run).
+        reason: String,
+    },
     /// The run ended.
     Finished {
         /// Why.

@@ -161,6 +161,11 @@ impl Recorder {
         self.writer.dir()
     }
 
+    /// A change made to the run after `step` (settings or structure).
+    pub fn edit(&mut self, step: u64, what: &str) {
+        self.writer.edit(step, what);
+    }
+
     fn checkpoint(&mut self, session: &Session, step: u64, epoch: Option<usize>, seconds: f64) {
         self.writer
             .checkpoint(step, epoch, session.network().state_dict(), seconds);

@@ -20,6 +20,9 @@ use super::error::SessionError;
 use super::history::EpochMetrics;
 use super::snapshot::{LayerSnapshot, Snapshot, Stats};
 
+mod edit;
+pub use edit::EditOutcome;
+
 /// Rows evaluated per forward pass outside training.
 const EVAL_CHUNK: usize = 1024;
 /// Histogram bins in snapshots.
@@ -52,6 +55,9 @@ pub struct Session {
     shapes: Vec<Option<Vec<usize>>>,
     /// One input sample's shape, when known.
     input_shape: Vec<usize>,
+    /// What the data looks like, when known (edits while training compile
+    /// the changed graph against it).
+    info: Option<crate::model::DataInfo>,
     // Running training metric over the epoch.
     correct: u64,
     seen: u64,
@@ -91,6 +97,7 @@ impl Session {
             feature_sample: None,
             shapes: Vec::new(),
             input_shape: Vec::new(),
+            info: None,
             correct: 0,
             seen: 0,
             sse: 0.0,
@@ -133,7 +140,8 @@ impl Session {
             project.training.clone(),
         );
         session.shapes = shapes;
-        session.input_shape = info.input_shape;
+        session.input_shape = info.input_shape.clone();
+        session.info = Some(info);
         Ok(session)
     }
 

@@ -25,6 +25,8 @@ pub struct Prompts {
     pub unsaved: Option<Command>,
     /// The graph changed while training: ask whether to restart.
     pub restart: bool,
+    /// Why the running network could not take the change, when it said.
+    pub restart_reason: Option<String>,
     /// A recovery file to offer.
     pub recovery: Option<PathBuf>,
     /// An export that would replace existing files.
@@ -60,6 +62,11 @@ pub fn ui(ctx: &egui::Context, prompts: &Prompts, project_name: &str) -> Vec<Com
             ui.label(
                 "Training is paused: the run uses the network as it was when you pressed Train.",
             );
+            if let Some(why) = &prompts.restart_reason {
+                ui.label(format!(
+                    "The running network cannot take this change: {why}"
+                ));
+            }
             ui.horizontal(|ui| {
                 if ui.button("Restart training").clicked() {
                     answer(Answer::RestartTraining);

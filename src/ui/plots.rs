@@ -228,6 +228,10 @@ pub fn ui(
             if let Some([step, _]) = mark {
                 p.vline(VLine::new("timeline", step).color(theme::TIMELINE_MARK));
             }
+            // Changes made while the run trained (issue #18).
+            for ed in &run.edits.applied {
+                p.vline(VLine::new("edit", ed.step as f64).color(theme::TIMELINE_MARK));
+            }
             p.line(
                 Line::new("training loss", PlotPoints::from(steps))
                     .color(theme::TRAIN)

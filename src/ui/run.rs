@@ -107,6 +107,9 @@ pub struct Run {
     /// Where the next [`Run::start`] is recorded (sent to the trainer
     /// just before it); without it the trainer guesses.
     pub record_next: Option<crate::trainer::record::RecordRequest>,
+    /// Changes made to this run while it trained, as the trainer reported
+    /// them (`Edited`), and the latest one it refused (`EditRefused`).
+    pub edits: crate::trainer::live_edit::LiveEdits,
 }
 
 impl Default for Run {
@@ -127,6 +130,7 @@ impl Default for Run {
             snapshot: None,
             layer_history: Vec::new(),
             snapshots: 0,
+            edits: Default::default(),
         }
     }
 }
@@ -307,6 +311,9 @@ impl Run {
             }
             TrainerEvent::Failed { message } => self.state = RunState::Failed(message),
             TrainerEvent::WeightsReset => self.history.clear(),
+            e @ (TrainerEvent::Edited { .. } | TrainerEvent::EditRefused { .. }) => {
+                self.edits.take(e)
+            }
             TrainerEvent::Weights(w) => self.weights = Some(w),
             TrainerEvent::Snapshot(snap) => {
                 if self.layer_history.len() >= HISTORY_SNAPSHOTS {

@@ -59,6 +59,7 @@ impl NeuroglassApp {
                 Err(e) => self.report("", &e),
             }
         }
+        self.follow_live_edits();
         self.poll_autosave();
         self.poll_runs();
         match self.files.poll() {
@@ -134,15 +135,40 @@ impl NeuroglassApp {
             self.editor.undo.record(before);
         }
         self.follow_live_settings();
-        if self.run.active()
+        if settled
+            && self.run.active()
             && !self.prompts.restart
             && let Some(g) = &self.frame.run_graph
             && !same_structure(g, &self.doc.project.graph)
         {
-            self.run.send(TrainerCommand::Pause);
-            self.prompts.restart = true;
+            // The live network takes the change when it can, keeping what
+            // it learned; a refusal comes back as `EditRefused` and asks
+            // to restart (see `follow_live_edits`).
+            let what = edit_words(g, &self.doc.project);
+            self.run.send(TrainerCommand::Restructure {
+                project: Box::new(self.doc.project.clone()),
+                what,
+            });
+            self.frame.run_graph = Some(self.doc.project.graph.clone());
         }
         self.autosave();
+    }
+
+    /// A change the live run refused: pause and ask to restart, saying why.
+    fn follow_live_edits(&mut self) {
+        if let Some(reason) = self.run.edits.refused.take()
+            && self.run.active()
+        {
+            self.run.send(TrainerCommand::Pause);
+            self.prompts.restart = true;
+            self.prompts.restart_reason = Some(reason);
+        }
+        if let Some(e) = self.run.edits.applied.last()
+            && self.run.edits.shown < self.run.edits.applied.len()
+        {
+            self.run.edits.shown = self.run.edits.applied.len();
+            self.message = Some(format!("{}: {}", e.what, e.result));
+        }
     }
 
     /// The project is the one source of truth: when its learning rate
@@ -153,6 +179,22 @@ impl NeuroglassApp {
         if self.run.active() && self.frame.sent_lr != Some(lr) && lr.is_finite() && lr > 0.0 {
             self.run.send(TrainerCommand::SetLearningRate(lr));
             self.frame.sent_lr = Some(lr);
+        }
+        // The other settings (optimizer, schedule, batch size, penalties,
+        // clipping, epochs, stopping rules) apply from the next batch.
+        if self.run.active() {
+            let training = &self.doc.project.training;
+            let changed = self.run.edits.sent.as_ref().map(|sent| sent != training);
+            match changed {
+                None => self.run.edits.sent = Some(training.clone()),
+                Some(true) if !self.doc.analysis.has_errors() => {
+                    let t = training.clone();
+                    self.run
+                        .send(TrainerCommand::SetConfig(Box::new(t.clone())));
+                    self.run.edits.sent = Some(t);
+                }
+                Some(_) => {}
+            }
         }
     }
 
@@ -284,6 +326,19 @@ impl NeuroglassApp {
                 scale,
             });
         }
+    }
+}
+
+/// A structural change in words, as the runs' diff says it ("hidden 1
+/// units 32 → 48; + Dense after relu 1").
+fn edit_words(before: &Graph, after: &crate::model::Project) -> String {
+    let mut old = after.clone();
+    old.graph = before.clone();
+    let words = crate::runs::diff::diff_words(&crate::runs::diff::design_diff(&old, after));
+    if words.is_empty() {
+        "the network changed".into()
+    } else {
+        words
     }
 }
 

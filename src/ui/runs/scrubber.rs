@@ -67,6 +67,23 @@ pub fn ui(ui: &mut egui::Ui, state: &RunsState) -> Vec<Command> {
             );
         }
     });
+    // Changes made while the run trained, marked where they happened
+    // relative to the checkpoint shown.
+    if let Some(rec) = tl.record()
+        && !rec.file.edits.is_empty()
+    {
+        let shown = steps.get(index).copied().unwrap_or(0);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Edits:").strong());
+            for e in &rec.file.edits {
+                let mark = if e.step <= shown { "✎" } else { "·" };
+                ui.label(format!("{mark} after step {}: {}", e.step, e.what))
+                    .on_hover_text(
+                        "a change made while this run trained; ✎ before the checkpoint shown",
+                    );
+            }
+        });
+    }
     if let Some(e) = &tl.error {
         ui.label(RichText::new(e).color(theme::ERROR));
     }

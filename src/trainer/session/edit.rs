@@ -1,0 +1,282 @@
+//! Changing a session while it trains: settings from the next batch on,
+//! and a new graph that keeps the learned weights and optimizer state
+//! (through [`crate::surgery`]).
+
+use ndarray::Array2;
+
+use crate::engine::network::StateEntry;
+use crate::model::compile::{compile, optimizer, schedule};
+use crate::model::{DataInfo, Graph, OptimizerSpec, Project, TrainConfig, analyze};
+use crate::surgery::{OldNet, PRESERVED, Report, Target, largest_change, transfer};
+
+use super::{EVAL_CHUNK, Session};
+use crate::trainer::SessionError;
+
+/// What a structural edit did to a session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EditOutcome {
+    /// Layer by layer.
+    pub report: Report,
+    /// The largest change of any output over the probe rows (the
+    /// validation set, else the training set), in evaluation mode; `None`
+    /// when the output's shape changed.
+    pub largest_change: Option<f64>,
+    /// The mean loss over those rows before the edit.
+    pub loss_before: f64,
+    /// And after.
+    pub loss_after: f64,
+}
+
+impl EditOutcome {
+    /// Whether the network computes the same function (every output within
+    /// [`PRESERVED`]).
+    pub fn preserved(&self) -> bool {
+        self.largest_change.is_some_and(|c| c <= PRESERVED)
+    }
+
+    /// "function preserved (largest output change 0)" or "loss 0.21 → 0.48".
+    pub fn summary(&self) -> String {
+        if self.preserved() {
+            let c = self.largest_change.unwrap_or(0.0);
+            let c = if c == 0.0 {
+                "0".to_string()
+            } else {
+                format!("{c:.1e}")
+            };
+            format!("function preserved (largest output change {c})")
+        } else {
+            format!(
+                "loss {} → {}",
+                crate::numfmt::sig(self.loss_before, 3),
+                crate::numfmt::sig(self.loss_after, 3)
+            )
+        }
+    }
+}
+
+/// Why the live network cannot take a change (the run must restart).
+pub fn refuse(why: impl Into<String>) -> SessionError {
+    SessionError::EditRefused(why.into())
+}
+
+impl Session {
+    /// What the data looks like (set when the session was built from a
+    /// project or by [`Session::set_layout`]).
+    pub fn data_info(&self) -> Option<&DataInfo> {
+        self.info.as_ref()
+    }
+
+    /// Records the shapes a session built with [`Session::new`] lacks: each
+    /// engine node's output shape, the input shape and the data's
+    /// description (needed for edits while training).
+    pub fn set_layout(&mut self, shapes: Vec<Option<Vec<usize>>>, info: DataInfo) {
+        self.shapes = shapes;
+        self.input_shape = info.input_shape.clone();
+        self.info = Some(info);
+    }
+
+    /// The network's outputs for every validation row, in evaluation mode.
+    ///
+    /// # Errors
+    /// The engine refused the pass.
+    pub fn validation_outputs(&mut self) -> Result<Array2<f32>, SessionError> {
+        Ok(self.network.predict(self.data.val_x.view(), EVAL_CHUNK)?)
+    }
+
+    fn probe(&mut self) -> Result<(f64, Array2<f32>), SessionError> {
+        let use_val = self.data.val_x.nrows() > 0;
+        let (x, y) = if use_val {
+            (self.data.val_x.view(), &self.data.val_y)
+        } else {
+            (self.data.train_x.view(), &self.data.train_y)
+        };
+        Ok(self
+            .network
+            .evaluate(x, &y.targets(), self.loss, EVAL_CHUNK)?)
+    }
+
+    /// Replaces the network with `project`'s graph, keeping the learned
+    /// weights and the optimizer's state (see [`crate::surgery::transfer`]),
+    /// and measures what changed. Training goes on from the next batch;
+    /// the data and settings stay.
+    ///
+    /// # Errors
+    /// [`SessionError::EditRefused`] when the new graph does not fit the
+    /// running data (another input shape, problems in the graph); the
+    /// session is unchanged then.
+    pub fn restructure(&mut self, project: &Project) -> Result<EditOutcome, SessionError> {
+        let info = self
+            .info
+            .clone()
+            .ok_or_else(|| refuse("this run does not know its data's shape"))?;
+        let analysis = analyze(&project.graph, Some(&info), &project.training);
+        if analysis.has_errors() {
+            let first = analysis
+                .problems()
+                .find(|(_, p)| p.severity == crate::model::Severity::Error)
+                .map(|(_, p)| p.message.clone())
+                .unwrap_or_default();
+            return Err(refuse(format!(
+                "the changed network has a problem: {first}"
+            )));
+        }
+        let mut compiled = compile::<f32>(
+            &project.graph,
+            &analysis,
+            &info,
+            &project.training,
+            project.training.seed,
+        )
+        .map_err(|e| refuse(e.to_string()))?;
+        if compiled.network.input_len() != self.network.input_len() {
+            return Err(refuse("the input's shape changed"));
+        }
+        if compiled.loss != self.loss {
+            return Err(refuse("the loss changed"));
+        }
+        let shapes: Vec<Option<Vec<usize>>> = compiled
+            .node_ids
+            .iter()
+            .map(|id| analysis.nodes.get(id).and_then(|n| n.out_shape.clone()))
+            .collect();
+        let (loss_before, before) = self.probe()?;
+        let old = OldNet::from_network(&self.network, &self.node_ids, Some(&self.optimizer));
+        let fresh = compiled.network.state_dict();
+        let report = transfer(
+            &old,
+            Target {
+                network: &mut compiled.network,
+                ids: &compiled.node_ids,
+                graph: &project.graph,
+                shapes: &shapes,
+            },
+            Some(&mut self.optimizer),
+        );
+        let old_network = std::mem::replace(&mut self.network, compiled.network);
+        let old_ids = std::mem::replace(&mut self.node_ids, compiled.node_ids);
+        let old_shapes = std::mem::replace(&mut self.shapes, shapes);
+        match self.probe() {
+            Ok((loss_after, after)) => {
+                self.initial = fresh;
+                self.best = None;
+                Ok(EditOutcome {
+                    report,
+                    largest_change: largest_change(before.view(), after.view()),
+                    loss_before,
+                    loss_after,
+                })
+            }
+            Err(e) => {
+                self.network = old_network;
+                self.node_ids = old_ids;
+                self.shapes = old_shapes;
+                self.optimizer.reset();
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts from the weights of a related network (`entries`, keyed by
+    /// node id as a weights file is): layers matched by node id and shape,
+    /// widened where this network's layer is wider; the rest keep their
+    /// fresh weights. They become the weights "Reset weights" returns to.
+    pub fn start_from_related(&mut self, entries: &[StateEntry<f32>], graph: &Graph) -> Report {
+        let (old, _) = OldNet::from_state_dict(entries);
+        let report = transfer(
+            &old,
+            Target {
+                network: &mut self.network,
+                ids: &self.node_ids,
+                graph,
+                shapes: &self.shapes,
+            },
+            None,
+        );
+        self.initial = self.network.state_dict();
+        report
+    }
+
+    /// Applies changed training settings from the next batch on and says
+    /// what changed. A different optimizer kind starts its state fresh;
+    /// everything else keeps it.
+    pub fn apply_config(&mut self, new: TrainConfig) -> Vec<String> {
+        let old = &self.config;
+        let mut said = Vec::new();
+        if std::mem::discriminant(&old.optimizer) != std::mem::discriminant(&new.optimizer) {
+            said.push(format!(
+                "optimizer {} → {} (its state starts fresh)",
+                opt_name(&old.optimizer),
+                opt_name(&new.optimizer)
+            ));
+            self.optimizer = optimizer(&new);
+        } else {
+            let o = optimizer::<f32>(&new);
+            if o.kind != self.optimizer.kind {
+                said.push(format!("{} settings", opt_name(&new.optimizer)));
+            }
+            self.optimizer.kind = o.kind;
+            self.optimizer.l1 = o.l1;
+            self.optimizer.l2 = o.l2;
+            self.optimizer.clip_norm = o.clip_norm;
+        }
+        let mut note = |changed: bool, what: String| {
+            if changed {
+                said.push(what);
+            }
+        };
+        note(
+            old.learning_rate != new.learning_rate,
+            format!(
+                "learning rate {} → {}",
+                old.learning_rate, new.learning_rate
+            ),
+        );
+        note(old.schedule != new.schedule, "schedule".into());
+        note(
+            old.batch_size != new.batch_size,
+            format!("batch size {} → {}", old.batch_size, new.batch_size),
+        );
+        note(
+            old.l1 != new.l1 || old.l2 != new.l2,
+            format!("L1/L2 {}/{} → {}/{}", old.l1, old.l2, new.l1, new.l2),
+        );
+        note(
+            old.clip_grad_norm != new.clip_grad_norm,
+            "gradient clipping".into(),
+        );
+        note(
+            old.epochs != new.epochs,
+            format!("epochs {} → {}", old.epochs, new.epochs),
+        );
+        note(
+            old.early_stopping != new.early_stopping
+                || old.target_loss != new.target_loss
+                || old.target_accuracy != new.target_accuracy,
+            "stopping rules".into(),
+        );
+        self.base_lr = f64::from(new.learning_rate);
+        self.schedule = schedule(&new);
+        self.config = new;
+        said
+    }
+
+    /// The optimizer and its state.
+    pub fn optimizer(&self) -> &crate::engine::optim::Optimizer<f32> {
+        &self.optimizer
+    }
+
+    /// Whether the current epoch has used every training row.
+    pub fn epoch_done(&self) -> bool {
+        self.cursor >= self.train_samples()
+    }
+}
+
+fn opt_name(o: &OptimizerSpec) -> &'static str {
+    match o {
+        OptimizerSpec::Sgd { .. } => "SGD",
+        OptimizerSpec::Adam { .. } => "Adam",
+        OptimizerSpec::AdamW { .. } => "AdamW",
+        OptimizerSpec::RmsProp { .. } => "RMSprop",
+        OptimizerSpec::Adagrad { .. } => "Adagrad",
+    }
+}
