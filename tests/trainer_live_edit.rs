@@ -71,7 +71,8 @@ fn spiral_widen_and_insert_keep_outputs_and_train_on() {
             }
         }
     };
-    train(&mut s, 1..31);
+    // Ten epochs: past the first steps, far from every sample right.
+    train(&mut s, 1..11);
     let before = s.validation_outputs().unwrap();
     let acc_before = accuracy(&mut s);
     let wide = edited(
@@ -103,10 +104,11 @@ fn spiral_widen_and_insert_keep_outputs_and_train_on() {
         o1.summary(),
         o2.summary()
     );
-    train(&mut s, 31..61);
+    train(&mut s, 11..51);
     let acc_after = accuracy(&mut s);
+    eprintln!("accuracy {acc_before} before the edits, {acc_after} at the end");
     assert!(
-        acc_after >= acc_before,
+        acc_after >= acc_before && acc_before < 1.0,
         "accuracy {acc_before} before the edits, {acc_after} at the end"
     );
 }
