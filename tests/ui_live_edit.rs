@@ -88,6 +88,7 @@ fn widening_a_hidden_layer_mid_run_keeps_training_from_the_same_loss() {
         mean_loss(h.state(), at.saturating_sub(30)..at + 1),
         mean_loss(h.state(), at + 1..at + 31),
     );
+    eprintln!("edit after step {at}: mean loss {before} over 30 steps before, {after} after");
     // A network started afresh would be back near ln 2 ≈ 0.69.
     assert!(
         after <= before * 1.25 + 0.02,
