@@ -1,7 +1,8 @@
 //! Changing a run while it trains, through the trainer's commands: the
 //! spiral scenario of issue #18 (train, widen "hidden 1" to 48, insert a
 //! Dense after "relu 1", train on), settings from the next batch, a change
-//! the live network cannot take, and the edits in the run's record.
+//! the live network cannot take, new generated data, and the edits in
+//! the run's record.
 
 use std::time::{Duration, Instant};
 
@@ -196,6 +197,22 @@ fn the_trainer_applies_edits_and_settings_and_records_them() {
         _ => None,
     });
     assert!(reason.contains("cannot take this change"), "{reason}");
+    // Generated data with more samples and more noise, from the next batch.
+    let mut data = wide.data.clone();
+    if let neuroglass::model::DataSource::Generated { samples, noise, .. } = &mut data.source {
+        *samples = 800;
+        *noise = 0.2;
+    }
+    t.send(TrainerCommand::SetData {
+        data: Box::new(data),
+        dir: None,
+    })
+    .unwrap();
+    let what = wait_for(&t, &mut seen, |e| match e {
+        TrainerEvent::Edited { what, .. } => Some(what.clone()),
+        _ => None,
+    });
+    assert!(what.contains("480 → 640 training"), "{what}");
     // Training goes on to the end, from the widened network.
     t.send(TrainerCommand::Resume).unwrap();
     wait_for(&t, &mut seen, |e| {
@@ -221,7 +238,7 @@ fn the_trainer_applies_edits_and_settings_and_records_them() {
         assert!(start.elapsed() < WAIT, "the record was not finished");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(file.edits.len(), 2, "{:?}", file.edits);
+    assert_eq!(file.edits.len(), 3, "{:?}", file.edits);
     assert_eq!(file.edits[0].step, 60);
     assert!(
         file.edits[0].what.contains("function preserved"),
@@ -229,5 +246,10 @@ fn the_trainer_applies_edits_and_settings_and_records_them() {
         file.edits
     );
     assert!(file.edits[1].what.contains("SGD"), "{:?}", file.edits);
+    assert!(
+        file.edits[2].what.contains("640 training"),
+        "{:?}",
+        file.edits
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

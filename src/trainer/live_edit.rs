@@ -27,6 +27,34 @@ pub(super) fn settings(run: &mut Run, config: TrainConfig, out: &mut Outbox) {
     });
 }
 
+/// Replaces the run's data, or refuses with the reason.
+pub(super) fn data(
+    run: &mut Run,
+    spec: &crate::model::DataSpec,
+    dir: Option<&std::path::Path>,
+    out: &mut Outbox,
+) {
+    match run.session.replace_data(spec, dir) {
+        Ok(what) => {
+            if let Some(rec) = run.recorder.as_mut() {
+                rec.edit(run.step, &what);
+            }
+            run.best = None;
+            run.since_best = 0;
+            run.snapshot_wanted = true;
+            out.push(TrainerEvent::Edited {
+                step: run.step,
+                what,
+                result: "data applied from the next batch".into(),
+                layers: Vec::new(),
+            });
+        }
+        Err(e) => out.push(TrainerEvent::EditRefused {
+            reason: e.to_string(),
+        }),
+    }
+}
+
 /// Applies a structural edit to the run, or refuses it with the reason.
 pub(super) fn restructure(run: &mut Run, project: &Project, what: String, out: &mut Outbox) {
     match run.session.restructure(project) {
@@ -86,6 +114,8 @@ pub struct LiveEdits {
     /// The training settings last sent to the run (the window's
     /// bookkeeping, so it sends only changes).
     pub sent: Option<crate::model::TrainConfig>,
+    /// The data settings last sent to the run (likewise).
+    pub sent_data: Option<crate::model::DataSpec>,
 }
 
 impl LiveEdits {

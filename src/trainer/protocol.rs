@@ -61,6 +61,15 @@ pub enum TrainerCommand {
         /// The edit in words, for the record ("widen `hidden 1` 32 → 48").
         what: String,
     },
+    /// Train on this data from the next batch on (a generated set's noise
+    /// or sample count…; read from `dir` with the run's seed). Answered by
+    /// `Edited`, or `EditRefused` when its shape or classes differ.
+    SetData {
+        /// The data settings.
+        data: Box<crate::model::DataSpec>,
+        /// The folder relative paths start from.
+        dir: Option<std::path::PathBuf>,
+    },
     /// Wait this long after each batch (slow motion for a class to watch;
     /// zero for full speed). Commands are still taken during the wait.
     SetStepDelay(std::time::Duration),

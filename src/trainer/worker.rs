@@ -158,6 +158,12 @@ fn handle(
                 reason: "no run is training or paused".into(),
             }),
         },
+        TrainerCommand::SetData { data, dir } => match run {
+            Some(r) => super::live_edit::data(r, &data, dir.as_deref(), out),
+            None => out.push(TrainerEvent::EditRefused {
+                reason: "no run is training or paused".into(),
+            }),
+        },
         TrainerCommand::SetStepDelay(d) => {
             if let Some(r) = run {
                 r.step_delay = d.min(Duration::from_secs(5));

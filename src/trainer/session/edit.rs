@@ -265,6 +265,47 @@ impl Session {
         &self.optimizer
     }
 
+    /// Trains on the data `spec` describes from the next batch on (read
+    /// from `dir` with the run's seed): a generated set's noise or sample
+    /// count, the validation share… The current epoch goes on with a
+    /// full pass over the new rows. Says what changed.
+    ///
+    /// # Errors
+    /// The data cannot be loaded ([`SessionError::Data`]), or its shape,
+    /// classes or targets differ from the running network's
+    /// ([`SessionError::EditRefused`]); the session is unchanged then.
+    pub fn replace_data(
+        &mut self,
+        spec: &crate::model::DataSpec,
+        dir: Option<&std::path::Path>,
+    ) -> Result<String, SessionError> {
+        use crate::model::load_data::{info_of, load_data};
+        let prepared = load_data(spec, dir, self.config.seed).map_err(SessionError::Data)?;
+        let info = info_of(&prepared);
+        if self.info.as_ref() != Some(&info) {
+            return Err(refuse(
+                "the new data has another shape, other classes or other targets",
+            ));
+        }
+        let before = (self.train_samples(), self.validation_samples());
+        self.data = super::TrainData::from_prepared(prepared);
+        let n = self.train_samples();
+        self.order = (0..n).collect();
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(
+            self.config.seed ^ (n as u64).wrapping_mul(0x9E37_79B9),
+        );
+        rand::seq::SliceRandom::shuffle(self.order.as_mut_slice(), &mut rng);
+        self.cursor = 0;
+        self.best = None;
+        Ok(format!(
+            "data: {} → {} training and {} → {} validation samples",
+            before.0,
+            n,
+            before.1,
+            self.validation_samples()
+        ))
+    }
+
     /// Whether the current epoch has used every training row.
     pub fn epoch_done(&self) -> bool {
         self.cursor >= self.train_samples()

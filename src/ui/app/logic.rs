@@ -135,6 +135,9 @@ impl NeuroglassApp {
             self.editor.undo.record(before);
         }
         self.follow_live_settings();
+        if settled {
+            self.follow_live_data();
+        }
         if settled
             && self.run.active()
             && !self.prompts.restart
@@ -195,6 +198,28 @@ impl NeuroglassApp {
                 }
                 Some(_) => {}
             }
+        }
+    }
+
+    /// Data settings changed during a run (a generated set's noise or
+    /// sample count…) go to the trainer once the edit settles.
+    fn follow_live_data(&mut self) {
+        if !self.run.active() {
+            return;
+        }
+        let data = &self.doc.project.data;
+        match self.run.edits.sent_data.as_ref().map(|sent| sent != data) {
+            None => self.run.edits.sent_data = Some(data.clone()),
+            Some(true) => {
+                let d = data.clone();
+                let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+                self.run.send(TrainerCommand::SetData {
+                    data: Box::new(d.clone()),
+                    dir,
+                });
+                self.run.edits.sent_data = Some(d);
+            }
+            Some(false) => {}
         }
     }
 
