@@ -320,7 +320,7 @@ fn opening_another_project_asks_about_unsaved_changes() {
 }
 
 #[test]
-fn editing_the_graph_while_training_pauses_and_asks_to_restart() {
+fn editing_the_graph_while_training_applies_live_and_asks_to_restart_only_when_it_cannot() {
     let mut app = NeuroglassApp::new(None);
     app.controls.delay_ms = 20;
     let mut h = harness(app);
@@ -333,7 +333,8 @@ fn editing_the_graph_while_training_pauses_and_asks_to_restart() {
     drag(&mut h, c, c + egui::vec2(30.0, 0.0));
     assert!(!h.state().prompts.restart);
     // Inserting a layer after the selected one (what a double-click in
-    // the palette asks for) is.
+    // the palette asks for) is; the running network takes it, keeping
+    // what it learned (issue #18).
     h.get_by_label("relu 1").click();
     frames(&mut h, 2);
     let before = h.state().doc.project.graph.nodes().len();
@@ -344,13 +345,25 @@ fn editing_the_graph_while_training_pauses_and_asks_to_restart() {
     frames(&mut h, 2);
     assert_eq!(h.state().doc.project.graph.nodes().len(), before + 1);
     assert!(!h.state().doc.analysis.has_errors());
+    until(&mut h, |a| !a.run.edits.applied.is_empty());
+    assert!(!h.state().prompts.restart);
+    assert_eq!(h.state().run.state, RunState::Training);
+    // Data of another shape the running network cannot take: it pauses
+    // and asks, saying why.
+    h.state_mut().doc.project.data.source =
+        neuroglass::model::DataSource::Bundled(neuroglass::model::Bundled::Iris);
+    frames(&mut h, 2);
     until(&mut h, |a| a.run.state == RunState::Paused);
-    assert!(h.query_by_label_contains("The network changed").is_some());
+    assert!(
+        h.query_by_label_contains("The run cannot take this change")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("another shape").is_some());
     frames(&mut h, 30);
     h.get_by_label("Restart training").click();
     frames(&mut h, 2);
     assert!(!h.state().prompts.restart);
-    assert_eq!(h.state().run.state, RunState::Training);
+    until(&mut h, |a| a.run.state == RunState::Training);
     h.state_mut().apply(neuroglass::ui::command::Command::Stop);
     frames(&mut h, 2);
 }

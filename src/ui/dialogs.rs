@@ -58,14 +58,17 @@ pub fn ui(ctx: &egui::Context, prompts: &Prompts, project_name: &str) -> Vec<Com
     }
     if prompts.restart {
         egui::Modal::new(egui::Id::new("restart")).show(ctx, |ui| {
-            ui.heading("The network changed");
-            ui.label(
-                "Training is paused: the run uses the network as it was when you pressed Train.",
-            );
-            if let Some(why) = &prompts.restart_reason {
-                ui.label(format!(
-                    "The running network cannot take this change: {why}"
-                ));
+            match &prompts.restart_reason {
+                Some(why) => {
+                    ui.heading("The run cannot take this change");
+                    ui.label(format!("Training is paused: {why}."));
+                }
+                None => {
+                    ui.heading("The network changed");
+                    ui.label(
+                        "Training is paused: the run uses the network as it was when you pressed Train.",
+                    );
+                }
             }
             ui.horizontal(|ui| {
                 if ui.button("Restart training").clicked() {

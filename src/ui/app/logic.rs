@@ -138,9 +138,12 @@ impl NeuroglassApp {
         if settled {
             self.follow_live_data();
         }
+        // A graph with problems (a layer not wired yet) waits: the run
+        // keeps training the network it has until the graph is whole.
         if settled
             && self.run.active()
             && !self.prompts.restart
+            && !self.doc.analysis.has_errors()
             && let Some(g) = &self.frame.run_graph
             && !same_structure(g, &self.doc.project.graph)
         {
@@ -159,6 +162,9 @@ impl NeuroglassApp {
 
     /// A change the live run refused: pause and ask to restart, saying why.
     fn follow_live_edits(&mut self) {
+        if !self.prompts.restart {
+            self.prompts.restart_reason = None;
+        }
         if let Some(reason) = self.run.edits.refused.take()
             && self.run.active()
         {
