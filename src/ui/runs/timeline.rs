@@ -231,6 +231,22 @@ impl Timeline {
                         self.loaded = Some(l);
                     }
                     (Err(e), l) if current => {
+                        // Checkpoints after a structural edit hold the
+                        // edited network, which the run's project (as it
+                        // started) does not describe.
+                        let edited = self.record.as_ref().and_then(|r| {
+                            r.file
+                                .edits
+                                .iter()
+                                .find(|ed| ed.step < step && !ed.what.starts_with("data:"))
+                        });
+                        let e = match edited {
+                            Some(ed) => format!(
+                                "{e} — the network was changed after step {} ({}); the timeline shows the checkpoints before that",
+                                ed.step, ed.what
+                            ),
+                            None => e,
+                        };
                         self.error = Some(e.clone());
                         error = Some(e);
                         self.loaded = l;
