@@ -25,7 +25,7 @@ pub fn start_from(
     let entries = crate::project::weights::load_weights(path)
         .map_err(|e| (UNREADABLE, format!("--weights: {e}")))?;
     let report = session.start_from_related(&entries, graph);
-    let (kept, grown, new) = report.counts();
+    let counts = report.counts();
     let say = |line: String| {
         if json {
             super::out::error(line);
@@ -33,15 +33,12 @@ pub fn start_from(
             super::out::line(line);
         }
     };
-    say(format!(
-        "weights from {}: {kept} layer{} kept, {grown} grown, {new} new",
-        path.display(),
-        if kept == 1 { "" } else { "s" }
-    ));
+    say(format!("weights from {}: {counts}", path.display()));
     for l in report.layers.iter().filter(|l| l.has_params) {
         let word = match &l.fate {
             Fate::Kept | Fate::InputsChanged => "kept",
-            Fate::Grown { .. } | Fate::Narrowed { .. } => "grown",
+            Fate::Grown { .. } => "grown",
+            Fate::Narrowed { .. } => "narrowed",
             Fate::Identity | Fate::Fresh | Fate::Reset(_) => "new",
         };
         say(format!("  {word}: {l}"));

@@ -28,7 +28,7 @@ mod tests;
 
 pub use edit::{Edit, EditError};
 pub use old::{OldNet, OldTensor};
-pub use report::{Fate, LayerReport, Report};
+pub use report::{Counts, Fate, LayerReport, Report};
 pub use transfer::{Target, transfer};
 
 use ndarray::ArrayView2;

@@ -77,6 +77,35 @@ impl std::fmt::Display for Fate {
     }
 }
 
+/// Layers with parameters by what became of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Same weights (new inputs, if any, at zero).
+    pub kept: usize,
+    /// More units.
+    pub grown: usize,
+    /// Fewer units.
+    pub narrowed: usize,
+    /// New, or reset to fresh weights.
+    pub new: usize,
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} layer{} kept, {} grown",
+            self.kept,
+            if self.kept == 1 { "" } else { "s" },
+            self.grown
+        )?;
+        if self.narrowed > 0 {
+            write!(f, ", {} narrowed", self.narrowed)?;
+        }
+        write!(f, ", {} new", self.new)
+    }
+}
+
 /// One layer's line in a [`Report`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerReport {
@@ -106,15 +135,16 @@ impl Report {
         self.layers.iter().all(|l| l.fate.preserves())
     }
 
-    /// Layers with parameters that were kept, grown (or narrowed), and new
-    /// or reset.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
+    /// How many layers with parameters were kept, grown, narrowed, and
+    /// new (or reset).
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
         for l in self.layers.iter().filter(|l| l.has_params) {
             match l.fate {
-                Fate::Kept | Fate::InputsChanged => c.0 += 1,
-                Fate::Grown { .. } | Fate::Narrowed { .. } => c.1 += 1,
-                Fate::Identity | Fate::Fresh | Fate::Reset(_) => c.2 += 1,
+                Fate::Kept | Fate::InputsChanged => c.kept += 1,
+                Fate::Grown { .. } => c.grown += 1,
+                Fate::Narrowed { .. } => c.narrowed += 1,
+                Fate::Identity | Fate::Fresh | Fate::Reset(_) => c.new += 1,
             }
         }
         c

@@ -345,7 +345,16 @@ fn related_weights_are_matched_by_id_and_grown() {
     let mut s = s;
     let before = s.validation_outputs().expect("outputs");
     let report = t.start_from_related(&w, &wider.graph);
-    assert_eq!(report.counts(), (2, 1, 0), "{report:?}");
+    assert_eq!(
+        report.counts(),
+        Counts {
+            kept: 2,
+            grown: 1,
+            narrowed: 0,
+            new: 0
+        },
+        "{report:?}"
+    );
     let after = t.validation_outputs().expect("outputs");
     let change = largest_change(before.view(), after.view()).expect("shape");
     assert!(change <= PRESERVED, "{change}");
