@@ -321,3 +321,69 @@ fn opt_name(o: &OptimizerSpec) -> &'static str {
         OptimizerSpec::Adagrad { .. } => "Adagrad",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::OptimizerSpec;
+    use crate::trainer::Session;
+
+    fn trained() -> (crate::model::Project, Session) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/spiral.ron");
+        let p = crate::project::load(&path).expect("example");
+        let mut s = Session::from_project(&p, None).expect("session");
+        s.begin_epoch(1);
+        for k in 0..10 {
+            s.train_batch(1, k).expect("step");
+        }
+        (p, s)
+    }
+
+    #[test]
+    fn settings_keep_the_optimizer_state_unless_its_kind_changes() {
+        let (p, mut s) = trained();
+        let state = s.optimizer().state.clone();
+        let mut cfg = p.training.clone();
+        cfg.learning_rate = 0.02;
+        cfg.batch_size = 64;
+        cfg.l2 = 0.001;
+        let said = s.apply_config(cfg.clone());
+        assert!(
+            said.iter().any(|w| w == "learning rate 0.01 → 0.02"),
+            "{said:?}"
+        );
+        assert!(said.iter().any(|w| w == "batch size 32 → 64"), "{said:?}");
+        assert_eq!(s.optimizer().state, state);
+        assert_eq!(s.optimizer().t, 10);
+        assert_eq!(s.optimizer().l2, f64::from(cfg.l2));
+        assert_eq!(s.batch_size(), 64);
+        // Adam's own settings change: the state is kept too.
+        if let OptimizerSpec::Adam { beta1, .. } = &mut cfg.optimizer {
+            *beta1 = 0.8;
+        }
+        s.apply_config(cfg.clone());
+        assert_eq!(s.optimizer().state, state);
+        // Another kind starts fresh.
+        cfg.optimizer = OptimizerSpec::sgd();
+        let said = s.apply_config(cfg);
+        assert!(said[0].contains("Adam → SGD"), "{said:?}");
+        assert!(s.optimizer().state.is_empty() && s.optimizer().t == 0);
+        // Training goes on with the new settings.
+        s.train_batch(1, 10).expect("step");
+        assert_eq!(s.optimizer().t, 1);
+    }
+
+    #[test]
+    fn a_batch_size_changed_mid_epoch_ends_the_epoch_with_the_data() {
+        let (p, mut s) = trained();
+        // 10 batches of 32 = 320 of 480 rows done; 160 left at 64 a batch.
+        let mut cfg = p.training.clone();
+        cfg.batch_size = 64;
+        s.apply_config(cfg);
+        let mut n = 0;
+        while !s.epoch_done() {
+            s.train_batch(1, 10 + n).expect("step");
+            n += 1;
+        }
+        assert_eq!(n, 3);
+    }
+}

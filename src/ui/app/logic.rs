@@ -134,7 +134,7 @@ impl NeuroglassApp {
             let before = std::mem::replace(&mut self.frame.committed, self.doc.project.clone());
             self.editor.undo.record(before);
         }
-        self.follow_live_settings();
+        self.follow_live_settings(settled);
         if settled {
             self.follow_live_data();
         }
@@ -183,15 +183,16 @@ impl NeuroglassApp {
     /// The project is the one source of truth: when its learning rate
     /// changed (in the Training tab or the live control) while a run is
     /// going, the trainer is told.
-    fn follow_live_settings(&mut self) {
+    fn follow_live_settings(&mut self, settled: bool) {
         let lr = self.doc.project.training.learning_rate;
         if self.run.active() && self.frame.sent_lr != Some(lr) && lr.is_finite() && lr > 0.0 {
             self.run.send(TrainerCommand::SetLearningRate(lr));
             self.frame.sent_lr = Some(lr);
         }
         // The other settings (optimizer, schedule, batch size, penalties,
-        // clipping, epochs, stopping rules) apply from the next batch.
-        if self.run.active() {
+        // clipping, epochs, stopping rules) apply from the next batch, once
+        // the control that changes them is let go.
+        if self.run.active() && settled {
             let training = &self.doc.project.training;
             let changed = self.run.edits.sent.as_ref().map(|sent| sent != training);
             match changed {
