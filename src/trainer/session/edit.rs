@@ -102,8 +102,8 @@ impl Session {
     ///
     /// # Errors
     /// [`SessionError::EditRefused`] when the new graph does not fit the
-    /// running data (another input shape, problems in the graph); the
-    /// session is unchanged then.
+    /// running data (another input shape, problems in the graph) or the
+    /// memory available; the session is unchanged then.
     pub fn restructure(&mut self, project: &Project) -> Result<EditOutcome, SessionError> {
         let info = self
             .info
@@ -118,6 +118,17 @@ impl Session {
                 .unwrap_or_default();
             return Err(refuse(format!(
                 "the changed network has a problem: {first}"
+            )));
+        }
+        // The new network is built beside the running one: refuse one that
+        // cannot fit (a layer widened to a million units) before allocating.
+        if let Some(available) = crate::data::file::available_memory()
+            && analysis.train_memory_bytes > available
+        {
+            return Err(refuse(format!(
+                "the changed network needs about {} to train but {} is available; use fewer units or filters",
+                crate::model::validate::fmt_bytes(analysis.train_memory_bytes),
+                crate::model::validate::fmt_bytes(available)
             )));
         }
         let mut compiled = compile::<f32>(
