@@ -120,7 +120,22 @@ pub fn evaluate(
         Session::from_project(&trained, dir.as_deref()).map_err(|e| (UNREADABLE, e.to_string()))?;
     session
         .start_from(&run.checkpoint_path(entry.step))
-        .map_err(|e| (INVALID, e.to_string()))?;
+        .map_err(|e| {
+            // A checkpoint after a structural edit holds the edited network,
+            // which the run's project (as it started) does not describe.
+            let edit = run
+                .file
+                .edits
+                .iter()
+                .find(|ed| ed.step < entry.step && !ed.what.starts_with("data:"));
+            let hint = edit.map_or_else(String::new, |ed| {
+                format!(
+                    " — the network was changed after step {} ({}); evaluate a checkpoint before that, or save the edited project and use --weights",
+                    ed.step, ed.what
+                )
+            });
+            (INVALID, format!("{e}{hint}"))
+        })?;
     let m = session
         .end_epoch(entry.epoch.unwrap_or(0))
         .map_err(|e| (INVALID, e.to_string()))?;
