@@ -127,7 +127,7 @@ pub fn evaluate(
                 .file
                 .edits
                 .iter()
-                .find(|ed| ed.step < entry.step && !ed.what.starts_with("data:"));
+                .find(|ed| ed.step < entry.step && ed.what.starts_with(crate::trainer::live_edit::NETWORK));
             let hint = edit.map_or_else(String::new, |ed| {
                 format!(
                     " — the network was changed after step {} ({}); evaluate a checkpoint before that, or save the edited project and use --weights",

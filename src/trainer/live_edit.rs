@@ -9,6 +9,11 @@ use super::outbox::Outbox;
 use super::protocol::TrainerEvent;
 use crate::model::{Project, TrainConfig};
 
+/// How a structural edit's text starts in a run's record (settings start
+/// `settings: `, data `data: `): checkpoints after one hold another network
+/// than the record's project.
+pub const NETWORK: &str = "network: ";
+
 /// Applies changed settings to the run and says what changed.
 pub(super) fn settings(run: &mut Run, config: TrainConfig, out: &mut Outbox) {
     let said = run.session.apply_config(config);
@@ -17,7 +22,7 @@ pub(super) fn settings(run: &mut Run, config: TrainConfig, out: &mut Outbox) {
     }
     let what = said.join("; ");
     if let Some(rec) = run.recorder.as_mut() {
-        rec.edit(run.step, &what);
+        rec.edit(run.step, &format!("settings: {what}"));
     }
     out.push(TrainerEvent::Edited {
         step: run.step,
@@ -61,7 +66,7 @@ pub(super) fn restructure(run: &mut Run, project: &Project, what: String, out: &
         Ok(outcome) => {
             let result = outcome.summary();
             if let Some(rec) = run.recorder.as_mut() {
-                rec.edit(run.step, &format!("{what}: {result}"));
+                rec.edit(run.step, &format!("{NETWORK}{what}: {result}"));
             }
             // Settings that came with the project apply too.
             let said = run.session.apply_config(project.training.clone());

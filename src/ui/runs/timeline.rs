@@ -235,10 +235,10 @@ impl Timeline {
                         // edited network, which the run's project (as it
                         // started) does not describe.
                         let edited = self.record.as_ref().and_then(|r| {
-                            r.file
-                                .edits
-                                .iter()
-                                .find(|ed| ed.step < step && !ed.what.starts_with("data:"))
+                            r.file.edits.iter().find(|ed| {
+                                ed.step < step
+                                    && ed.what.starts_with(crate::trainer::live_edit::NETWORK)
+                            })
                         });
                         let e = match edited {
                             Some(ed) => format!(
