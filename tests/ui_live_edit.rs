@@ -100,6 +100,39 @@ fn widening_a_hidden_layer_mid_run_keeps_training_from_the_same_loss() {
         h.query_by_label_contains("function preserved").is_some(),
         "the edit's result is shown"
     );
+    // A change that breaks a connection (a convolution on 2 features)
+    // waits: the run trains on, the status line says why.
+    let spec = h
+        .state()
+        .doc
+        .project
+        .graph
+        .node(NodeId(3))
+        .unwrap()
+        .spec
+        .clone();
+    if let Some(n) = h.state_mut().doc.project.graph.node_mut(NodeId(3)) {
+        n.spec = LayerSpec::Conv2D(Default::default());
+    }
+    h.step();
+    h.step();
+    assert!(h.state().doc.analysis.has_errors());
+    assert!(
+        h.query_by_label_contains("cannot take this change")
+            .is_some(),
+        "the status line says why"
+    );
+    assert!(!h.state().prompts.restart);
+    assert_eq!(h.state().run.state, RunState::Training);
+    assert_eq!(h.state().run.edits.applied.len(), 1);
+    // Put back, nothing was sent: the run never saw the broken graph.
+    if let Some(n) = h.state_mut().doc.project.graph.node_mut(NodeId(3)) {
+        n.spec = spec;
+    }
+    h.step();
+    h.step();
+    assert_eq!(h.state().run.edits.applied.len(), 1);
+    assert!(h.state().run.edits.refused.is_none());
     drop(h);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -138,8 +138,32 @@ impl NeuroglassApp {
         if settled {
             self.follow_live_data();
         }
-        // A graph with problems (a layer not wired yet) waits: the run
-        // keeps training the network it has until the graph is whole.
+        // A graph with problems (a layer not wired yet, a shape that breaks
+        // a connection) waits: the run keeps training the network it has
+        // until the graph is whole, and the status line says so.
+        if settled
+            && self.run.active()
+            && self.doc.analysis.has_errors()
+            && self
+                .frame
+                .run_graph
+                .as_ref()
+                .is_some_and(|g| !same_structure(g, &self.doc.project.graph))
+        {
+            let problem = self
+                .doc
+                .analysis
+                .problems()
+                .find(|(_, p)| p.severity == crate::model::Severity::Error)
+                .map(|(_, p)| p.message.clone())
+                .unwrap_or_default();
+            let text = format!(
+                "the running network cannot take this change ({problem}); it trains the network as it was — fix the graph, or press Train to start again"
+            );
+            if self.message.as_deref() != Some(text.as_str()) {
+                self.message = Some(text);
+            }
+        }
         if settled
             && self.run.active()
             && !self.prompts.restart
