@@ -359,3 +359,95 @@ fn related_weights_are_matched_by_id_and_grown() {
     let change = largest_change(before.view(), after.view()).expect("shape");
     assert!(change <= PRESERVED, "{change}");
 }
+
+#[test]
+fn a_batchnorm_after_a_widened_layer_gets_identity_like_new_features() {
+    let p = project("spiral.ron", |_| {});
+    let mut s = trained(&p, 30);
+    let with_bn = edited(&p, &s, insert("hidden 1", "batchnorm"));
+    s.restructure(&with_bn).expect("restructure");
+    // Train on so the running statistics are the data's, not 0 and 1.
+    for k in 0..20 {
+        if s.epoch_done() {
+            s.begin_epoch(2);
+        }
+        s.train_batch(1, 30 + k).expect("step");
+    }
+    let before = OldNet::from_network(s.network(), s.node_ids(), None);
+    let bn = with_bn
+        .graph
+        .nodes()
+        .iter()
+        .find(|n| n.name == "batchnorm 1")
+        .expect("inserted")
+        .id;
+    let q = {
+        let wide = edited(&with_bn, &s, widen("hidden 1", 40));
+        let out_before = s.validation_outputs().expect("outputs");
+        let o = s.restructure(&wide).expect("restructure");
+        let out_after = s.validation_outputs().expect("outputs");
+        let change = largest_change(out_before.view(), out_after.view()).expect("shape");
+        assert!(
+            change <= PRESERVED && o.preserved(),
+            "{change}: {}",
+            o.summary()
+        );
+        wide
+    };
+    assert!(q.graph.node(bn).is_some());
+    let after = OldNet::from_network(s.network(), s.node_ids(), None);
+    for (name, fresh) in [
+        ("weight", 1.0),
+        ("bias", 0.0),
+        ("running_mean", 0.0),
+        ("running_var", 1.0),
+    ] {
+        let (a, b) = (
+            before.tensor(bn, name).expect("old"),
+            after.tensor(bn, name).expect("new"),
+        );
+        assert_eq!(&b.values[..32], &a.values[..], "{name}: old features kept");
+        assert!(
+            b.values[32..].iter().all(|v| *v == fresh),
+            "{name}: new features {:?}",
+            &b.values[32..]
+        );
+    }
+}
+
+#[test]
+fn sgd_momentum_follows_the_weights() {
+    let p = project("spiral.ron", |p| {
+        p.training.optimizer = crate::model::OptimizerSpec::Sgd {
+            momentum: 0.9,
+            nesterov: false,
+        };
+    });
+    let mut s = trained(&p, 30);
+    let before = OldNet::from_network(s.network(), s.node_ids(), Some(s.optimizer()));
+    let next = edited(&p, &s, widen("hidden 2", 40));
+    s.restructure(&next).expect("restructure");
+    let after = OldNet::from_network(s.network(), s.node_ids(), Some(s.optimizer()));
+    // The first layer is unchanged: its momentum buffer too.
+    assert_eq!(
+        before.tensor(NodeId(1), "weight"),
+        after.tensor(NodeId(1), "weight")
+    );
+    // The output layer reads 40 features: old columns' momentum kept, new zero.
+    let (a, b) = (
+        before.tensor(NodeId(5), "weight").expect("old"),
+        after.tensor(NodeId(5), "weight").expect("new"),
+    );
+    assert_eq!((a.state.len(), b.state.len()), (1, 1));
+    for r in 0..2 {
+        assert_eq!(
+            &b.state[0][r * 40..r * 40 + 32],
+            &a.state[0][r * 32..r * 32 + 32]
+        );
+        assert!(
+            b.state[0][r * 40 + 32..r * 40 + 40]
+                .iter()
+                .all(|v| *v == 0.0)
+        );
+    }
+}
