@@ -228,16 +228,19 @@ fn the_trainer_applies_edits_and_settings_and_records_them() {
     t.shutdown();
     // The record lists both edits, with the steps they took effect after.
     let start = Instant::now();
-    let file = loop {
-        let listing = store.list();
-        if let Some(r) = listing.runs.first()
-            && r.file.stopped.is_some()
+    let record = loop {
+        let mut listing = store.list();
+        if listing
+            .runs
+            .first()
+            .is_some_and(|r| r.file.stopped.is_some())
         {
-            break r.file.clone();
+            break listing.runs.remove(0);
         }
         assert!(start.elapsed() < WAIT, "the record was not finished");
         std::thread::sleep(Duration::from_millis(50));
     };
+    let file = record.file.clone();
     assert_eq!(file.edits.len(), 3, "{:?}", file.edits);
     assert_eq!(file.edits[0].step, 60);
     assert!(
@@ -251,5 +254,27 @@ fn the_trainer_applies_edits_and_settings_and_records_them() {
         "{:?}",
         file.edits
     );
+    // The timeline shows checkpoints on both sides of the change, each
+    // with the network it was taken from.
+    let units = |p: &Project| match &p.graph.node(NodeId(1)).unwrap().spec {
+        LayerSpec::Dense(d) => d.units,
+        other => panic!("{other:?}"),
+    };
+    let mut replay = neuroglass::trainer::replay::Replay::open(record.clone()).unwrap();
+    let steps: Vec<u64> = file.checkpoints.iter().map(|c| c.step).collect();
+    let (early, late) = (
+        *steps.iter().find(|s| **s > 0 && **s <= 60).unwrap(),
+        *steps.last().unwrap(),
+    );
+    assert!(late > 60);
+    for (step, wanted) in [(late, 48), (early, 32), (late, 48)] {
+        let snap = replay.snapshot_at(step).unwrap();
+        assert_eq!(snap.step, step);
+        assert_eq!(
+            units(replay.project()),
+            neuroglass::model::Units::Fixed(wanted),
+            "at step {step}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

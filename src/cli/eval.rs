@@ -106,7 +106,11 @@ pub fn evaluate(
     let entry = run
         .checkpoint_entry(step)
         .map_err(|e| (INVALID, e.to_string()))?;
-    let trained = run.project().map_err(|e| (UNREADABLE, e.to_string()))?;
+    // The network as it was at that checkpoint (a run changed while it
+    // trained has a project per change of its network).
+    let (trained, _) = run
+        .project_at(entry.step)
+        .map_err(|e| (UNREADABLE, e.to_string()))?;
     // The folder the run read its data from; if it has gone (the project
     // moved), the project's own folder.
     let dir: Option<PathBuf> = run

@@ -41,6 +41,10 @@ pub struct Edit {
     pub step: u64,
     /// What changed, in words.
     pub what: String,
+    /// For a change of the network: the file beside the manifest holding
+    /// the project as it trained from then on (`project-step-N.ron`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// The run this one continues, if any.
@@ -309,6 +313,40 @@ impl RunRecord {
     /// The project exactly as it was trained.
     pub fn project(&self) -> Result<crate::model::Project, RunsError> {
         Ok(crate::project::load(&self.dir.join(files::PROJECT))?)
+    }
+
+    /// The project as it trained at checkpoint `step`: the one the last
+    /// change of the network before `step` wrote, else the project as it
+    /// started; and that change's step.
+    ///
+    /// # Errors
+    /// The file is unreadable, or the manifest names something that is
+    /// not a project file of this run.
+    pub fn project_at(&self, step: u64) -> Result<(crate::model::Project, Option<u64>), RunsError> {
+        let Some((at, name)) = self.edit_project_before(step) else {
+            return Ok((self.project()?, None));
+        };
+        let plain = std::path::Path::new(name).file_name() == Some(std::ffi::OsStr::new(name));
+        if !plain || !name.starts_with("project-step-") || !name.ends_with(".ron") {
+            return Err(RunsError::invalid(
+                self.dir.join(files::MANIFEST),
+                format!(
+                    "the edit at step {at} names {name:?}, which is not a project file of this run"
+                ),
+            ));
+        }
+        Ok((crate::project::load(&self.dir.join(name))?, Some(at)))
+    }
+
+    /// The last change of the network before `step` that saved its project:
+    /// its step and file name.
+    pub fn edit_project_before(&self, step: u64) -> Option<(u64, &str)> {
+        self.file
+            .edits
+            .iter()
+            .filter(|e| e.step < step)
+            .filter_map(|e| e.project.as_deref().map(|p| (e.step, p)))
+            .next_back()
     }
 
     /// Every step's loss, in order.

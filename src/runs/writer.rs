@@ -77,7 +77,7 @@ enum Msg {
         steps: u64,
         seconds: f64,
     },
-    Edit(super::record::Edit),
+    Edit(super::record::Edit, Option<Box<crate::model::Project>>),
 }
 
 /// Records one run. Dropping it without [`RunWriter::finish`] records the
@@ -232,13 +232,19 @@ impl RunWriter {
     }
 
     /// A change made while the run trains (kept in the manifest's
-    /// `edits`, in order).
-    pub fn edit(&mut self, step: u64, what: &str) {
+    /// `edits`, in order); for a change of the network, the project as it
+    /// trains from then on (written beside the manifest, so the timeline
+    /// can show the checkpoints after it).
+    pub fn edit(&mut self, step: u64, what: &str, project: Option<&crate::model::Project>) {
         self.flush_steps();
-        self.send(Msg::Edit(super::record::Edit {
-            step,
-            what: what.to_string(),
-        }));
+        self.send(Msg::Edit(
+            super::record::Edit {
+                step,
+                what: what.to_string(),
+                project: None,
+            },
+            project.map(|p| Box::new(p.clone())),
+        ));
     }
 
     /// An epoch's metrics; `seconds` trained so far.
@@ -368,7 +374,15 @@ fn write_loop(
         let result = (|| -> Result<(), RunsError> {
             for m in batch {
                 match m {
-                    Msg::Edit(e) => file.edits.push(e),
+                    Msg::Edit(mut e, project) => {
+                        if let Some(p) = project {
+                            let name = format!("project-step-{}.ron", e.step);
+                            let text = crate::project::save::to_string(&p)?;
+                            files::write_replace(&dir.join(&name), text.as_bytes())?;
+                            e.project = Some(name);
+                        }
+                        file.edits.push(e);
+                    }
                     Msg::Steps(rows) => {
                         for r in rows {
                             steps_text.push_str(&r.line());

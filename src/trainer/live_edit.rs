@@ -22,7 +22,7 @@ pub(super) fn settings(run: &mut Run, config: TrainConfig, out: &mut Outbox) {
     }
     let what = said.join("; ");
     if let Some(rec) = run.recorder.as_mut() {
-        rec.edit(run.step, &format!("settings: {what}"));
+        rec.edit(run.step, &format!("settings: {what}"), None);
     }
     out.push(TrainerEvent::Edited {
         step: run.step,
@@ -42,7 +42,7 @@ pub(super) fn data(
     match run.session.replace_data(spec, dir) {
         Ok(what) => {
             if let Some(rec) = run.recorder.as_mut() {
-                rec.edit(run.step, &what);
+                rec.edit(run.step, &what, None);
             }
             run.best = None;
             run.since_best = 0;
@@ -66,7 +66,11 @@ pub(super) fn restructure(run: &mut Run, project: &Project, what: String, out: &
         Ok(outcome) => {
             let result = outcome.summary();
             if let Some(rec) = run.recorder.as_mut() {
-                rec.edit(run.step, &format!("{NETWORK}{what}: {result}"));
+                rec.edit(
+                    run.step,
+                    &format!("{NETWORK}{what}: {result}"),
+                    Some(project),
+                );
             }
             // Settings that came with the project apply too.
             let said = run.session.apply_config(project.training.clone());

@@ -161,9 +161,10 @@ impl Recorder {
         self.writer.dir()
     }
 
-    /// A change made to the run after `step` (settings or structure).
-    pub fn edit(&mut self, step: u64, what: &str) {
-        self.writer.edit(step, what);
+    /// A change made to the run after `step` (settings, data, or with
+    /// `project` the network).
+    pub fn edit(&mut self, step: u64, what: &str, project: Option<&Project>) {
+        self.writer.edit(step, what, project);
     }
 
     fn checkpoint(&mut self, session: &Session, step: u64, epoch: Option<usize>, seconds: f64) {

@@ -32,6 +32,10 @@ pub struct Replay {
     record: RunRecord,
     project: crate::model::Project,
     session: Session,
+    /// The step of the change of the network whose project `session` is
+    /// built from (`None`: the project as the run started).
+    at: Option<u64>,
+    dir: Option<std::path::PathBuf>,
 }
 
 impl Replay {
@@ -49,6 +53,8 @@ impl Replay {
             record,
             project,
             session,
+            at: None,
+            dir,
         })
     }
 
@@ -57,7 +63,8 @@ impl Replay {
         &self.record
     }
 
-    /// The run's project as trained.
+    /// The run's project as trained at the latest checkpoint shown (a run
+    /// changed while it trained has one per change of its network).
     pub fn project(&self) -> &crate::model::Project {
         &self.project
     }
@@ -74,6 +81,13 @@ impl Replay {
     /// No such checkpoint, its file is unreadable or does not fit.
     pub fn snapshot_at(&mut self, step: u64) -> Result<Snapshot, ReplayError> {
         let entry = self.record.checkpoint_entry(Some(step))?;
+        let wanted = self.record.edit_project_before(entry.step).map(|e| e.0);
+        if wanted != self.at {
+            let (project, at) = self.record.project_at(entry.step)?;
+            self.session = Session::from_project(&project, self.dir.as_deref())?;
+            self.project = project;
+            self.at = at;
+        }
         let path = self.record.checkpoint_path(entry.step);
         self.session.load_checkpoint(&path)?;
         let epoch = entry.epoch.unwrap_or_else(|| epoch_of(&self.record, step));
