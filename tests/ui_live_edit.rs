@@ -49,6 +49,9 @@ fn widening_a_hidden_layer_mid_run_keeps_training_from_the_same_loss() {
     neuroglass::project::save(&p, &path).unwrap();
     let mut app = NeuroglassApp::new(Some(path));
     app.prompts.recovery = None;
+    // Slow motion (3 ms a batch: at least 9 s for the 3,000 batches), so
+    // the run is still going for every edit below on any machine.
+    app.controls.delay_ms = 3;
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_ui_state(|ui, app: &mut NeuroglassApp| app.ui_frame(ui), app);
@@ -133,6 +136,41 @@ fn widening_a_hidden_layer_mid_run_keeps_training_from_the_same_loss() {
     h.step();
     assert_eq!(h.state().run.edits.applied.len(), 1);
     assert!(h.state().run.edits.refused.is_none());
+    // The scenario, second half: a Dense inserted after "relu 1"
+    // from the palette starts as wide as its input, as the identity.
+    h.get_by_label("relu 1").click();
+    h.step();
+    h.state_mut()
+        .apply(neuroglass::ui::command::Command::Append(LayerSpec::Dense(
+            DenseSpec::default(),
+        )));
+    h.step();
+    until(&mut h, "the insertion applied", |a| {
+        a.run.edits.applied.len() == 2
+    });
+    let edit = h.state().run.edits.applied[1].clone();
+    assert!(
+        edit.result.starts_with("function preserved"),
+        "{}: {}",
+        edit.what,
+        edit.result
+    );
+    let inserted = h
+        .state()
+        .doc
+        .project
+        .graph
+        .nodes()
+        .iter()
+        .find(|n| n.id.0 >= 6)
+        .map(|n| n.spec.clone());
+    assert_eq!(
+        inserted,
+        Some(LayerSpec::Dense(DenseSpec {
+            units: Units::Fixed(48),
+            ..DenseSpec::default()
+        }))
+    );
     drop(h);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -164,13 +164,21 @@ impl NeuroglassApp {
                 self.message = Some(text);
             }
         }
-        if settled
+        let changed = settled
             && self.run.active()
             && !self.prompts.restart
             && !self.doc.analysis.has_errors()
-            && let Some(g) = &self.frame.run_graph
-            && !same_structure(g, &self.doc.project.graph)
-        {
+            && self
+                .frame
+                .run_graph
+                .as_ref()
+                .is_some_and(|g| !same_structure(g, &self.doc.project.graph));
+        // A Dense or Conv2D just added during the run starts as wide as its
+        // input, so it can start as the identity (issue #18); the change
+        // is sent once that is analysed, the next frame.
+        if changed && self.size_new_layers_to_their_input() {
+            self.doc.refresh();
+        } else if changed && let Some(g) = &self.frame.run_graph {
             // The live network takes the change when it can, keeping what
             // it learned; a refusal comes back as `EditRefused` and asks
             // to restart (see `follow_live_edits`).
@@ -182,6 +190,60 @@ impl NeuroglassApp {
             self.frame.run_graph = Some(self.doc.project.graph.clone());
         }
         self.autosave();
+    }
+
+    /// Layers added since the run started that have the palette's default
+    /// width (a Dense of 16 units, a Conv2D of 8 filters) get their input's
+    /// width instead, so the running network can take them as the
+    /// identity. Returns whether any changed.
+    fn size_new_layers_to_their_input(&mut self) -> bool {
+        let Some(run_graph) = &self.frame.run_graph else {
+            return false;
+        };
+        let mut sized = Vec::new();
+        for n in self.doc.project.graph.nodes() {
+            if run_graph.node(n.id).is_some() {
+                continue;
+            }
+            let [edge] = self.doc.project.graph.inputs_of(n.id)[..] else {
+                continue;
+            };
+            let Some(shape) = self
+                .doc
+                .analysis
+                .nodes
+                .get(&edge.from)
+                .and_then(|i| i.out_shape.clone())
+            else {
+                continue;
+            };
+            let default = crate::model::LayerSpec::palette()
+                .into_iter()
+                .find(|p| std::mem::discriminant(p) == std::mem::discriminant(&n.spec));
+            let mut spec = n.spec.clone();
+            match (&mut spec, default, shape.as_slice()) {
+                (
+                    crate::model::LayerSpec::Dense(d),
+                    Some(crate::model::LayerSpec::Dense(p)),
+                    [width],
+                ) if d.units == p.units && p.units != crate::model::Units::Fixed(*width) => {
+                    d.units = crate::model::Units::Fixed(*width);
+                }
+                (
+                    crate::model::LayerSpec::Conv2D(c),
+                    Some(crate::model::LayerSpec::Conv2D(p)),
+                    [channels, _, _],
+                ) if c.filters == p.filters && c.filters != *channels => c.filters = *channels,
+                _ => continue,
+            }
+            sized.push((n.id, spec));
+        }
+        for (id, spec) in &sized {
+            if let Some(n) = self.doc.project.graph.node_mut(*id) {
+                n.spec = spec.clone();
+            }
+        }
+        !sized.is_empty()
     }
 
     /// A change the live run refused: pause and ask to restart, saying why.
