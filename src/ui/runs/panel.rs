@@ -132,6 +132,22 @@ fn entry_ui(ui: &mut egui::Ui, state: &mut RunsState, i: usize, cmds: &mut Vec<C
     ui.label(e.final_words());
     ui.label(RichText::new(&e.summary).small());
     ui.label(RichText::new(format!("changed: {}", e.changes)).small());
+    let edits = &e.record.file.edits;
+    if !edits.is_empty() {
+        let list: Vec<String> = edits
+            .iter()
+            .map(|ed| format!("after step {}: {}", ed.step, ed.what))
+            .collect();
+        ui.label(
+            RichText::new(format!(
+                "edited while training: {} change{}",
+                edits.len(),
+                if edits.len() == 1 { "" } else { "s" }
+            ))
+            .small(),
+        )
+        .on_hover_text(list.join("\n"));
+    }
     if let Some(p) = &file.parent {
         ui.label(
             RichText::new(format!("continues {} at step {}", p.run, p.step))
