@@ -223,7 +223,13 @@ pub(super) fn conv<'a>(
     }
     let spatial = v.out_len / fnew.max(1);
     let out_map = (0..v.out_len)
-        .map(|k| filters[k / spatial.max(1)].map(|u| u * spatial + k % spatial.max(1)))
+        .map(|k| {
+            filters
+                .get(k / spatial.max(1))
+                .copied()
+                .flatten()
+                .map(|u| u * spatial + k % spatial.max(1))
+        })
         .collect();
     let same_in = chans.iter().enumerate().all(|(i, c)| *c == Some(i)) && cn == co;
     Some(NodePlan {
@@ -286,7 +292,13 @@ pub(super) fn recurrent<'a>(
     ];
     let out_map = if return_sequences {
         (0..v.out_len)
-            .map(|k| units[k % hn.max(1)].map(|u| (k / hn.max(1)) * ho + u))
+            .map(|k| {
+                units
+                    .get(k % hn.max(1))
+                    .copied()
+                    .flatten()
+                    .map(|u| (k / hn.max(1)) * ho + u)
+            })
             .collect()
     } else {
         units.clone()

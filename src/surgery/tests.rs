@@ -451,3 +451,37 @@ fn sgd_momentum_follows_the_weights() {
         );
     }
 }
+
+#[test]
+fn weights_of_another_shape_never_panic_and_are_reported() {
+    let p = project("spiral.ron", |_| {});
+    let mut s = Session::from_project(&p, None).expect("session");
+    let entries = vec![
+        ("n1_hidden_1.weight".to_string(), vec![7], vec![0.5; 7]),
+        ("n1_hidden_1.bias".to_string(), vec![2], vec![0.5; 2]),
+        ("n3_other.weight".to_string(), vec![3, 5], vec![0.25; 15]),
+        (
+            "n5_output.weight".to_string(),
+            vec![2, 2, 2, 2],
+            vec![1.0; 16],
+        ),
+        ("no_id_here".to_string(), vec![1], vec![1.0]),
+    ];
+    let report = s.start_from_related(&entries, &p.graph);
+    let fate_of = |id: u32| {
+        report
+            .layers
+            .iter()
+            .find(|l| l.id == NodeId(id))
+            .map(|l| l.fate.clone())
+    };
+    assert!(matches!(fate_of(1), Some(Fate::Reset(_))), "{report:?}");
+    assert!(matches!(fate_of(5), Some(Fate::Reset(_))), "{report:?}");
+    // hidden 2 kept the 3×5 block it could and says it grew from 3 units.
+    assert!(
+        matches!(fate_of(3), Some(Fate::Grown { from: 3, to: 32 })),
+        "{report:?}"
+    );
+    let out = s.validation_outputs().expect("outputs");
+    assert!(out.iter().all(|v| v.is_finite()));
+}
