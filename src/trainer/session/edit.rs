@@ -34,7 +34,8 @@ impl EditOutcome {
         self.largest_change.is_some_and(|c| c <= PRESERVED)
     }
 
-    /// "function preserved (largest output change 0)" or "loss 0.21 → 0.48".
+    /// "function preserved (largest output change 0)", or "loss 0.21 →
+    /// 0.48 (largest output change 1.3)" when it changed.
     pub fn summary(&self) -> String {
         if self.preserved() {
             let c = self.largest_change.unwrap_or(0.0);
@@ -45,8 +46,11 @@ impl EditOutcome {
             };
             format!("function preserved (largest output change {c})")
         } else {
+            let change = self.largest_change.map_or_else(String::new, |c| {
+                format!(" (largest output change {})", crate::numfmt::sig(c, 2))
+            });
             format!(
-                "loss {} → {}",
+                "loss {} → {}{change}",
                 crate::numfmt::sig(self.loss_before, 3),
                 crate::numfmt::sig(self.loss_after, 3)
             )
