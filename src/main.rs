@@ -170,9 +170,9 @@ enum Command {
         outputs: bool,
     },
     /// Change a trained network and keep what it learned: widen layers,
-    /// insert layers (as the identity where one exists), remove layers;
-    /// prints per edit whether the function was preserved. Exit 1 if an
-    /// edit or the files do not fit, 2 if unreadable.
+    /// insert layers (as the identity where one exists), remove layers —
+    /// in that order; prints per edit whether the function was preserved.
+    /// Exit 1 if an edit or the files do not fit, 2 if unreadable.
     Edit {
         /// The project file (.ron).
         project: PathBuf,
