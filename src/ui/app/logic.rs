@@ -60,6 +60,7 @@ impl NeuroglassApp {
             }
         }
         self.poll_autosave();
+        self.poll_imports();
         self.poll_runs();
         match self.files.poll() {
             Some(Ok(c)) => self.apply(c),
