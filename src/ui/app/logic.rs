@@ -37,8 +37,9 @@ impl NeuroglassApp {
         let dir = self.doc.dir().map(std::path::Path::to_path_buf);
         if let Some(w) = self.run.weights.take() {
             let (run, wake) = (self.run.id(), self.waker());
+            let step = self.run.weights_step.take();
             self.trace
-                .weights_arrived(&w, run, &self.doc.project, dir.as_deref(), wake);
+                .weights_arrived(&w, step, run, &self.doc.project, dir.as_deref(), wake);
             let path = self.doc.path.clone();
             for u in std::mem::take(&mut self.background.jobs.waiting) {
                 self.background
