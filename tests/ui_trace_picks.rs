@@ -123,8 +123,7 @@ fn the_working_of_a_convolution_weight_adds_up_in_the_window() {
     let t = &app.trace.shown(app.run.id()).unwrap().trace;
     let wk = neuroglass::trace::working(t, w.node, w.param, w.index).unwrap();
     assert_eq!(wk.symbol, "w₃,₁,₂,₂");
-    let sum = wk.sum.as_ref().expect("a sum over positions");
-    assert!(sum.terms.len() > 100, "{} terms", sum.terms.len());
+    assert!(wk.sum.is_some(), "a sum over positions");
     assert!(
         (wk.product - wk.grad).abs() <= 1e-9 * wk.grad.abs().max(1e-12),
         "sum {} gradient {}",
@@ -132,6 +131,23 @@ fn the_working_of_a_convolution_weight_adds_up_in_the_window() {
         wk.grad
     );
     let text = wk.text();
-    assert!(text.contains("more terms"), "{text}");
     assert!(h.query_by_label(&text).is_some(), "the window writes {text}");
+    // Every weight of the layer adds up; ReLU and max-pooling leave few
+    // positions with a gradient, the blank background few with an input.
+    let mut most = 0;
+    for i in 0..8 * 9 {
+        let wk = neuroglass::trace::working(t, NodeId(1), "weight", i).unwrap();
+        let terms = wk.sum.as_ref().map_or(0, |s| s.terms.len());
+        most = most.max(terms);
+        assert!(
+            (wk.product - wk.grad).abs() <= 1e-9 * wk.grad.abs().max(1e-12),
+            "weight {i}: sum {} gradient {}",
+            wk.product,
+            wk.grad
+        );
+        if terms > neuroglass::trace::TERMS_SHOWN {
+            assert!(wk.text().contains("more terms"), "{}", wk.text());
+        }
+    }
+    assert!(most > 10, "at most {most} terms");
 }
