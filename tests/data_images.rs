@@ -162,9 +162,9 @@ fn drawings_train_with_the_mnist_cnn_to_a_high_accuracy() {
     let data = dir.join("drawings");
     write_drawings(&data, 60, 7);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let last = train(&root.join("projects/mnist_cnn.ron"), &data, "8", &dir);
+    let last = train(&root.join("projects/mnist_cnn.ron"), &data, "20", &dir);
     let acc = accuracy(&last);
-    eprintln!("image folder: 4 classes × 60 drawings, MNIST CNN, 8 epochs: val accuracy {acc:?}");
+    eprintln!("image folder: 4 classes × 60 drawings, MNIST CNN, 20 epochs: val accuracy {acc:?}");
     assert!(acc.is_some_and(|a| a >= 0.95), "{last}");
     let _ = std::fs::remove_dir_all(&dir);
 }
