@@ -125,8 +125,7 @@ fn an_image_folder_chosen_in_the_window_is_the_data_with_a_preview_per_class() {
     let mut h = harness(NeuroglassApp::new(None));
     h.get_by_label("File").click();
     h.run_steps(2);
-    // The menu bar's "Data" comes before the side panel's tab.
-    h.get_all_by_label("Data").next().unwrap().click();
+    h.get_by_label("Data menu").click();
     h.run_steps(2);
     h.get_by_label("Image folder…").click();
     h.run_steps(3);

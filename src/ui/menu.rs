@@ -105,7 +105,11 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
         });
         ui.menu_button("Data", |ui| {
             item(ui, &mut out, "Image folder…", true, Command::ImageFolderDialog);
-        });
+        })
+        // Told apart from the side panel's "Data" tab by screen readers
+        // (and tests).
+        .response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, "Data menu"));
         ui.menu_button("Edit", |ui| {
             item(ui, &mut out, "Undo", s.can_undo, Command::Undo);
             item(ui, &mut out, "Redo", s.can_redo, Command::Redo);
