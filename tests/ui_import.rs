@@ -84,6 +84,22 @@ fn an_imported_onnx_model_opens_as_a_project_with_its_weights() {
     want.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(weights, want);
     assert!(h.state().controls.use_saved_weights);
+    // Before any run, the trace uses the imported weights, and says so.
+    h.state_mut().views.picked = Some(0);
+    h.state_mut().trace.open = true;
+    until(&mut h, "the trace", |a| a.trace.shown(a.run.id()).is_some());
+    let traced = h.state().trace.shown(h.state().run.id()).unwrap();
+    assert_eq!(
+        traced.saved.as_deref(),
+        Some(dir.join("flowers.safetensors").as_path())
+    );
+    for (name, _, values) in want.iter().filter(|w| w.0.ends_with(".weight")) {
+        let wide: Vec<f64> = values.iter().map(|v| f64::from(*v)).collect();
+        assert!(
+            traced.trace.params.iter().any(|p| p.value == wide),
+            "{name} is not among the traced weights"
+        );
+    }
     // A second import never replaces the first one's files.
     h.state_mut().apply(Command::ImportOnnx(model.clone()));
     until(&mut h, "the second import", |a| {

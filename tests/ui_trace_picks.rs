@@ -102,6 +102,13 @@ fn a_preview_row_and_a_typed_input_are_traced_and_named() {
     until(&mut h, "the trace of validation sample 2", |a| {
         shown_pick(a) == Some(Pick::Validation(2))
     });
+    // A training row belongs to its data: another project drops it.
+    h.state_mut().trace.choose_training(1);
+    h.run_steps(2);
+    assert_eq!(h.state().trace.chosen, Some(Pick::Training(1)));
+    h.state_mut().apply(Command::OpenBundled("xor.ron"));
+    h.run_steps(3);
+    assert_eq!(h.state().trace.chosen, None);
 }
 
 #[test]

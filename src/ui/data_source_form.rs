@@ -70,9 +70,12 @@ pub fn rows_ui(ui: &mut egui::Ui, s: &mut DataSource) {
         DataSource::StandIn { shape, samples, .. } => {
             ui.label("stand-in");
             ui.label(format!(
-                "{samples} random samples of {} — no real data fits this network yet; choose data of that shape to train",
+                "{samples} random samples of {}",
                 crate::data::standin::shape_text(shape)
-            ));
+            ))
+            .on_hover_text(
+                "No real data fits this network yet: choose data of that shape to train it.",
+            );
             ui.end_row();
         }
         _ => {}

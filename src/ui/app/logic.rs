@@ -48,6 +48,8 @@ impl NeuroglassApp {
             }
         }
         let wake = self.waker();
+        self.trace
+            .note_saved_weights(self.doc.path.as_deref(), self.controls.use_saved_weights);
         let (project, pick) = (&self.doc.project, self.views.picked);
         self.trace
             .update(&mut self.run, project, dir.as_deref(), pick, wake);

@@ -43,6 +43,9 @@ pub struct Traced {
     /// The step of the run's latest snapshot when it was asked for (`None`:
     /// the project's initial weights, before any run).
     pub step: Option<u64>,
+    /// Before any run: the saved weights file it used instead of the
+    /// initial weights (an imported model's, say).
+    pub saved: Option<PathBuf>,
     /// The sample.
     pub sample: Pick,
     /// The sample in words: index and target.
@@ -112,6 +115,12 @@ pub struct TraceState {
     pub target_text: String,
     /// Why the typed input was not taken.
     pub input_error: Option<String>,
+    /// The weights runs start from when not the initial ones (the saved
+    /// weights beside the project, when the window uses them); traced
+    /// before any run.
+    pub saved_weights: Option<PathBuf>,
+    /// The data `chosen` was picked in (another data set drops it).
+    chosen_data: Option<DataKey>,
 }
 
 impl TraceState {
@@ -151,6 +160,16 @@ impl TraceState {
         self.open = true;
     }
 
+    /// Notes the weights a run would start from: `doc` the project's file,
+    /// `use_saved` whether the window starts runs from the weights saved
+    /// beside it (and they exist).
+    pub fn note_saved_weights(&mut self, doc: Option<&Path>, use_saved: bool) {
+        self.saved_weights = doc
+            .filter(|_| use_saved)
+            .map(crate::project::weights::weights_path_for)
+            .filter(|p| p.is_file());
+    }
+
     /// The prepared data of the latest trace (for the window's input form).
     pub fn prepared(&self) -> Option<Arc<Prepared>> {
         self.data.as_ref().map(|(_, p)| Arc::clone(p))
@@ -180,6 +199,21 @@ impl TraceState {
             if pick.is_some() {
                 self.chosen = None;
             }
+        }
+        // A training row or a typed input belongs to its data set.
+        let data: DataKey = (
+            project.data.clone(),
+            project.training.seed,
+            dir.map(Path::to_path_buf),
+        );
+        if self.chosen.is_none() {
+            self.chosen_data = None;
+        } else if self.chosen_data.is_none() {
+            self.chosen_data = Some(data);
+        } else if self.chosen_data.as_ref() != Some(&data) {
+            self.chosen = None;
+            self.chosen_data = None;
+            self.working = None;
         }
         if let Some((req, task)) = self.task.as_mut()
             && let Some(out) = task.poll()
@@ -285,8 +319,22 @@ impl TraceState {
             .filter(|(k, _)| *k == key)
             .map(|(_, p)| Arc::clone(p));
         let typed = self.typed.clone();
+        let saved = self.saved_weights.clone().filter(|_| weights.is_none());
         let task = Task::spawn("tracing a sample", wake, move || {
-            compute(req, &project, weights.as_deref(), cached, key, typed.as_ref())
+            let (weights, saved) = match (weights, saved) {
+                (Some(w), _) => (Some(w), None),
+                (None, Some(path)) => {
+                    let w = crate::project::load_weights(&path)
+                        .map_err(|e| format!("the saved weights could not be read: {e}"))?;
+                    (Some(w), Some(path))
+                }
+                (None, None) => (None, None),
+            };
+            let mut out = compute(req, &project, weights.as_deref(), cached, key, typed.as_ref());
+            if let Ok((traced, _, _)) = out.as_mut() {
+                traced.saved = saved;
+            }
+            out
         });
         self.task = Some((req, task));
     }
@@ -355,6 +403,7 @@ fn compute(
         Traced {
             run: req.run,
             step: req.step,
+            saved: None,
             sample: req.sample,
             name,
             trace,

@@ -128,9 +128,13 @@ fn contents_ui(
     let n = traced.trace.nodes.len();
     ui.label(RichText::new(&traced.name).strong());
     ui.label(
-        RichText::new(match traced.step {
-            Some(s) => format!("weights of the current run at step {s}, in f64, evaluation mode"),
-            None => "the initial weights (before training), in f64, evaluation mode".into(),
+        RichText::new(match (traced.step, &traced.saved) {
+            (Some(s), _) => format!("weights of the current run at step {s}, in f64, evaluation mode"),
+            (None, Some(f)) => format!(
+                "the saved weights {} (before training), in f64, evaluation mode",
+                f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned())
+            ),
+            (None, None) => "the initial weights (before training), in f64, evaluation mode".into(),
         })
         .weak(),
     );

@@ -97,6 +97,7 @@ pub fn sum_ui(ui: &mut egui::Ui, s: &Sum) {
     }
     egui::Grid::new("trace-sum-terms")
         .striped(true)
+        .spacing(theme::TRACE_TERMS_SPACING)
         .show(ui, |ui| {
             ui.strong("where");
             for sym in &s.symbols {
