@@ -184,7 +184,10 @@ fn npz_archives_written_by_numpy_load_and_train() {
     let e = neuroglass::data::npz::read_xy(&fixtures.join("no_y.npz"))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("no array `y`") && e.contains("labels.npy"), "{e}");
+    assert!(
+        e.contains("no array `y`") && e.contains("labels.npy"),
+        "{e}"
+    );
     let dir = temp("npz");
     let last = train(
         &root.join("projects/iris.ron"),

@@ -57,14 +57,8 @@ fn a_model_no_data_fits_imports_with_stand_in_data_and_exports_again() {
     .unwrap();
     assert_eq!(s.input_shape, vec![7]);
     let py = dir.join("pytorch");
-    let summary = export_project_with(
-        &imported.project,
-        None,
-        Some(&imported.weights),
-        &py,
-        &opts,
-    )
-    .unwrap();
+    let summary =
+        export_project_with(&imported.project, None, Some(&imported.weights), &py, &opts).unwrap();
     assert_eq!(summary.train_samples + summary.validation_samples, 64);
     assert!(py.join("model.py").exists());
     // And it traces (the project's own data is the stand-in).

@@ -72,7 +72,9 @@ fn an_imported_onnx_model_opens_as_a_project_with_its_weights() {
     let mut h = harness(NeuroglassApp::new(None));
     h.state_mut().apply(Command::ImportOnnx(model.clone()));
     until(&mut h, "the import", |a| {
-        a.message.as_deref().is_some_and(|m| m.starts_with("imported"))
+        a.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("imported"))
     });
     let project = dir.join("flowers.ron");
     assert_eq!(h.state().doc.path.as_deref(), Some(project.as_path()));
@@ -167,8 +169,14 @@ fn an_image_folder_chosen_in_the_window_is_the_data_with_a_preview_per_class() {
     };
     assert_eq!(*size, [10, 10]);
     // A few of each class, class by class (of the training rows).
-    assert!(labels.iter().filter(|l| *l == "circle").count() >= 2, "{labels:?}");
-    assert!(labels.iter().filter(|l| *l == "square").count() >= 2, "{labels:?}");
+    assert!(
+        labels.iter().filter(|l| *l == "circle").count() >= 2,
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().filter(|l| *l == "square").count() >= 2,
+        "{labels:?}"
+    );
     let first_square = labels.iter().position(|l| l == "square").unwrap();
     assert!(labels[..first_square].iter().all(|l| l == "circle"));
     let _ = std::fs::remove_dir_all(&dir);

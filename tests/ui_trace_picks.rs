@@ -66,7 +66,13 @@ fn a_preview_row_and_a_typed_input_are_traced_and_named() {
         shown_pick(a) == Some(Pick::Training(3))
     });
     h.run_steps(2);
-    let name = h.state().trace.shown(h.state().run.id()).unwrap().name.clone();
+    let name = h
+        .state()
+        .trace
+        .shown(h.state().run.id())
+        .unwrap()
+        .name
+        .clone();
     assert!(name.starts_with("training sample 3 · class"), "{name}");
     assert!(h.query_by_label(&name).is_some(), "{name} is on screen");
     let row: Vec<f64> = {
@@ -86,7 +92,11 @@ fn a_preview_row_and_a_typed_input_are_traced_and_named() {
         matches!(shown_pick(a), Some(Pick::Typed(_)))
     });
     let t = h.state().trace.shown(h.state().run.id()).unwrap();
-    assert!(t.name.starts_with("typed input (") && t.name.ends_with("class 2"), "{}", t.name);
+    assert!(
+        t.name.starts_with("typed input (") && t.name.ends_with("class 2"),
+        "{}",
+        t.name
+    );
     assert_eq!(t.trace.target, neuroglass::trace::SampleTarget::Class(2));
     for (a, b) in input_of(h.state()).iter().zip(&row) {
         assert!((a - b).abs() < 1e-5, "typed {a} vs row {b}");
@@ -138,7 +148,10 @@ fn the_working_of_a_convolution_weight_adds_up_in_the_window() {
         wk.grad
     );
     let text = wk.text();
-    assert!(h.query_by_label(&text).is_some(), "the window writes {text}");
+    assert!(
+        h.query_by_label(&text).is_some(),
+        "the window writes {text}"
+    );
     // Every weight of the layer adds up; ReLU and max-pooling leave few
     // positions with a gradient, the blank background few with an input.
     let mut most = 0;

@@ -325,7 +325,10 @@ mod tests {
         assert!(e.contains("no PNG, JPEG or BMP") && e.contains('b'), "{e}");
         std::fs::write(d.join("b/broken.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
         let e = load(&d, &ImageOptions::default()).unwrap_err().to_string();
-        assert!(e.contains("broken.png") && e.contains("not a readable"), "{e}");
+        assert!(
+            e.contains("broken.png") && e.contains("not a readable"),
+            "{e}"
+        );
         std::fs::remove_file(d.join("b/broken.png")).unwrap();
         image::GrayImage::new(2, 2).save(d.join("b/y.png")).unwrap();
         let big = ImageOptions {
@@ -379,7 +382,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("would take") && e.contains("the limit is"), "{e}");
+        assert!(
+            e.contains("would take") && e.contains("the limit is"),
+            "{e}"
+        );
         let _ = std::fs::remove_dir_all(&d);
     }
 }

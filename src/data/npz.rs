@@ -163,7 +163,10 @@ pub fn members(bytes: &[u8], name: &str) -> Result<Vec<Member>, DataError> {
         let at = u64_at(bytes, eocd - 12).ok_or_else(short)?;
         let at = usize::try_from(at).map_err(|_| short())?;
         if u32_at(bytes, at) != Some(EOCD64) {
-            return Err(bad(name, "the ZIP64 end record is not where it is said to be"));
+            return Err(bad(
+                name,
+                "the ZIP64 end record is not where it is said to be",
+            ));
         }
         count = u64_at(bytes, at + 32).ok_or_else(short)?;
         dir_size = u64_at(bytes, at + 40).ok_or_else(short)?;

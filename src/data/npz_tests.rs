@@ -106,8 +106,14 @@ fn stored_and_deflated_members_read() {
 #[test]
 fn a_missing_or_doubled_array_is_named() {
     let (x, y) = xy();
-    let e = err(&zip(&[entry("x.npy", x.clone(), false), entry("labels.npy", y.clone(), false)]));
-    assert!(e.contains("no array `y`") && e.contains("labels.npy"), "{e}");
+    let e = err(&zip(&[
+        entry("x.npy", x.clone(), false),
+        entry("labels.npy", y.clone(), false),
+    ]));
+    assert!(
+        e.contains("no array `y`") && e.contains("labels.npy"),
+        "{e}"
+    );
     let e = err(&zip(&[
         entry("x.npy", x.clone(), false),
         entry("y.npy", y.clone(), false),
@@ -165,7 +171,10 @@ fn a_huge_declared_size_is_refused_before_inflating() {
 #[test]
 fn damaged_encrypted_and_unknown_archives_are_refused() {
     let (x, y) = xy();
-    let good = zip(&[entry("x.npy", x.clone(), true), entry("y.npy", y.clone(), true)]);
+    let good = zip(&[
+        entry("x.npy", x.clone(), true),
+        entry("y.npy", y.clone(), true),
+    ]);
     // Cut anywhere: never a panic, always an error.
     for cut in (0..good.len()).step_by(7) {
         assert!(parse_xy(&good[..cut], "t.npz").is_err(), "cut at {cut}");

@@ -408,7 +408,9 @@ pub fn check_data(d: &DataSpec) -> Result<(), String> {
                 && *c != 1
                 && *c != 3
             {
-                return Err(format!("channels is {c}; images are 1 (grey) or 3 (colour)"));
+                return Err(format!(
+                    "channels is {c}; images are 1 (grey) or 3 (colour)"
+                ));
             }
         }
         DataSource::StandIn {

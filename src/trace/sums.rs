@@ -132,11 +132,7 @@ fn conv(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Wo
                 ],
                 terms,
             };
-            let symbol = format!(
-                "w{so},{sc},{},{}",
-                subscript(u + 1),
-                subscript(v + 1)
-            );
+            let symbol = format!("w{so},{sc},{},{}", subscript(u + 1), subscript(v + 1));
             summed(symbol, p, index, sum, None)
         }
         "bias" => {
@@ -176,7 +172,7 @@ fn norm(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Wo
     let beta = t.params_of(layer.id).find(|q| q.name == "bias")?;
     let channels = gamma.value.len();
     let len = layer.output.len();
-    if channels == 0 || len % channels != 0 || index >= channels {
+    if channels == 0 || !len.is_multiple_of(channels) || index >= channels {
         return None;
     }
     let per = len / channels;
@@ -251,10 +247,7 @@ fn norm(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Wo
         meanings.push(hat_meaning);
     }
     let sum = Sum {
-        over: format!(
-            "the {per} positions k of channel {}, from 0",
-            index + 1
-        ),
+        over: format!("the {per} positions k of channel {}, from 0", index + 1),
         index: "k".into(),
         symbols,
         meanings,
@@ -303,9 +296,8 @@ fn rnn(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Wor
                     a += wih.value[j * i + ii] * x[s * i + ii];
                 }
                 if let Some(prev) = &prev {
-                    for k in 0..h {
-                        a += whh.value[j * h + k] * prev[k];
-                    }
+                    let row = &whh.value[j * h..(j + 1) * h];
+                    a += row.iter().zip(prev).map(|(w, v)| w * v).sum::<f64>();
                 }
                 a.tanh()
             })
@@ -341,9 +333,12 @@ fn rnn(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Wor
         for j in 0..h {
             let mut dh = dh_out(s, j);
             if s + 1 < steps {
-                for k in 0..h {
-                    dh += whh.value[k * h + j] * delta[s + 1][k];
-                }
+                // (W_hhᵀ δ(t+1))_j: column j of W_hh.
+                dh += delta[s + 1]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, d)| whh.value[k * h + j] * d)
+                    .sum::<f64>();
             }
             delta[s][j] = dh * (1.0 - hs[s][j] * hs[s][j]);
         }

@@ -45,7 +45,9 @@ fn classify(g: Graph, shape: Vec<usize>) -> (Project, Analysis, DataInfo) {
 
 /// A wavy sample of `n` values.
 fn sample(n: usize) -> Vec<f32> {
-    (0..n).map(|k| ((k as f32) * 0.71 + 0.3).sin() * 1.5).collect()
+    (0..n)
+        .map(|k| ((k as f32) * 0.71 + 0.3).sin() * 1.5)
+        .collect()
 }
 
 /// The initial weights with every value moved (so γ ≠ 1, β ≠ 0, running
@@ -79,7 +81,12 @@ fn all_add_up(t: &Trace, id: NodeId) -> usize {
     for p in t.params_of(id) {
         for i in 0..p.grad.len() {
             let w = working(t, id, p.name, i).unwrap();
-            assert!(w.note.is_none() || w.sum.is_some(), "{}: {:?}", p.name, w.note);
+            assert!(
+                w.note.is_none() || w.sum.is_some(),
+                "{}: {:?}",
+                p.name,
+                w.note
+            );
             let tol = 1e-10 * (1.0 + w.grad.abs());
             assert!(
                 (w.product - w.grad).abs() <= tol,
@@ -103,7 +110,12 @@ fn convolution_weights_and_biases_are_sums_over_positions() {
         let mut g = Graph::new();
         let x = node(&mut g, "x", LayerSpec::Input, &[]);
         let c = node(&mut g, "conv", conv(2, 3, stride, padding), &[x]);
-        let r = node(&mut g, "relu", LayerSpec::Activation(Activation::ReLU), &[c]);
+        let r = node(
+            &mut g,
+            "relu",
+            LayerSpec::Activation(Activation::ReLU),
+            &[c],
+        );
         let f = node(&mut g, "flat", LayerSpec::Flatten, &[r]);
         node(&mut g, "out", dense(3), &[f]);
         let (p, a, info) = classify(g, vec![2, 5, 6]);
@@ -115,7 +127,10 @@ fn convolution_weights_and_biases_are_sums_over_positions() {
         // Filter 2, channel 1, kernel row 2, column 2.
         assert_eq!(w.symbol, "w₂,₁,₂,₂");
         let text = w.text();
-        assert!(text.starts_with("∂L/∂w₂,₁,₂,₂ = Σ_p,q ∂L/∂z₂(p,q) · x₁("), "{text}");
+        assert!(
+            text.starts_with("∂L/∂w₂,₁,₂,₂ = Σ_p,q ∂L/∂z₂(p,q) · x₁("),
+            "{text}"
+        );
     }
 }
 
@@ -124,7 +139,12 @@ fn batchnorm_gamma_and_beta_are_sums_over_a_channel_or_one_product() {
     // Images: a sum over the channel's positions.
     let mut g = Graph::new();
     let x = node(&mut g, "x", LayerSpec::Input, &[]);
-    let bn = node(&mut g, "bn", LayerSpec::BatchNorm(BatchNormSpec::default()), &[x]);
+    let bn = node(
+        &mut g,
+        "bn",
+        LayerSpec::BatchNorm(BatchNormSpec::default()),
+        &[x],
+    );
     let f = node(&mut g, "flat", LayerSpec::Flatten, &[bn]);
     node(&mut g, "out", dense(3), &[f]);
     let (p, a, info) = classify(g, vec![2, 3, 3]);

@@ -85,7 +85,10 @@ pub fn rows_ui(ui: &mut egui::Ui, s: &mut DataSource) {
 /// The source for an image folder chosen in the window: its path relative
 /// to the project's folder where it is inside it; size and colour from the
 /// images.
-pub fn image_folder_source(folder: &std::path::Path, project_dir: Option<&std::path::Path>) -> DataSource {
+pub fn image_folder_source(
+    folder: &std::path::Path,
+    project_dir: Option<&std::path::Path>,
+) -> DataSource {
     let shown = project_dir
         .and_then(|d| folder.strip_prefix(d).ok())
         .unwrap_or(folder);

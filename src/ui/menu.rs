@@ -104,7 +104,13 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
             item(ui, &mut out, "Quit", true, Command::Quit);
         });
         ui.menu_button("Data", |ui| {
-            item(ui, &mut out, "Image folder…", true, Command::ImageFolderDialog);
+            item(
+                ui,
+                &mut out,
+                "Image folder…",
+                true,
+                Command::ImageFolderDialog,
+            );
         })
         // Told apart from the side panel's "Data" tab by screen readers
         // (and tests).

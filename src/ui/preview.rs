@@ -206,7 +206,9 @@ fn preview_of(p: &crate::data::prepare::Prepared) -> Preview {
                             // Colour as its luma (BT.601), as the grey images.
                             (0..plane)
                                 .map(|k| {
-                                    0.299 * row[k] + 0.587 * row[plane + k] + 0.114 * row[2 * plane + k]
+                                    0.299 * row[k]
+                                        + 0.587 * row[plane + k]
+                                        + 0.114 * row[2 * plane + k]
                                 })
                                 .collect()
                         } else {
@@ -315,7 +317,8 @@ pub fn table_ui(ui: &mut egui::Ui, header: &[String], rows: &[Vec<String>], inde
             egui::Grid::new("preview-rows")
                 .striped(true)
                 .show(ui, |ui| {
-                    ui.strong("#").on_hover_text("training sample: click to trace it");
+                    ui.strong("#")
+                        .on_hover_text("training sample: click to trace it");
                     for h in header {
                         ui.strong(h);
                     }

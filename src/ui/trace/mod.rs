@@ -25,8 +25,8 @@ use crate::engine::network::StateEntry;
 use crate::model::load_data::{info_of, load_data};
 use crate::model::{DataSpec, NodeId, Project, analyze};
 use crate::trace::{Trace, Tracer};
-use pick::{Pick, TypedInput};
 use crate::trainer::TrainerCommand;
+use pick::{Pick, TypedInput};
 
 use super::run::{Run, RunId, RunState};
 use super::task::Task;
@@ -330,7 +330,14 @@ impl TraceState {
                 }
                 (None, None) => (None, None),
             };
-            let mut out = compute(req, &project, weights.as_deref(), cached, key, typed.as_ref());
+            let mut out = compute(
+                req,
+                &project,
+                weights.as_deref(),
+                cached,
+                key,
+                typed.as_ref(),
+            );
             if let Ok((traced, _, _)) = out.as_mut() {
                 traced.saved = saved;
             }

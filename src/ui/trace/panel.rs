@@ -129,10 +129,15 @@ fn contents_ui(
     ui.label(RichText::new(&traced.name).strong());
     ui.label(
         RichText::new(match (traced.step, &traced.saved) {
-            (Some(s), _) => format!("weights of the current run at step {s}, in f64, evaluation mode"),
+            (Some(s), _) => {
+                format!("weights of the current run at step {s}, in f64, evaluation mode")
+            }
             (None, Some(f)) => format!(
                 "the saved weights {} (before training), in f64, evaluation mode",
-                f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned())
+                f.file_name().map_or_else(
+                    || f.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
             ),
             (None, None) => "the initial weights (before training), in f64, evaluation mode".into(),
         })

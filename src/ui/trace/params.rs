@@ -57,7 +57,10 @@ pub fn params_ui(ui: &mut egui::Ui, trace: &Trace, id: NodeId) -> Option<WeightP
         let dims: Vec<String> = p.shape.iter().map(usize::to_string).collect();
         let mut head = format!("{} [{}]", p.name, dims.join("×"));
         if shown != [rows, cols] {
-            head.push_str(&format!(" — showing {}×{} of {rows}×{cols}", shown[0], shown[1]));
+            head.push_str(&format!(
+                " — showing {}×{} of {rows}×{cols}",
+                shown[0], shown[1]
+            ));
         }
         ui.label(RichText::new(head).weak());
         ui.spacing_mut().item_spacing = vec2(1.0, 1.0);

@@ -125,7 +125,11 @@ pub fn resolve(
     match pick {
         Pick::Validation(i) => {
             let (x, t) = validation_sample(p, i).map_err(|e| e.to_string())?;
-            Ok((x, t, sample_name(&p.validation.target, "validation sample", i)))
+            Ok((
+                x,
+                t,
+                sample_name(&p.validation.target, "validation sample", i),
+            ))
         }
         Pick::Training(i) => {
             let (x, t) = training_sample(p, i)?;

@@ -38,10 +38,12 @@ pub fn parse_values(text: &str) -> Result<Vec<f32>, String> {
 pub fn parse_target(text: &str, target: &Target) -> Result<SampleTarget, String> {
     match target {
         Target::Classes { names, .. } => {
-            let c: u32 = text
-                .trim()
-                .parse()
-                .map_err(|_| format!("the target is a class: a whole number from 0 to {}", names.len().saturating_sub(1)))?;
+            let c: u32 = text.trim().parse().map_err(|_| {
+                format!(
+                    "the target is a class: a whole number from 0 to {}",
+                    names.len().saturating_sub(1)
+                )
+            })?;
             if c as usize >= names.len() {
                 return Err(format!(
                     "class {c} does not exist; the classes are 0 to {}",
@@ -154,14 +156,20 @@ mod tests {
 
     #[test]
     fn values_and_targets_parse_or_say_why_not() {
-        assert_eq!(parse_values("0.5, −1.25  2").unwrap(), vec![0.5, -1.25, 2.0]);
+        assert_eq!(
+            parse_values("0.5, −1.25  2").unwrap(),
+            vec![0.5, -1.25, 2.0]
+        );
         assert!(parse_values("1, x").unwrap_err().contains("`x`"));
         assert!(parse_values("1, inf").is_err());
         let classes = Target::Classes {
             labels: vec![0, 1],
             names: vec!["a".into(), "b".into()],
         };
-        assert_eq!(parse_target(" 1 ", &classes).unwrap(), SampleTarget::Class(1));
+        assert_eq!(
+            parse_target(" 1 ", &classes).unwrap(),
+            SampleTarget::Class(1)
+        );
         assert!(parse_target("2", &classes).unwrap_err().contains("0 to 1"));
         let values = Target::Values {
             y: ndarray::Array2::zeros((3, 2)),
