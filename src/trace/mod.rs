@@ -8,6 +8,7 @@
 //! PyTorch export's plan (to name each parameter by its `state_dict` key);
 //! it reads no files — callers pass the weights and the sample.
 
+mod bptt;
 mod sample;
 mod sums;
 mod working;

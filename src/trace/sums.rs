@@ -2,16 +2,17 @@
 //! numbers: a convolution's weight (over every output position the filter
 //! visits) and bias, a BatchNorm's or LayerNorm's γ and β (over the
 //! positions of a channel; one product for a flat feature), and a
-//! SimpleRNN's weights and biases (over the time steps, with the deltas of
-//! back-propagation through time recomputed here from the weights, the
-//! input and ∂L/∂(output) — checked against the layer's own output).
+//! SimpleRNN's, LSTM's or GRU's weights and biases (over the time steps,
+//! with the deltas of back-propagation through time recomputed from the
+//! weights, the input and ∂L/∂(output) by [`super::bptt`] — checked
+//! against the layer's own output).
 //!
 //! Every term comes from the trace's numbers; the sum is computed here, so
 //! comparing it with the backward pass's gradient checks the formula.
 
+use super::bptt::{self, Cell, Weights};
 use super::working::{Factor, Sum, Term, Working, subscript};
 use super::{NodeTrace, ParamTrace, Trace};
-use crate::numfmt::sig;
 
 /// The working of element `index` of `p`, a parameter of `layer`, when its
 /// kind is one this module writes out.
@@ -24,7 +25,7 @@ pub(super) fn working(
     match layer.kind {
         "Conv2D" => conv(t, layer, p, index),
         "BatchNorm" | "LayerNorm" => norm(t, layer, p, index),
-        "SimpleRNN" => rnn(t, layer, p, index),
+        "SimpleRNN" | "LSTM" | "GRU" => rnn(t, layer, p, index),
         _ => None,
     }
 }
@@ -256,141 +257,84 @@ fn norm(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Wo
     summed(symbol, p, index, sum, None)
 }
 
-/// SimpleRNN, `h(t) = tanh(W_ih x(t) + b_ih + W_hh h(t−1) + b_hh)` from
-/// `h(−1) = 0`: with `δ(t) = ∂L/∂(pre-activation at t)` — by
-/// back-propagation through time `δ(t) = (∂L/∂h(t) + W_hhᵀ δ(t+1)) ⊙ (1 −
-/// h(t)²)` — `∂L/∂W_ih[j,i] = Σ_t δ_j(t) x_i(t)`, `∂L/∂W_hh[j,k] = Σ_t
-/// δ_j(t) h_k(t−1)`, `∂L/∂b[j] = Σ_t δ_j(t)`. `None` when the recomputed
-/// states do not match the layer's output.
+/// SimpleRNN, LSTM and GRU: with `δ_r(t)` the gradient of row `r`'s
+/// pre-activation at step `t` (by back-propagation through time,
+/// [`super::bptt`]), `∂L/∂W_ih[r,i] = Σ_t δ_r(t) x_i(t)`, `∂L/∂W_hh[r,k] =
+/// Σ_t δ_r(t) h_k(t−1)` (GRU's `n` rows: `δ_r(t) r(t)`), and the biases
+/// `Σ_t δ_r(t)`. `None` when the recomputed states do not match the
+/// layer's output.
 fn rnn(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Working> {
+    let cell = Cell::of(layer.kind)?;
     let par = |name: &str| t.params_of(layer.id).find(|q| q.name == name);
-    let (wih, whh, bih, bhh) = (
-        par("weight_ih")?,
-        par("weight_hh")?,
-        par("bias_ih")?,
-        par("bias_hh")?,
-    );
-    let (h, i) = match wih.shape.as_slice() {
-        [h, i] if *h > 0 && *i > 0 => (*h, *i),
-        _ => return None,
+    let whh = par("weight_hh")?;
+    let h = *whh.shape.get(1)?;
+    let weights = Weights {
+        wih: &par("weight_ih")?.value,
+        whh: &whh.value,
+        bih: &par("bias_ih")?.value,
+        bhh: &par("bias_hh")?.value,
     };
     let input = layer.inputs.first().and_then(|id| t.node(*id))?;
-    let x = &input.output;
-    if x.len() % i != 0
-        || wih.value.len() != h * i
-        || whh.value.len() != h * h
-        || bih.value.len() != h
-        || bhh.value.len() != h
-    {
-        return None;
-    }
-    let steps = x.len() / i;
-    // Forward again, in f64 as the trace ran it.
-    let mut hs: Vec<Vec<f64>> = Vec::with_capacity(steps);
-    for s in 0..steps {
-        let prev = s.checked_sub(1).map(|k| hs[k].clone());
-        let row: Vec<f64> = (0..h)
-            .map(|j| {
-                let mut a = bih.value[j] + bhh.value[j];
-                for ii in 0..i {
-                    a += wih.value[j * i + ii] * x[s * i + ii];
-                }
-                if let Some(prev) = &prev {
-                    let row = &whh.value[j * h..(j + 1) * h];
-                    a += row.iter().zip(prev).map(|(w, v)| w * v).sum::<f64>();
-                }
-                a.tanh()
-            })
-            .collect();
-        hs.push(row);
-    }
-    let sequences = layer.output.len() == steps * h;
-    let shown = if sequences {
-        hs.concat()
-    } else {
-        hs.last()?.clone()
-    };
-    let agrees = shown.len() == layer.output.len()
-        && shown
-            .iter()
-            .zip(&layer.output)
-            .all(|(a, b)| (a - b).abs() <= 1e-9 * (1.0 + b.abs()));
-    if !agrees {
-        return None;
-    }
-    // Backward through time.
-    let dh_out = |s: usize, j: usize| -> f64 {
-        if sequences {
-            layer.grad.get(s * h + j).copied().unwrap_or(0.0)
-        } else if s + 1 == steps {
-            layer.grad.get(j).copied().unwrap_or(0.0)
-        } else {
-            0.0
-        }
-    };
-    let mut delta = vec![vec![0.0; h]; steps];
-    for s in (0..steps).rev() {
-        for j in 0..h {
-            let mut dh = dh_out(s, j);
-            if s + 1 < steps {
-                // (W_hhᵀ δ(t+1))_j: column j of W_hh.
-                dh += delta[s + 1]
-                    .iter()
-                    .enumerate()
-                    .map(|(k, d)| whh.value[k * h + j] * d)
-                    .sum::<f64>();
-            }
-            delta[s][j] = dh * (1.0 - hs[s][j] * hs[s][j]);
-        }
-    }
+    let b = bptt::run(cell, &weights, h, &input.output, &layer.output, &layer.grad)?;
     let cols = p.shape.get(1).copied().unwrap_or(1).max(1);
-    let (j, col) = (index / cols, index % cols);
-    if j >= h {
-        return None;
-    }
-    let sj = subscript(j + 1);
-    let delta_symbol = format!("δ{sj}(t)");
-    let delta_meaning = format!(
-        "how the loss changes with unit {}'s sum before tanh at step t: (∂L/∂h{sj}(t) + Σₖ W_hh,ₖ{sj} δₖ(t+1)) · (1 − h{sj}(t)²), back through time",
-        j + 1
+    let (row, col) = (index / cols, index % cols);
+    let gates = cell.gates();
+    let (gate, unit) = (gates.get(row / h)?, row % h);
+    let su = subscript(unit + 1);
+    let hidden_side = matches!(p.name, "weight_hh" | "bias_hh");
+    let gru_n = cell == Cell::Gru && *gate == "n" && hidden_side;
+    let delta_symbol = if gru_n {
+        format!("δn{su}(t)·r{su}(t)")
+    } else {
+        format!("δ{gate}{su}(t)")
+    };
+    let what = if gate.is_empty() {
+        format!("unit {}'s sum before tanh", unit + 1)
+    } else {
+        format!("gate {gate} of unit {}'s sum", unit + 1)
+    };
+    let mut delta_meaning = format!(
+        "how the loss changes with {what} at step t, back through time from ∂L/∂(output) of {}",
+        layer.name
     );
+    if gru_n {
+        delta_meaning.push_str(", times the reset gate r (W_hn h is inside r ⊙ (…))");
+    }
+    let deltas = if hidden_side { &b.gh } else { &b.ga };
+    let rsub = subscript(row + 1);
     let (symbol, second): (String, Option<(String, String, Vec<f64>)>) = match p.name {
-        "weight_ih" if col < i => {
+        "weight_ih" if col < b.x.first().map_or(0, Vec::len) => {
             let si = subscript(col + 1);
             (
-                format!("W_ih,{sj},{si}"),
+                format!("W_ih,{rsub},{si}"),
                 Some((
                     format!("x{si}(t)"),
                     format!("input {} at step t, from {}", col + 1, input.name),
-                    (0..steps).map(|s| x[s * i + col]).collect(),
+                    b.x.iter().map(|x| x[col]).collect(),
                 )),
             )
         }
         "weight_hh" if col < h => {
             let sk = subscript(col + 1);
             (
-                format!("W_hh,{sj},{sk}"),
+                format!("W_hh,{rsub},{sk}"),
                 Some((
                     format!("h{sk}(t−1)"),
                     format!(
                         "unit {}'s state one step earlier (0 before the first)",
                         col + 1
                     ),
-                    (0..steps)
-                        .map(|s| s.checked_sub(1).map_or(0.0, |k| hs[k][col]))
-                        .collect(),
+                    b.h_prev.iter().map(|v| v[col]).collect(),
                 )),
             )
         }
-        "bias_ih" => (format!("b_ih,{sj}"), None),
-        "bias_hh" => (format!("b_hh,{sj}"), None),
+        "bias_ih" => (format!("b_ih,{rsub}"), None),
+        "bias_hh" => (format!("b_hh,{rsub}"), None),
         _ => return None,
     };
-    let terms = delta
-        .iter()
-        .enumerate()
-        .map(|(s, d)| {
-            let mut values = vec![d[j]];
+    let terms = (0..b.steps)
+        .map(|s| {
+            let mut values = vec![deltas[s][row]];
             if let Some((_, _, v)) = &second {
                 values.push(v[s]);
             }
@@ -407,16 +351,15 @@ fn rnn(t: &Trace, layer: &NodeTrace, p: &ParamTrace, index: usize) -> Option<Wor
         meanings.push(me);
     }
     let sum = Sum {
-        over: format!("the {steps} time steps t, from 0"),
+        over: format!("the {} time steps t, from 0", b.steps),
         index: "t".into(),
         symbols,
         meanings,
         terms,
     };
     let note = Some(format!(
-        "δ(t) recomputed here from {}'s weights, its input and ∂L/∂(output) (final δ at the last step: {})",
-        layer.name,
-        sig(delta.last().map_or(0.0, |d| d[j]), 3)
+        "δ(t) recomputed here from {}'s weights, its input and ∂L/∂(output).",
+        layer.name
     ));
     summed(symbol, p, index, sum, note)
 }

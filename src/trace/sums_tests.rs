@@ -182,6 +182,45 @@ fn layernorm_gamma_and_beta_are_products() {
 }
 
 #[test]
+fn lstm_and_gru_weights_are_sums_over_time_steps() {
+    for return_sequences in [false, true] {
+        for (kind, gates) in [("LSTM", 4), ("GRU", 3)] {
+            let spec = RnnSpec {
+                units: 3,
+                return_sequences,
+                init: Init::Default,
+            };
+            let mut g = Graph::new();
+            let x = node(&mut g, "x", LayerSpec::Input, &[]);
+            let layer = if kind == "LSTM" {
+                LayerSpec::Lstm(spec)
+            } else {
+                LayerSpec::Gru(spec)
+            };
+            let r = node(&mut g, "rnn", layer, &[x]);
+            let f = node(&mut g, "flat", LayerSpec::Flatten, &[r]);
+            node(&mut g, "out", dense(3), &[f]);
+            let (p, a, info) = classify(g, vec![4, 2]);
+            let mut tracer = Tracer::new(&p, &a, &info, None).unwrap();
+            let t = tracer.trace(&sample(8), &SampleTarget::Class(2)).unwrap();
+            // weight_ih G·3×2, weight_hh G·3×3, two biases of G·3.
+            let rows = gates * 3;
+            assert_eq!(all_add_up(&t, r), rows * 2 + rows * 3 + 2 * rows, "{kind}");
+            // The forget gate of unit 2 (LSTM row 5), the GRU's n of unit 1.
+            let row = if kind == "LSTM" { 4 } else { 6 };
+            let w = working(&t, r, "weight_hh", row * 3).unwrap();
+            let first = &w.sum.as_ref().unwrap().symbols[0];
+            let want = if kind == "LSTM" {
+                "δf₂(t)"
+            } else {
+                "δn₁(t)·r₁(t)"
+            };
+            assert_eq!(first, want, "{kind}");
+        }
+    }
+}
+
+#[test]
 fn simple_rnn_weights_are_sums_over_time_steps() {
     for return_sequences in [false, true] {
         let mut g = Graph::new();

@@ -1,9 +1,9 @@
 //! "Show the working": the chain rule for one parameter element written
 //! out with a trace's numbers. A Dense weight or bias is one product, e.g.
 //! `∂L/∂w₂,₁ = ∂L/∂a₂ · ReLU′(z₂) · x₁ = 0.31 · 1 · (−1.2) = −0.37`; a
-//! convolution's, a normalisation's and a SimpleRNN's parameters are sums
-//! of such products over positions or time steps ([`super::sums`]), shown
-//! with their largest terms.
+//! convolution's, a normalisation's and a recurrent layer's parameters are
+//! sums of such products over positions or time steps ([`super::sums`]),
+//! shown with their largest terms.
 
 use crate::model::NodeId;
 use crate::numfmt::sig;
@@ -166,9 +166,9 @@ fn consumers(t: &Trace, id: NodeId) -> Vec<&NodeTrace> {
 /// of node `node`. Dense weights and biases get their factors (units and
 /// inputs numbered from 1): `∂L/∂z_j` — split into `∂L/∂a_j · f′(z_j)` when
 /// one element-wise activation alone reads the layer — and `x_i` for a
-/// weight. Conv2D, BatchNorm, LayerNorm and SimpleRNN parameters get their
-/// sum of products ([`super::sums`]); LSTM and GRU parameters their
-/// gradient with a note. `None` if the trace has no such element.
+/// weight. Conv2D, BatchNorm, LayerNorm, SimpleRNN, LSTM and GRU parameters
+/// get their sum of products ([`super::sums`]); anything else its gradient
+/// with a note. `None` if the trace has no such element.
 pub fn working(t: &Trace, node: NodeId, name: &str, index: usize) -> Option<Working> {
     let p = t.params_of(node).find(|p| p.name == name)?;
     let grad = *p.grad.get(index)?;
