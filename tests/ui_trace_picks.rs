@@ -85,6 +85,19 @@ fn a_preview_row_and_a_typed_input_are_traced_and_named() {
     h.run_steps(2);
     let typed = h.state().trace.input_text.clone();
     assert_eq!(typed.split(',').count(), 4, "{typed:?}");
+    let Some(neuroglass::trace::SampleTarget::Class(c)) = h
+        .state()
+        .trace
+        .shown(h.state().run.id())
+        .map(|t| t.trace.target.clone())
+    else {
+        panic!("a class target")
+    };
+    assert_eq!(
+        h.state().trace.target_text,
+        c.to_string(),
+        "prefilled target"
+    );
     h.state_mut().trace.target_text = "2".into();
     h.get_by_label("Trace this input").click();
     h.run_steps(2);

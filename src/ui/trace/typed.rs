@@ -2,7 +2,8 @@
 //! file or generator gives them; crosses and normalisation are applied as
 //! for the data) and a target, traced like any sample. Offered when the
 //! data's samples have at most [`MAX_TYPED`] raw values; prefilled from the
-//! sample traced last when its raw values can be recovered.
+//! sample traced last (its raw values when they can be recovered, and its
+//! target).
 
 use egui::RichText;
 
@@ -101,6 +102,17 @@ pub fn typed_ui(ui: &mut egui::Ui, state: &mut TraceState) {
             {
                 let words: Vec<String> = raw.iter().map(|v| format!("{v}")).collect();
                 state.input_text = words.join(", ");
+            }
+            if state.target_text.is_empty()
+                && let Some(t) = state.shown.as_ref()
+            {
+                state.target_text = match &t.trace.target {
+                    SampleTarget::Class(c) => c.to_string(),
+                    SampleTarget::Values(v) => {
+                        let words: Vec<String> = v.iter().map(|v| format!("{v}")).collect();
+                        words.join(", ")
+                    }
+                };
             }
             ui.label(
                 RichText::new(format!(
