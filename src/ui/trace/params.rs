@@ -44,8 +44,9 @@ pub fn params_ui(ui: &mut egui::Ui, trace: &Trace, id: NodeId) -> Option<WeightP
         } else {
             1
         };
-        // A vector lies across; a matrix keeps its rows.
-        let (rows, cols) = if p.shape.len() <= 1 {
+        // A vector (or a one-column matrix) lies across; a matrix keeps
+        // its rows.
+        let (rows, cols) = if p.shape.len() <= 1 || cols == 1 {
             (1, rows)
         } else {
             (rows, cols)
