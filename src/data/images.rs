@@ -363,6 +363,29 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn devices_pipes_and_links_to_them_are_refused_not_read() {
+        let d = temp("devices");
+        for c in ["a", "b"] {
+            std::fs::create_dir_all(d.join(c)).unwrap();
+            image::GrayImage::new(2, 2)
+                .save(d.join(c).join("ok.png"))
+                .unwrap();
+        }
+        std::os::unix::fs::symlink("/dev/zero", d.join("b/zero.png")).unwrap();
+        let e = load(&d, &ImageOptions::default()).unwrap_err().to_string();
+        assert!(e.contains("zero.png") && e.contains("a device"), "{e}");
+        std::fs::remove_file(d.join("b/zero.png")).unwrap();
+        let fifo = d.join("a/pipe.png");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let e = load(&d, &ImageOptions::default()).unwrap_err().to_string();
+            assert!(e.contains("pipe.png") && e.contains("named pipe"), "{e}");
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
     #[test]
     fn a_set_past_the_memory_limit_is_refused_before_decoding() {
         let d = temp("memory");
