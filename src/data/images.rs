@@ -188,7 +188,12 @@ pub fn load(dir: &Path, opts: &ImageOptions) -> Result<Dataset, DataError> {
     let [w, h] = match opts.size {
         Some(s) => s,
         None => {
-            let first = files[0].1;
+            let Some(&(_, first)) = files.first() else {
+                return Err(DataError::Format {
+                    path: name,
+                    message: "the folder has no images".into(),
+                });
+            };
             let bytes = read_bytes(first)?;
             let (w, h) = reader(&bytes)
                 .map_err(|e| not_image(first, e))?
