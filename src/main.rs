@@ -103,7 +103,9 @@ enum Command {
         /// Use this seed instead.
         #[arg(long)]
         seed: Option<u64>,
-        /// Train on this CSV file, IDX folder or .npy file (with --labels) instead of the project's data.
+        /// Train on this CSV file, IDX folder, image folder (a subfolder of PNG, JPEG or BMP images
+        /// per class), .npz archive (arrays x and y) or .npy file (with --labels) instead of the
+        /// project's data.
         #[arg(long)]
         data: Option<PathBuf>,
         /// The CSV column to predict (default: the last).

@@ -12,6 +12,7 @@ use neuroglass::numfmt::sig;
 use neuroglass::ui::NeuroglassApp;
 use neuroglass::ui::command::Command;
 use neuroglass::ui::preview::Preview;
+use neuroglass::ui::trace::pick::Pick;
 use neuroglass::ui::views::ViewTab;
 
 mod render_support;
@@ -94,7 +95,7 @@ fn a_clicked_boundary_point_is_traced_stepped_and_worked_out() {
     until(&mut h, "the trace of the picked sample", |a| {
         a.trace
             .shown(a.run.id())
-            .is_some_and(|t| t.sample == picked)
+            .is_some_and(|t| t.sample == Pick::Validation(picked))
     });
     h.run_steps(3);
     shot(&mut h, "xor-forward");

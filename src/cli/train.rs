@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::model::compile::compile;
 use crate::model::load_data::{info_of, load_data_with_layout};
-use crate::model::{DataSource, Project, analyze};
+use crate::model::{Project, analyze};
 use crate::trainer::record::RecordRequest;
 use crate::trainer::{
     FinishReason, History, Session, TrainData, Trainer, TrainerCommand, TrainerEvent,
@@ -65,24 +65,12 @@ fn apply_overrides(project: &mut Project, args: &TrainArgs) {
         project.training.seed = s;
     }
     if let Some(d) = &args.data {
-        let path = d.display().to_string();
-        project.data.source = if d.is_dir() {
-            DataSource::Idx { path }
-        } else if let Some(labels) = &args.labels {
-            DataSource::Npy {
-                path,
-                labels: labels.display().to_string(),
-                classification: project.training.loss.is_classification(),
-            }
-        } else {
-            DataSource::Csv {
-                path,
-                target: args.target.clone(),
-                classification: project.training.loss.is_classification(),
-                drop_empty: false,
-                drop_bad: false,
-            }
-        };
+        project.data.source = crate::model::data_path::source_for_path(
+            d,
+            args.labels.as_deref(),
+            args.target.clone(),
+            project.training.loss.is_classification(),
+        );
         project.data.features.clear();
     }
 }

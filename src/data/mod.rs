@@ -1,5 +1,6 @@
-//! Everything a network trains on: generated sets, bundled real sets, CSV
-//! and IDX files; splitting, normalisation and feature crosses.
+//! Everything a network trains on: generated sets, bundled real sets, CSV,
+//! IDX, NumPy (`.npy`, `.npz`) files and image folders; splitting,
+//! normalisation and feature crosses.
 //!
 //! `data` uses `ndarray` only: no serde, no model, no UI.
 
@@ -9,8 +10,11 @@ pub mod csv_layout;
 pub mod file;
 pub mod generate;
 pub mod idx;
+pub mod images;
 pub mod npy;
+pub mod npz;
 pub mod prepare;
+pub mod standin;
 
 use ndarray::Array2;
 

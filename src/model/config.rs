@@ -348,6 +348,38 @@ pub enum DataSource {
         /// Whether the labels are classes.
         classification: bool,
     },
+    /// NumPy arrays `x` (inputs) and `y` (labels) in one `.npz` archive,
+    /// by a path relative to the project file.
+    Npz {
+        /// The archive.
+        path: String,
+        /// Whether `y` holds classes.
+        classification: bool,
+    },
+    /// A folder with one subfolder of PNG, JPEG or BMP images per class,
+    /// by a path relative to the project file.
+    ImageFolder {
+        /// The folder.
+        path: String,
+        /// `[width, height]` every image is resized to; `None`: the first
+        /// image's size.
+        size: Option<[usize; 2]>,
+        /// 1 (grey) or 3 (colour); `None`: colour when any image is.
+        channels: Option<usize>,
+    },
+    /// Random inputs of a given shape, standing in where no data fits a
+    /// network yet (an imported model whose input no bundled set has):
+    /// enough to inspect, trace and export it; choose real data to train.
+    StandIn {
+        /// Shape of one sample.
+        shape: Vec<usize>,
+        /// Number of classes, for classification.
+        classes: Option<usize>,
+        /// Values per sample, for regression.
+        targets: usize,
+        /// Number of samples.
+        samples: usize,
+    },
 }
 
 /// Everything about the data.

@@ -89,7 +89,21 @@ pub fn data_info(spec: &DataSpec) -> Option<DataInfo> {
                 targets: 1,
             },
         }),
-        DataSource::Csv { .. } | DataSource::Idx { .. } | DataSource::Npy { .. } => None,
+        DataSource::StandIn {
+            shape,
+            classes,
+            targets,
+            ..
+        } => Some(DataInfo {
+            input_shape: shape.clone(),
+            classes: *classes,
+            targets: if classes.is_some() { 1 } else { *targets },
+        }),
+        DataSource::Csv { .. }
+        | DataSource::Idx { .. }
+        | DataSource::Npy { .. }
+        | DataSource::Npz { .. }
+        | DataSource::ImageFolder { .. } => None,
     }
 }
 

@@ -164,6 +164,39 @@ pub fn load_data_with_layout(
                 None,
             )
         }
+        DataSource::Npz {
+            path,
+            classification,
+        } => {
+            let (x, y) = crate::data::npz::read_xy(&resolve_path(path, project_dir))?;
+            (
+                crate::data::npy::dataset(x, y, *classification, path)?,
+                None,
+            )
+        }
+        DataSource::ImageFolder {
+            path,
+            size,
+            channels,
+        } => {
+            let opts = crate::data::images::ImageOptions {
+                size: *size,
+                channels: *channels,
+            };
+            (
+                crate::data::images::load(&resolve_path(path, project_dir), &opts)?,
+                None,
+            )
+        }
+        DataSource::StandIn {
+            shape,
+            classes,
+            targets,
+            samples,
+        } => (
+            crate::data::standin::dataset(shape, *classes, *targets, *samples, seed)?,
+            None,
+        ),
     };
     let scaling = match spec.normalization {
         Normalization::Off => Scaling::Off,

@@ -17,6 +17,7 @@ pub mod project;
 
 pub use analysis::{Analysis, NodeInfo, Problem, Severity};
 pub use project::Project;
+pub mod data_path;
 pub mod datainfo;
 pub mod infer;
 pub mod layout;

@@ -387,6 +387,38 @@ pub fn check_data(d: &DataSpec) -> Result<(), String> {
                 return Err("the data or labels path is empty".into());
             }
         }
+        DataSource::Npz { path, .. } => {
+            if path.trim().is_empty() {
+                return Err("the data path is empty".into());
+            }
+        }
+        DataSource::ImageFolder {
+            path,
+            size,
+            channels,
+        } => {
+            if path.trim().is_empty() {
+                return Err("the image folder's path is empty".into());
+            }
+            if let Some([w, h]) = size {
+                count("image width", *w, crate::data::images::MAX_SIDE)?;
+                count("image height", *h, crate::data::images::MAX_SIDE)?;
+            }
+            if let Some(c) = channels
+                && *c != 1
+                && *c != 3
+            {
+                return Err(format!(
+                    "channels is {c}; images are 1 (grey) or 3 (colour)"
+                ));
+            }
+        }
+        DataSource::StandIn {
+            shape,
+            classes,
+            targets,
+            samples,
+        } => crate::data::standin::check(shape, *classes, *targets, *samples)?,
     }
     Ok(())
 }

@@ -8,12 +8,15 @@
 //! PyTorch export's plan (to name each parameter by its `state_dict` key);
 //! it reads no files — callers pass the weights and the sample.
 
+mod bptt;
 mod sample;
+mod sums;
 mod working;
 
 use ndarray::Array2;
 
 use crate::engine::activation::Act;
+use crate::engine::conv::{Geometry, Pad};
 use crate::engine::loss::{Loss, Targets};
 use crate::engine::network::StateEntry;
 use crate::engine::{EngineError, Network};
@@ -24,7 +27,7 @@ use crate::model::{
 };
 
 pub use sample::{SampleTarget, validation_sample};
-pub use working::{Factor, Working, working};
+pub use working::{Factor, Sum, TERMS_SHOWN, Term, Working, working};
 
 /// Why a trace could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,9 @@ pub struct NodeTrace {
     pub output: Vec<f64>,
     /// ∂L/∂(its output), flat in C order.
     pub grad: Vec<f64>,
+    /// For a convolution, the window's geometry over its input (for the
+    /// chain rule of its weights).
+    pub geometry: Option<Geometry>,
 }
 
 /// One learnable tensor's gradient for the sample.
@@ -155,6 +161,7 @@ struct NodeMeta {
     act: Option<Act>,
     inputs: Vec<NodeId>,
     shape: Vec<usize>,
+    geometry: Option<Geometry>,
 }
 
 /// A project's network compiled in `f64` with given weights, ready to
@@ -262,6 +269,23 @@ impl Tracer {
             .iter()
             .map(|&id| {
                 let node = project.graph.node(id);
+                let inputs: Vec<NodeId> =
+                    project.graph.inputs_of(id).iter().map(|e| e.from).collect();
+                let geometry = match (node.map(|n| &n.spec), inputs.first().map(|&i| shape(i))) {
+                    (Some(LayerSpec::Conv2D(c)), Some(s)) => match s.as_slice() {
+                        [ch, h, w] => Geometry::new(
+                            [*ch, *h, *w],
+                            c.kernel,
+                            c.stride,
+                            match c.padding {
+                                crate::model::Padding::Same => Pad::Same,
+                                crate::model::Padding::Valid => Pad::Valid,
+                            },
+                        ),
+                        _ => None,
+                    },
+                    _ => None,
+                };
                 NodeMeta {
                     name: node.map(|n| n.name.clone()).unwrap_or_default(),
                     kind: node.map_or("", |n| n.spec.kind_name()),
@@ -269,8 +293,9 @@ impl Tracer {
                         Some(LayerSpec::Activation(a)) => Some(crate::model::compile::act(*a)),
                         _ => None,
                     },
-                    inputs: project.graph.inputs_of(id).iter().map(|e| e.from).collect(),
+                    inputs,
                     shape: shape(id),
+                    geometry,
                 }
             })
             .collect();
@@ -349,6 +374,7 @@ impl Tracer {
                 shape: m.shape.clone(),
                 output,
                 grad,
+                geometry: m.geometry,
             });
         }
         let logits = row(Some(self.net.output()), self.net.output_len());
@@ -373,6 +399,7 @@ impl Tracer {
                 shape: shape.clone(),
                 output: p.clone(),
                 grad,
+                geometry: None,
             });
             output = *id;
             p

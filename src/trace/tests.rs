@@ -258,3 +258,6 @@ fn the_working_multiplies_out_to_the_gradient() {
     assert!(working(&tr, o, "bias", 2).is_none());
     assert!(working(&tr, x, "weight", 0).is_none());
 }
+
+#[path = "sums_tests.rs"]
+mod sums_tests;

@@ -1,6 +1,9 @@
-//! "Show the working": the chain rule for one weight or bias of a Dense
-//! layer written out with a trace's numbers, e.g.
-//! `∂L/∂w₂,₁ = ∂L/∂a₂ · ReLU′(z₂) · x₁ = 0.31 · 1 · (−1.2) = −0.37`.
+//! "Show the working": the chain rule for one parameter element written
+//! out with a trace's numbers. A Dense weight or bias is one product, e.g.
+//! `∂L/∂w₂,₁ = ∂L/∂a₂ · ReLU′(z₂) · x₁ = 0.31 · 1 · (−1.2) = −0.37`; a
+//! convolution's, a normalisation's and a recurrent layer's parameters are
+//! sums of such products over positions or time steps ([`super::sums`]),
+//! shown with their largest terms.
 
 use crate::model::NodeId;
 use crate::numfmt::sig;
@@ -18,6 +21,42 @@ pub struct Factor {
     pub meaning: String,
 }
 
+/// One term of a sum: where it is and its factors' values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Term {
+    /// Its place, e.g. `(p, q) = (3, 4)` or `t = 5`.
+    pub at: String,
+    /// The values of the sum's factors here, in the order of
+    /// [`Sum::symbols`].
+    pub values: Vec<f64>,
+}
+
+impl Term {
+    /// The product of its values.
+    pub fn product(&self) -> f64 {
+        self.values.iter().product()
+    }
+}
+
+/// A gradient that is a sum of products, e.g. over a convolution's
+/// positions or a recurrent layer's time steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sum {
+    /// What the sum runs over, in words.
+    pub over: String,
+    /// The sum's index as written under Σ, e.g. `p,q` or `t`.
+    pub index: String,
+    /// Each factor's symbol with the index, e.g. `∂L/∂z₁(p,q)`.
+    pub symbols: Vec<String>,
+    /// What each factor is, in words.
+    pub meanings: Vec<String>,
+    /// Every non-zero term, largest |product| first.
+    pub terms: Vec<Term>,
+}
+
+/// Terms written out in [`Working::text`]; the rest are counted.
+pub const TERMS_SHOWN: usize = 3;
+
 /// The chain rule for one parameter element.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Working {
@@ -26,7 +65,10 @@ pub struct Working {
     /// The factors whose product is its gradient (empty when the gradient
     /// is a sum, e.g. over a convolution's positions or time steps).
     pub factors: Vec<Factor>,
-    /// The product of the factors (the gradient itself without factors).
+    /// The sum of products that is its gradient, when it is one.
+    pub sum: Option<Sum>,
+    /// The product of the factors, or the sum of the terms, computed here
+    /// from the trace's numbers (the gradient itself with neither).
     pub product: f64,
     /// The gradient the backward pass computed.
     pub grad: f64,
@@ -46,6 +88,37 @@ impl Working {
     /// The whole line: `∂L/∂w₂,₁ = ∂L/∂a₂ · σ′(z₂) · x₁ = 0.31 · 0.19 · (−1.2) = −0.071`.
     pub fn text(&self) -> String {
         let lhs = format!("∂L/∂{}", self.symbol);
+        if let Some(s) = &self.sum {
+            let shown: Vec<String> = s
+                .terms
+                .iter()
+                .take(TERMS_SHOWN)
+                .map(|t| {
+                    let v: Vec<String> = t.values.iter().map(|&v| paren(v)).collect();
+                    v.join("·")
+                })
+                .collect();
+            let more = s.terms.len().saturating_sub(TERMS_SHOWN);
+            let rest = if more > 0 {
+                format!(
+                    " + … ({more} more term{})",
+                    if more == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            };
+            let written = if shown.is_empty() {
+                "0".to_string()
+            } else {
+                shown.join(" + ")
+            };
+            return format!(
+                "{lhs} = Σ_{} {} = {written}{rest} = {}",
+                s.index,
+                s.symbols.join(" · "),
+                sig(self.product, 4)
+            );
+        }
         if self.factors.is_empty() {
             return format!("{lhs} = {}", sig(self.grad, 4));
         }
@@ -65,6 +138,12 @@ impl Working {
             sig(self.product, 4)
         )
     }
+}
+
+/// A value for a product: in parentheses when negative.
+fn paren(v: f64) -> String {
+    let s = sig(v, 3);
+    if v < 0.0 { format!("({s})") } else { s }
 }
 
 /// `n` in subscript digits.
@@ -87,8 +166,9 @@ fn consumers(t: &Trace, id: NodeId) -> Vec<&NodeTrace> {
 /// of node `node`. Dense weights and biases get their factors (units and
 /// inputs numbered from 1): `∂L/∂z_j` — split into `∂L/∂a_j · f′(z_j)` when
 /// one element-wise activation alone reads the layer — and `x_i` for a
-/// weight. Other parameters get their gradient with a note. `None` if the
-/// trace has no such element.
+/// weight. Conv2D, BatchNorm, LayerNorm, SimpleRNN, LSTM and GRU parameters
+/// get their sum of products ([`super::sums`]); anything else its gradient
+/// with a note. `None` if the trace has no such element.
 pub fn working(t: &Trace, node: NodeId, name: &str, index: usize) -> Option<Working> {
     let p = t.params_of(node).find(|p| p.name == name)?;
     let grad = *p.grad.get(index)?;
@@ -99,6 +179,9 @@ pub fn working(t: &Trace, node: NodeId, name: &str, index: usize) -> Option<Work
         (true, [_, cols], "weight") if *cols > 0 => (index / cols, Some(index % cols)),
         (true, [_], "bias") => (index, None),
         _ => {
+            if let Some(w) = super::sums::working(t, layer, p, index) {
+                return Some(w);
+            }
             let note = match layer.kind {
                 "Conv2D" => "a sum over every position the filter visits",
                 "SimpleRNN" | "LSTM" | "GRU" => "a sum over the time steps",
@@ -107,6 +190,7 @@ pub fn working(t: &Trace, node: NodeId, name: &str, index: usize) -> Option<Work
             return Some(Working {
                 symbol: format!("{}{}", p.name, subscript(index + 1)),
                 factors: Vec::new(),
+                sum: None,
                 product: grad,
                 grad,
                 value,
@@ -162,6 +246,7 @@ pub fn working(t: &Trace, node: NodeId, name: &str, index: usize) -> Option<Work
     Some(Working {
         symbol,
         factors,
+        sum: None,
         product,
         grad,
         value,

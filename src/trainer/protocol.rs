@@ -179,6 +179,10 @@ pub enum TrainerEvent {
     Snapshot(Box<Snapshot>),
     /// Every parameter and buffer, `(name, shape, values)`, on request.
     Weights(Vec<crate::engine::network::StateEntry<f32>>),
+    /// The global step of the weights in the `Weights` event that follows
+    /// (sent just before it while a run is under way), so what is computed
+    /// from them can say which step they are.
+    WeightsStep(u64),
     /// The run paused (after `Pause` or at the end of `Step(n)`).
     Paused {
         /// Global step at which it paused.

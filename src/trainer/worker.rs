@@ -176,6 +176,9 @@ fn handle(
                 (None, None) => None,
             };
             if let Some(w) = weights {
+                if let Some(r) = run.as_ref() {
+                    out.push(TrainerEvent::WeightsStep(r.step));
+                }
                 out.push(TrainerEvent::Weights(w));
             }
         }

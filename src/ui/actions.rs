@@ -134,6 +134,24 @@ impl NeuroglassApp {
                     .request(Request::new(Purpose::ExportOnnx, dir.as_deref(), &name));
             }
             Command::ExportOnnx(out) => self.with_weights(WeightsUse::Onnx(out, Overwrite::Ask)),
+            Command::ImportOnnxDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                self.files
+                    .request(Request::new(Purpose::ImportOnnx, dir.as_deref(), ""));
+            }
+            Command::ImportOnnx(model) => {
+                let shown = model.display().to_string();
+                let wake = self.waker();
+                if self.background.imports.start(model, wake) {
+                    self.say(format!("importing {shown}…"));
+                }
+            }
+            Command::ImageFolderDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                self.files
+                    .request(Request::new(Purpose::ImageFolder, dir.as_deref(), ""));
+            }
+            Command::UseImageFolder(dir) => self.use_image_folder(&dir),
             Command::Quit => {
                 self.frame.quit_confirmed = true;
                 if let Some(c) = &self.waker_ctx() {

@@ -47,6 +47,14 @@ pub enum Command {
     ExportOnnxDialog,
     /// Export as an ONNX model to this file (with the trained weights, if any).
     ExportOnnx(PathBuf),
+    /// Import an ONNX model as a project: choose the file.
+    ImportOnnxDialog,
+    /// Import this ONNX model beside it as a project and open it.
+    ImportOnnx(PathBuf),
+    /// Use a folder of class subfolders of images as the data: choose it.
+    ImageFolderDialog,
+    /// Use this folder of class subfolders of images as the data.
+    UseImageFolder(PathBuf),
     /// Leave the program (asks about unsaved changes first).
     Quit,
     /// Step back one edit.

@@ -81,6 +81,9 @@ fn source_name(s: &DataSource) -> String {
         DataSource::Csv { path, .. } => format!("CSV {path}"),
         DataSource::Idx { path } => format!("IDX {path}"),
         DataSource::Npy { path, labels, .. } => format!("NumPy {path}, labels {labels}"),
+        DataSource::Npz { .. } | DataSource::ImageFolder { .. } | DataSource::StandIn { .. } => {
+            super::data_source_form::name(s)
+        }
     }
 }
 
@@ -184,6 +187,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
                     ui.end_row();
                 }
                 DataSource::Bundled(_) | DataSource::Idx { .. } | DataSource::Npy { .. } => {}
+                other => super::data_source_form::rows_ui(ui, other),
             }
             ui.label("validation");
             ui.add(
@@ -336,27 +340,13 @@ fn draw(ui: &mut egui::Ui, p: &Preview) {
             size,
             pixels,
             labels,
-        } => image_grid(ui, *size, pixels, labels),
-        Preview::Table { header, rows } => {
-            egui::ScrollArea::horizontal()
-                .id_salt("preview-table")
-                .show(ui, |ui| {
-                    egui::Grid::new("preview-rows")
-                        .striped(true)
-                        .show(ui, |ui| {
-                            for h in header {
-                                ui.strong(h);
-                            }
-                            ui.end_row();
-                            for r in rows {
-                                for c in r {
-                                    ui.monospace(c);
-                                }
-                                ui.end_row();
-                            }
-                        });
-                });
-        }
+            index,
+        } => super::preview::images_ui(ui, *size, pixels, labels, index),
+        Preview::Table {
+            header,
+            rows,
+            index,
+        } => super::preview::table_ui(ui, header, rows, index),
     }
 }
 

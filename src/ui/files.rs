@@ -30,6 +30,10 @@ pub enum Purpose {
     ExportPytorch,
     /// The file of an ONNX export.
     ExportOnnx,
+    /// An ONNX model to import.
+    ImportOnnx,
+    /// A folder of class subfolders of images to use as the data.
+    ImageFolder,
 }
 
 impl Purpose {
@@ -42,6 +46,8 @@ impl Purpose {
             Self::ExportPng(..) => "Export picture (PNG)",
             Self::ExportPytorch => "Export to PyTorch (folder)",
             Self::ExportOnnx => "Export ONNX model",
+            Self::ImportOnnx => "Import ONNX model",
+            Self::ImageFolder => "Image folder (one subfolder per class)",
         }
     }
 
@@ -51,8 +57,8 @@ impl Purpose {
             Self::Open | Self::SaveAs => Some(("Neuroglass project", "ron")),
             Self::ExportMetrics => Some(("CSV", "csv")),
             Self::ExportPng(..) => Some(("PNG image", "png")),
-            Self::ExportPytorch => None,
-            Self::ExportOnnx => Some(("ONNX model", "onnx")),
+            Self::ExportPytorch | Self::ImageFolder => None,
+            Self::ExportOnnx | Self::ImportOnnx => Some(("ONNX model", "onnx")),
         }
     }
 
@@ -67,6 +73,8 @@ impl Purpose {
             Self::ExportPng(part, scale) => Command::ExportPng(part, scale, with_ext(path, "png")),
             Self::ExportPytorch => Command::ExportPytorch(path),
             Self::ExportOnnx => Command::ExportOnnx(with_ext(path, "onnx")),
+            Self::ImportOnnx => Command::ImportOnnx(path),
+            Self::ImageFolder => Command::UseImageFolder(path),
         }
     }
 }
@@ -170,8 +178,8 @@ impl FileDialogs {
                 d = d.add_filter(kind, &[ext]);
             }
             match purpose {
-                Purpose::Open => d.pick_file(),
-                Purpose::ExportPytorch => d.pick_folder(),
+                Purpose::Open | Purpose::ImportOnnx => d.pick_file(),
+                Purpose::ExportPytorch | Purpose::ImageFolder => d.pick_folder(),
                 Purpose::SaveAs
                 | Purpose::ExportMetrics
                 | Purpose::ExportPng(..)
@@ -213,8 +221,8 @@ impl FileDialogs {
             });
         }
         match req.purpose {
-            Purpose::Open => d.pick_file(),
-            Purpose::ExportPytorch => d.pick_directory(),
+            Purpose::Open | Purpose::ImportOnnx => d.pick_file(),
+            Purpose::ExportPytorch | Purpose::ImageFolder => d.pick_directory(),
             Purpose::SaveAs
             | Purpose::ExportMetrics
             | Purpose::ExportPng(..)

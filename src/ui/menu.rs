@@ -1,4 +1,4 @@
-//! The menu bar: File, Edit, View, Train, Help.
+//! The menu bar: File, Data, Edit, View, Train, Help.
 
 use super::command::{Command, PngPart};
 use super::document::BUNDLED;
@@ -70,6 +70,9 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
             ui.separator();
             item(ui, &mut out, "Save", true, Command::Save);
             item(ui, &mut out, "Save as…", true, Command::SaveAsDialog);
+            ui.menu_button("Import", |ui| {
+                item(ui, &mut out, "ONNX…", true, Command::ImportOnnxDialog);
+            });
             ui.menu_button("Export", |ui| {
                 item(
                     ui,
@@ -100,6 +103,19 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
             ui.separator();
             item(ui, &mut out, "Quit", true, Command::Quit);
         });
+        ui.menu_button("Data", |ui| {
+            item(
+                ui,
+                &mut out,
+                "Image folder…",
+                true,
+                Command::ImageFolderDialog,
+            );
+        })
+        // Told apart from the side panel's "Data" tab by screen readers
+        // (and tests).
+        .response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, "Data menu"));
         ui.menu_button("Edit", |ui| {
             item(ui, &mut out, "Undo", s.can_undo, Command::Undo);
             item(ui, &mut out, "Redo", s.can_redo, Command::Redo);

@@ -104,6 +104,8 @@ pub struct Run {
     pub snapshots: u64,
     /// Weights sent by the trainer after `RequestWeights`, not yet used.
     pub weights: Option<Vec<crate::engine::network::StateEntry<f32>>>,
+    /// The step of those weights, when the trainer said (`WeightsStep`).
+    pub weights_step: Option<u64>,
     /// Where the next [`Run::start`] is recorded (sent to the trainer
     /// just before it); without it the trainer guesses.
     pub record_next: Option<crate::trainer::record::RecordRequest>,
@@ -126,6 +128,7 @@ impl Default for Run {
             seconds: 0.0,
             classification: true,
             weights: None,
+            weights_step: None,
             record_next: None,
             snapshot: None,
             layer_history: Vec::new(),
@@ -315,6 +318,7 @@ impl Run {
                 self.edits.take(e)
             }
             TrainerEvent::Weights(w) => self.weights = Some(w),
+            TrainerEvent::WeightsStep(s) => self.weights_step = Some(s),
             TrainerEvent::Snapshot(snap) => {
                 if self.layer_history.len() >= HISTORY_SNAPSHOTS {
                     // Keep every other old entry: the strip stays long.

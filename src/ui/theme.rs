@@ -203,3 +203,8 @@ pub const TRACE_GRID_MAX: usize = 24;
 pub const TRACE_GRID_CELL: f32 = 14.0;
 /// The Trace window's first size (it opens over the palette, at the left).
 pub const TRACE_WINDOW: [f32; 2] = [380.0, 560.0];
+
+/// Side of an image in the data preview.
+pub const PREVIEW_IMAGE: f32 = 40.0;
+/// Space between the columns and rows of a sum's terms in the Trace window.
+pub const TRACE_TERMS_SPACING: egui::Vec2 = egui::vec2(12.0, 2.0);

@@ -50,6 +50,12 @@ fn source_words(project: &Project) -> String {
         ),
         DataSource::Idx { path } => format!("IDX folder {path}"),
         DataSource::Npy { path, labels, .. } => format!("NumPy arrays {path} and {labels}"),
+        DataSource::Npz { path, .. } => format!("NumPy archive {path} (x and y)"),
+        DataSource::ImageFolder { path, .. } => format!("image folder {path}"),
+        DataSource::StandIn { shape, .. } => format!(
+            "random stand-in data, samples {} (no real data chosen)",
+            crate::data::standin::shape_text(shape)
+        ),
     }
 }
 

@@ -317,6 +317,7 @@ pub fn import_model(
             }
         }
     }
+    let has_data = choice.is_some();
     let (source, loss) = match choice {
         Some((s, l)) => (Some(s), l),
         None => (None, loss_by_output),
@@ -340,7 +341,7 @@ pub fn import_model(
         },
         crate::model::infer::fmt_shape(&shape),
         if source.is_none() {
-            "; choose data with samples of that shape"
+            "; its data is a random stand-in of that shape: choose data with samples of that shape to train"
         } else {
             ""
         }
@@ -350,7 +351,7 @@ pub fn import_model(
     } else {
         format!("{notes}\n\n{origin}")
     };
-    let project = Project {
+    let mut project = Project {
         name,
         notes,
         graph: b.graph.clone(),
@@ -376,6 +377,16 @@ pub fn import_model(
         targets: 1,
     };
     let info = fit_info(&project, info);
+    if !has_data {
+        // No bundled set has this input: random stand-in data of its shape,
+        // so the project can still be inspected, traced and exported.
+        project.data.source = DataSource::StandIn {
+            shape: shape.clone(),
+            classes: info.classes,
+            targets: info.targets,
+            samples: crate::data::standin::DEFAULT_SAMPLES,
+        };
+    }
     let analysis = analyze(&project.graph, Some(&info), &project.training);
     if analysis.has_errors() {
         let first = analysis

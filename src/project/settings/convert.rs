@@ -340,6 +340,33 @@ impl From<&DataSource> for DataSourceFile {
                 labels: labels.clone(),
                 classification: *classification,
             },
+            DataSource::Npz {
+                path,
+                classification,
+            } => Self::Npz {
+                path: path.clone(),
+                classification: *classification,
+            },
+            DataSource::ImageFolder {
+                path,
+                size,
+                channels,
+            } => Self::ImageFolder {
+                path: path.clone(),
+                size: *size,
+                channels: *channels,
+            },
+            DataSource::StandIn {
+                shape,
+                classes,
+                targets,
+                samples,
+            } => Self::StandIn {
+                shape: shape.clone(),
+                classes: *classes,
+                targets: *targets,
+                samples: *samples,
+            },
         }
     }
 }
@@ -379,6 +406,33 @@ impl From<&DataSourceFile> for DataSource {
                 path: path.clone(),
                 labels: labels.clone(),
                 classification: *classification,
+            },
+            DataSourceFile::Npz {
+                path,
+                classification,
+            } => Self::Npz {
+                path: path.clone(),
+                classification: *classification,
+            },
+            DataSourceFile::ImageFolder {
+                path,
+                size,
+                channels,
+            } => Self::ImageFolder {
+                path: path.clone(),
+                size: *size,
+                channels: *channels,
+            },
+            DataSourceFile::StandIn {
+                shape,
+                classes,
+                targets,
+                samples,
+            } => Self::StandIn {
+                shape: shape.clone(),
+                classes: *classes,
+                targets: *targets,
+                samples: *samples,
             },
         }
     }

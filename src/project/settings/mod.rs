@@ -211,6 +211,35 @@ pub enum DataSourceFile {
         #[serde(default)]
         classification: bool,
     },
+    Npz {
+        path: String,
+        #[serde(default)]
+        classification: bool,
+    },
+    ImageFolder {
+        path: String,
+        #[serde(default)]
+        size: Option<[usize; 2]>,
+        #[serde(default)]
+        channels: Option<usize>,
+    },
+    StandIn {
+        shape: Vec<usize>,
+        #[serde(default)]
+        classes: Option<usize>,
+        #[serde(default = "one")]
+        targets: usize,
+        #[serde(default = "stand_in_samples")]
+        samples: usize,
+    },
+}
+
+fn one() -> usize {
+    1
+}
+
+fn stand_in_samples() -> usize {
+    crate::data::standin::DEFAULT_SAMPLES
 }
 
 /// Everything about the data, as written in a file.

@@ -37,8 +37,9 @@ impl NeuroglassApp {
         let dir = self.doc.dir().map(std::path::Path::to_path_buf);
         if let Some(w) = self.run.weights.take() {
             let (run, wake) = (self.run.id(), self.waker());
+            let step = self.run.weights_step.take();
             self.trace
-                .weights_arrived(&w, run, &self.doc.project, dir.as_deref(), wake);
+                .weights_arrived(&w, step, run, &self.doc.project, dir.as_deref(), wake);
             let path = self.doc.path.clone();
             for u in std::mem::take(&mut self.background.jobs.waiting) {
                 self.background
@@ -47,6 +48,8 @@ impl NeuroglassApp {
             }
         }
         let wake = self.waker();
+        self.trace
+            .note_saved_weights(self.doc.path.as_deref(), self.controls.use_saved_weights);
         let (project, pick) = (&self.doc.project, self.views.picked);
         self.trace
             .update(&mut self.run, project, dir.as_deref(), pick, wake);
@@ -61,6 +64,7 @@ impl NeuroglassApp {
         }
         self.follow_live_edits();
         self.poll_autosave();
+        self.poll_imports();
         self.poll_runs();
         match self.files.poll() {
             Some(Ok(c)) => self.apply(c),

@@ -100,6 +100,8 @@ impl Default for Panels {
 pub struct Background {
     /// Saving weights and exporting.
     pub jobs: Jobs,
+    /// File ▸ Import ▸ ONNX… under way.
+    pub imports: super::import::Imports,
     /// The recovery file being written.
     autosave: Option<Task<Result<PathBuf, crate::project::ProjectError>>>,
     last_autosave: Instant,
@@ -111,6 +113,7 @@ impl Default for Background {
     fn default() -> Self {
         Self {
             jobs: Jobs::default(),
+            imports: Default::default(),
             autosave: None,
             last_autosave: Instant::now(),
             autosave_every: AUTOSAVE_EVERY,
@@ -121,7 +124,7 @@ impl Default for Background {
 impl Background {
     /// Whether anything is under way.
     pub fn busy(&self) -> bool {
-        self.jobs.busy() || self.autosave.is_some()
+        self.jobs.busy() || self.imports.busy() || self.autosave.is_some()
     }
 }
 

@@ -1,6 +1,8 @@
-//! Backprop made visible in the window: one validation sample's forward
-//! and backward pass ([`crate::trace`]) on the canvas, stepped node by node,
-//! with the chain rule of a chosen weight written out.
+//! Backprop made visible in the window: one sample's forward and backward
+//! pass ([`crate::trace`]) on the canvas, stepped node by node, with the
+//! chain rule of a chosen weight written out. The sample is a validation
+//! one (picked in the views), a training one (a data preview row) or an
+//! input typed in the Trace window ([`pick`]).
 //!
 //! The trace is computed on a helper thread ([`Task`]) from the current
 //! run's weights (asked of the trainer; the project's initial weights
@@ -9,19 +11,22 @@
 
 pub mod canvas;
 pub mod panel;
+pub mod params;
+pub mod pick;
+pub mod typed;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::data::Target;
 use crate::data::prepare::Prepared;
 use crate::engine::network::StateEntry;
 use crate::model::load_data::{info_of, load_data};
 use crate::model::{DataSpec, NodeId, Project, analyze};
-use crate::trace::{Trace, Tracer, validation_sample};
+use crate::trace::{Trace, Tracer};
 use crate::trainer::TrainerCommand;
+use pick::{Pick, TypedInput};
 
 use super::run::{Run, RunId, RunState};
 use super::task::Task;
@@ -38,8 +43,11 @@ pub struct Traced {
     /// The step of the run's latest snapshot when it was asked for (`None`:
     /// the project's initial weights, before any run).
     pub step: Option<u64>,
-    /// The validation sample.
-    pub sample: usize,
+    /// Before any run: the saved weights file it used instead of the
+    /// initial weights (an imported model's, say).
+    pub saved: Option<PathBuf>,
+    /// The sample.
+    pub sample: Pick,
     /// The sample in words: index and target.
     pub name: String,
     /// The numbers.
@@ -65,7 +73,7 @@ struct Request {
     run: RunId,
     seq: u64,
     step: Option<u64>,
-    sample: usize,
+    sample: Pick,
 }
 
 type Outcome = Result<(Traced, Arc<Prepared>, DataKey), String>;
@@ -88,12 +96,31 @@ pub struct TraceState {
     pub error: Option<String>,
     task: Option<(Request, Task<Outcome>)>,
     waiting: Option<(Request, Instant)>,
-    done: Option<(RunId, u64, usize)>,
+    done: Option<(RunId, u64, Pick)>,
     last: Option<Instant>,
     data: Option<(DataKey, Arc<Prepared>)>,
     serial: u64,
     /// Textures of feature maps: per (trace serial, node, backward).
     textures: HashMap<(u64, NodeId, bool), Vec<egui::TextureHandle>>,
+    /// A training row or a typed input chosen in the window, instead of
+    /// the views' validation pick (until that changes).
+    pub chosen: Option<Pick>,
+    /// The input typed last.
+    pub typed: Option<TypedInput>,
+    /// The views' pick as last seen (a new one replaces `chosen`).
+    views_seen: Option<usize>,
+    /// The input form's text: raw values, and the target.
+    pub input_text: String,
+    /// See `input_text`.
+    pub target_text: String,
+    /// Why the typed input was not taken.
+    pub input_error: Option<String>,
+    /// The weights runs start from when not the initial ones (the saved
+    /// weights beside the project, when the window uses them); traced
+    /// before any run.
+    pub saved_weights: Option<PathBuf>,
+    /// The data `chosen` was picked in (another data set drops it).
+    chosen_data: Option<DataKey>,
 }
 
 impl TraceState {
@@ -105,6 +132,47 @@ impl TraceState {
     /// Whether a trace is being computed or its weights awaited.
     pub fn busy(&self) -> bool {
         self.task.is_some() || self.waiting.is_some()
+    }
+
+    /// The sample traced now: the one chosen in the window, else the
+    /// views' validation pick.
+    pub fn current(&self, pick: Option<usize>) -> Option<Pick> {
+        self.chosen.or(pick.map(Pick::Validation))
+    }
+
+    /// Traces training sample `row` (a data preview row) and opens the
+    /// window.
+    pub fn choose_training(&mut self, row: usize) {
+        self.chosen = Some(Pick::Training(row));
+        self.open = true;
+    }
+
+    /// Traces raw input values `raw` against `target` (mapped as the data
+    /// was) and opens the window.
+    pub fn choose_typed(&mut self, raw: Vec<f32>, target: crate::trace::SampleTarget) {
+        let serial = self.typed.as_ref().map_or(1, |t| t.serial + 1);
+        self.typed = Some(TypedInput {
+            serial,
+            raw,
+            target,
+        });
+        self.chosen = Some(Pick::Typed(serial));
+        self.open = true;
+    }
+
+    /// Notes the weights a run would start from: `doc` the project's file,
+    /// `use_saved` whether the window starts runs from the weights saved
+    /// beside it (and they exist).
+    pub fn note_saved_weights(&mut self, doc: Option<&Path>, use_saved: bool) {
+        self.saved_weights = doc
+            .filter(|_| use_saved)
+            .map(crate::project::weights::weights_path_for)
+            .filter(|p| p.is_file());
+    }
+
+    /// The prepared data of the latest trace (for the window's input form).
+    pub fn prepared(&self) -> Option<Arc<Prepared>> {
+        self.data.as_ref().map(|(_, p)| Arc::clone(p))
     }
 
     /// Starts over for sample `sample` (the whole pass, no weight chosen).
@@ -125,6 +193,28 @@ impl TraceState {
         pick: Option<usize>,
         wake: Option<Box<dyn Fn() + Send>>,
     ) {
+        if pick != self.views_seen {
+            // A new pick in the views replaces a sample chosen here.
+            self.views_seen = pick;
+            if pick.is_some() {
+                self.chosen = None;
+            }
+        }
+        // A training row or a typed input belongs to its data set.
+        let data: DataKey = (
+            project.data.clone(),
+            project.training.seed,
+            dir.map(Path::to_path_buf),
+        );
+        if self.chosen.is_none() {
+            self.chosen_data = None;
+        } else if self.chosen_data.is_none() {
+            self.chosen_data = Some(data);
+        } else if self.chosen_data.as_ref() != Some(&data) {
+            self.chosen = None;
+            self.chosen_data = None;
+            self.working = None;
+        }
         if let Some((req, task)) = self.task.as_mut()
             && let Some(out) = task.poll()
         {
@@ -133,7 +223,7 @@ impl TraceState {
             match out {
                 Ok(Ok((mut traced, prepared, key))) => {
                     self.data = Some((key, prepared));
-                    if traced.run == run.id() && Some(traced.sample) == pick {
+                    if traced.run == run.id() && Some(traced.sample) == self.current(pick) {
                         self.serial += 1;
                         traced.serial = self.serial;
                         self.textures.retain(|k, _| k.0 == traced.serial);
@@ -155,7 +245,7 @@ impl TraceState {
             self.waiting = None;
             self.done = None;
         }
-        let Some(sample) = pick.filter(|_| self.open) else {
+        let Some(sample) = self.current(pick).filter(|_| self.open) else {
             return;
         };
         if self.shown.as_ref().is_some_and(|t| t.sample != sample) {
@@ -186,18 +276,22 @@ impl TraceState {
         }
     }
 
-    /// The trainer sent weights: trace them if they were asked for by this
-    /// run's request.
+    /// The trainer sent weights (of global step `step`, when it said): trace
+    /// them if they were asked for by this run's request.
     pub fn weights_arrived(
         &mut self,
         weights: &[StateEntry<f32>],
+        step: Option<u64>,
         run: RunId,
         project: &Project,
         dir: Option<&Path>,
         wake: Option<Box<dyn Fn() + Send>>,
     ) {
-        if let Some((req, _)) = self.waiting.take() {
+        if let Some((mut req, _)) = self.waiting.take() {
             if req.run == run {
+                // The weights' own step: the snapshot's, when asked, may
+                // be a few steps behind the weights that came.
+                req.step = step.or(req.step);
                 self.spawn(req, Some(weights.to_vec()), project, dir, wake);
             } else {
                 self.done = None;
@@ -224,8 +318,30 @@ impl TraceState {
             .as_ref()
             .filter(|(k, _)| *k == key)
             .map(|(_, p)| Arc::clone(p));
+        let typed = self.typed.clone();
+        let saved = self.saved_weights.clone().filter(|_| weights.is_none());
         let task = Task::spawn("tracing a sample", wake, move || {
-            compute(req, &project, weights.as_deref(), cached, key)
+            let (weights, saved) = match (weights, saved) {
+                (Some(w), _) => (Some(w), None),
+                (None, Some(path)) => {
+                    let w = crate::project::load_weights(&path)
+                        .map_err(|e| format!("the saved weights could not be read: {e}"))?;
+                    (Some(w), Some(path))
+                }
+                (None, None) => (None, None),
+            };
+            let mut out = compute(
+                req,
+                &project,
+                weights.as_deref(),
+                cached,
+                key,
+                typed.as_ref(),
+            );
+            if let Ok((traced, _, _)) = out.as_mut() {
+                traced.saved = saved;
+            }
+            out
         });
         self.task = Some((req, task));
     }
@@ -276,6 +392,7 @@ fn compute(
     weights: Option<&[StateEntry<f32>]>,
     cached: Option<Arc<Prepared>>,
     key: DataKey,
+    typed: Option<&TypedInput>,
 ) -> Outcome {
     let prepared = match cached {
         Some(p) => p,
@@ -286,14 +403,14 @@ fn compute(
     };
     let info = info_of(&prepared);
     let analysis = analyze(&project.graph, Some(&info), &project.training);
-    let (x, target) = validation_sample(&prepared, req.sample).map_err(|e| e.to_string())?;
+    let (x, target, name) = pick::resolve(&prepared, req.sample, typed)?;
     let mut tracer = Tracer::new(project, &analysis, &info, weights).map_err(|e| e.to_string())?;
     let trace = tracer.trace(&x, &target).map_err(|e| e.to_string())?;
-    let name = sample_name(&prepared, req.sample);
     Ok((
         Traced {
             run: req.run,
             step: req.step,
+            saved: None,
             sample: req.sample,
             name,
             trace,
@@ -302,29 +419,4 @@ fn compute(
         prepared,
         key,
     ))
-}
-
-/// "validation sample 12 · class 1 (versicolor)" or "… · target 0.53".
-fn sample_name(p: &Prepared, i: usize) -> String {
-    let what = match &p.validation.target {
-        Target::Classes { labels, names } => labels.get(i).map(|&c| {
-            let plain = [c.to_string(), format!("class {c}")];
-            match names.get(c as usize).filter(|n| !plain.contains(n)) {
-                Some(n) => format!("class {c} ({n})"),
-                None => format!("class {c}"),
-            }
-        }),
-        Target::Values { y, .. } => (i < y.nrows()).then(|| {
-            let v: Vec<String> = y
-                .row(i)
-                .iter()
-                .map(|v| crate::numfmt::sig(f64::from(*v), 3))
-                .collect();
-            format!("target {}", v.join(", "))
-        }),
-    };
-    match what {
-        Some(w) => format!("validation sample {i} · {w}"),
-        None => format!("validation sample {i}"),
-    }
 }

@@ -1,7 +1,10 @@
 //! The Trace window: which sample and which weights, Forward/Backward,
 //! Previous/Next through the pass (also ← and → on the keyboard), the
-//! gradients of a Dense layer's weights as cells to click, and the chain
-//! rule of the clicked weight with this sample's numbers.
+//! gradients of a layer's parameters as cells to click (a Dense layer's
+//! weights with its biases beside them; any other layer's parameters one
+//! grid each), and the chain rule of the clicked one with this sample's
+//! numbers — one product, or for a convolution, a normalisation or a
+//! SimpleRNN a sum of products over positions or time steps.
 
 use egui::{Key, Modifiers, RichText, Sense, vec2};
 
@@ -12,6 +15,7 @@ use crate::ui::run::RunId;
 use crate::ui::theme;
 use crate::ui::views::paint::diverging;
 
+use super::pick::Pick;
 use super::{TraceState, WeightPick};
 
 /// What the window was asked to change.
@@ -32,6 +36,9 @@ pub fn window_ui(
     selected: Option<NodeId>,
 ) -> PanelOut {
     let mut out = PanelOut::default();
+    if let Some(row) = crate::ui::preview::take_pick(ctx) {
+        state.choose_training(row);
+    }
     if !state.open {
         return out;
     }
@@ -60,31 +67,59 @@ fn contents_ui(
     selected: Option<NodeId>,
 ) -> PanelOut {
     let mut out = PanelOut::default();
+    let current = state.current(pick);
     ui.horizontal(|ui| {
-        ui.label("Sample:");
-        let mut i = pick.unwrap_or(0);
+        ui.label("Validation sample:");
+        let mut i = match current {
+            Some(Pick::Validation(i)) => i,
+            _ => pick.unwrap_or(0),
+        };
         let r = ui.add(
             egui::DragValue::new(&mut i)
                 .range(0..=1_000_000_000)
                 .prefix("#"),
         );
-        if r.changed() || (pick.is_none() && ui.button("Trace sample #0").clicked()) {
+        if r.changed() || (current.is_none() && ui.button("Trace sample #0").clicked()) {
             out.pick = Some(i);
+            state.chosen = None;
         }
     });
-    let Some(sample) = pick else {
+    ui.horizontal(|ui| {
+        ui.label("Training sample:");
+        let mut i = match current {
+            Some(Pick::Training(i)) => i,
+            _ => 0,
+        };
+        let r = ui
+            .add(
+                egui::DragValue::new(&mut i)
+                    .range(0..=1_000_000_000)
+                    .prefix("#"),
+            )
+            .on_hover_text("the data preview's rows are training samples: click one there too");
+        if r.changed() {
+            state.choose_training(i);
+        }
+    });
+    super::typed::typed_ui(ui, state);
+    let Some(sample) = current else {
         ui.label(
-            "Click a validation point on the Boundary view or an image in the Gallery, \
-             or choose a validation sample's number here.",
+            "Click a validation point on the Boundary view, an image in the Gallery or a row \
+             of the data preview, choose a sample's number here, or type an input.",
         );
         return out;
+    };
+    let sample = match sample {
+        Pick::Validation(i) => format!("validation sample {i}"),
+        Pick::Training(i) => format!("training sample {i}"),
+        Pick::Typed(_) => "the typed input".to_string(),
     };
     if let Some(e) = &state.error {
         ui.colored_label(theme::ERROR, e);
     }
     let Some(traced) = state.shown(run) else {
         ui.label(if state.busy() {
-            format!("Tracing validation sample {sample}…")
+            format!("Tracing {sample}…")
         } else {
             "No trace of this run yet.".to_string()
         });
@@ -93,9 +128,18 @@ fn contents_ui(
     let n = traced.trace.nodes.len();
     ui.label(RichText::new(&traced.name).strong());
     ui.label(
-        RichText::new(match traced.step {
-            Some(s) => format!("weights of the current run at step {s}, in f64, evaluation mode"),
-            None => "the initial weights (before training), in f64, evaluation mode".into(),
+        RichText::new(match (traced.step, &traced.saved) {
+            (Some(s), _) => {
+                format!("weights of the current run at step {s}, in f64, evaluation mode")
+            }
+            (None, Some(f)) => format!(
+                "the saved weights {} (before training), in f64, evaluation mode",
+                f.file_name().map_or_else(
+                    || f.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
+            ),
+            (None, None) => "the initial weights (before training), in f64, evaluation mode".into(),
         })
         .weak(),
     );
@@ -156,20 +200,32 @@ fn contents_ui(
             )
         }
     });
-    // The Dense layer whose weights are shown: the current step's, else the
-    // selected node's, else the first that fits.
-    let dense = |id: NodeId| trace.node(id).is_some_and(|n| n.kind == "Dense");
+    // The layer whose parameters are shown: the current step's, else the
+    // selected node's, else the first Dense layer, else the first with any.
+    let learns = |id: NodeId| trace.params_of(id).next().is_some();
+    let first = |dense: bool| {
+        trace
+            .nodes
+            .iter()
+            .find(|n| learns(n.id) && (!dense || n.kind == "Dense"))
+            .map(|n| n.id)
+    };
     let layer = position
         .and_then(|(k, _)| trace.nodes.get(k).map(|n| n.id))
-        .filter(|id| dense(*id))
-        .or(selected.filter(|id| dense(*id)))
-        .or_else(|| trace.nodes.iter().find(|n| n.kind == "Dense").map(|n| n.id));
+        .filter(|id| learns(*id))
+        .or(selected.filter(|id| learns(*id)))
+        .or_else(|| first(true))
+        .or_else(|| first(false));
     ui.separator();
     let mut clicked = None;
-    if let Some(id) = layer {
-        clicked = weights_ui(ui, trace, id);
-    } else {
-        ui.label("This network has no Dense layer whose weights can be shown here.");
+    match layer {
+        Some(id) if trace.node(id).is_some_and(|n| n.kind == "Dense") => {
+            clicked = weights_ui(ui, trace, id);
+        }
+        Some(id) => clicked = super::params::params_ui(ui, trace, id),
+        None => {
+            ui.label("This network has no layer with weights.");
+        }
     }
     let chosen = clicked.or(state.working);
     if let Some(w) = chosen {
@@ -261,6 +317,9 @@ fn working_ui(ui: &mut egui::Ui, trace: &Trace, w: WeightPick, lr: f64) {
         ui.label(
             RichText::new(format!("{} = {}: {}", f.symbol, sig(f.value, 4), f.meaning)).weak(),
         );
+    }
+    if let Some(s) = &wk.sum {
+        super::params::sum_ui(ui, s);
     }
     if let Some(note) = &wk.note {
         ui.label(note);
