@@ -1,12 +1,14 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
-//! `runs`, `eval`, `predict`, `import`, `trace`.
+//! `runs`, `eval`, `predict`, `import`, `trace`, `lesson`, `data`.
 
 pub mod bench;
 pub mod ceiling;
 pub mod check;
+pub mod data;
 pub mod eval;
 pub mod export;
 pub mod import;
+pub mod lesson;
 pub mod onnx;
 pub mod out;
 pub mod predict;

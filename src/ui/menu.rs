@@ -1,4 +1,4 @@
-//! The menu bar: File, Edit, View, Train, Help.
+//! The menu bar: File, Edit, View, Train, Lessons, Help.
 
 use super::command::{Command, PngPart};
 use super::document::BUNDLED;
@@ -78,6 +78,7 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                     s.has_history,
                     Command::ExportMetricsDialog,
                 );
+                item(ui, &mut out, "Data as CSV…", true, Command::ExportDataDialog);
                 item(
                     ui,
                     &mut out,
@@ -149,6 +150,9 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                 out.push(Command::ToggleTiming);
                 ui.close();
             }
+        });
+        ui.menu_button("Lessons", |ui| {
+            item(ui, &mut out, "Lessons…", true, Command::Lessons);
         });
         ui.menu_button("Help", |ui| {
             item(

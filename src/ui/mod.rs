@@ -14,6 +14,7 @@ pub mod files;
 pub mod help;
 pub mod inspector;
 pub mod jobs;
+pub mod lesson;
 pub mod menu;
 pub mod palette;
 pub mod perf;

@@ -134,6 +134,9 @@ pub enum GeneratorFile {
     GaussianMixture,
     SineSequence { window: usize },
     WaveShapes { window: usize, classes: usize },
+    /// Added in format 1 without a version change: files that do not use
+    /// it are unchanged.
+    Formula { expression: String, from: f32, to: f32 },
 }
 
 /// 1-D functions for regression.
@@ -205,12 +208,23 @@ pub enum DataSourceFile {
     Idx {
         path: String,
     },
+    /// Added in format 1 without a version change: files that do not use
+    /// it are unchanged. Points are `(x₁, x₂, class)`.
+    Painted {
+        points: Vec<(f32, f32, u32)>,
+        #[serde(default = "two_classes")]
+        classes: usize,
+    },
     Npy {
         path: String,
         labels: String,
         #[serde(default)]
         classification: bool,
     },
+}
+
+fn two_classes() -> usize {
+    2
 }
 
 /// Everything about the data, as written in a file.

@@ -56,6 +56,7 @@ impl NeuroglassApp {
             };
             status::ui(ui, &self.run, &self.doc, line.as_deref());
         });
+        self.lesson_panel_ui(ui);
         if self.prefs.show_palette {
             egui::Panel::left("palette")
                 .default_size(theme::PALETTE_WIDTH)
@@ -117,9 +118,13 @@ impl NeuroglassApp {
                 .send(crate::trainer::TrainerCommand::SetFeatureSample(row));
             self.views.tab = super::super::views::ViewTab::Convolution;
         }
+        cmds.extend(super::super::lesson::panel::picker_ui(&ctx, &mut self.lesson));
         for c in cmds {
             self.apply(c);
         }
+        self.apply_paint_edits();
+        self.poll_data_export();
+        self.lesson_frame();
         self.after_edits(&ctx);
         // Last: a frame that draws a tile of a picture moves what it drew.
         if let Some(c) = self.shots.capture.as_mut() {
