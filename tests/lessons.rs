@@ -425,7 +425,8 @@ fn every_lesson_character_has_a_glyph() {
     use skrifa::MetadataProvider;
     let ctx = egui::Context::default();
     neuroglass::ui::theme::install_fonts(&ctx);
-    let _ = ctx.run(egui::RawInput::default(), |_| {});
+    let mut out = ctx.run_ui(egui::RawInput::default(), |_| {});
+    out.textures_delta.clear();
     let defs = ctx.fonts(|f| f.definitions().clone());
     let mut texts = String::new();
     for f in bundled_lessons() {

@@ -175,7 +175,7 @@ fn solve(
         runs.push(train_headless(&p, dir)?);
     }
     let analysis = analysis_of(&p, dir);
-    let unmet_goals = unmet(
+    let mut unmet_goals = unmet(
         step,
         &Facts {
             project: &p,
@@ -184,5 +184,19 @@ fn solve(
             traced,
         },
     );
+    // What the last run reached, for the lesson's author.
+    if let Some(r) = runs.last()
+        && !unmet_goals.is_empty()
+    {
+        unmet_goals.push(format!(
+            "(the last run: {} epochs{}, validation {} {:.3}, training {:.3}, validation loss {:.4})",
+            r.epochs,
+            if r.diverged { ", diverged" } else { "" },
+            if r.classification { "accuracy" } else { "R²" },
+            r.val_metric,
+            r.train_metric,
+            r.val_loss
+        ));
+    }
     Ok((p, unmet_goals))
 }
