@@ -26,8 +26,12 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn example(name: &str) -> neuroglass::model::Project {
-    neuroglass::project::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("projects").join(name))
-        .unwrap()
+    neuroglass::project::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("projects")
+            .join(name),
+    )
+    .unwrap()
 }
 
 const MINIMAL: &str = r#"(
@@ -127,15 +131,9 @@ fn every_bundled_lesson_verifies() {
 #[test]
 fn verify_fails_a_lesson_whose_goals_hold_at_the_start_or_never() {
     // Met at the start: the project already uses Dense.
-    let met_at_start = MINIMAL.replace(
-        "goals: [Epochs(at_least: 1)]",
-        "goals: [Uses(\"Dense\")]",
-    );
+    let met_at_start = MINIMAL.replace("goals: [Epochs(at_least: 1)]", "goals: [Uses(\"Dense\")]");
     // Never met: the solution does not reach the goal.
-    let never = MINIMAL.replace(
-        "goals: [Epochs(at_least: 1)]",
-        "goals: [Uses(\"LSTM\")]",
-    );
+    let never = MINIMAL.replace("goals: [Epochs(at_least: 1)]", "goals: [Uses(\"LSTM\")]");
     let dir = scratch("verify");
     for (name, text, start, solved) in [
         ("met.ron", met_at_start, false, true),
@@ -194,21 +192,33 @@ fn hostile_lesson_texts_are_refused_with_a_reason() {
         refused(&MINIMAL.replace("Epochs(at_least: 1)", "Uses(\"Transformer\")"))
             .contains("Transformer")
     );
-    assert!(refused(&MINIMAL.replace("Epochs(at_least: 1)", "Optimizer(\"Lion\")")).contains("Lion"));
+    assert!(
+        refused(&MINIMAL.replace("Epochs(at_least: 1)", "Optimizer(\"Lion\")")).contains("Lion")
+    );
     assert!(
         refused(&MINIMAL.replace("Epochs(at_least: 1)", "ValAccuracy(at_least: 90.0)"))
             .contains("fraction")
     );
     assert!(refused(&MINIMAL.replace("solution: [Train],", "")).contains("no solution"));
-    assert!(refused(&MINIMAL.replace("solution: [Train]", "solution: [LearningRate(-1.0)]")).contains("positive"));
-    assert!(refused(&MINIMAL.replace("title: \"One\",", "title: \"One\", colour: 3,")).contains("colour"));
+    assert!(
+        refused(&MINIMAL.replace("solution: [Train]", "solution: [LearningRate(-1.0)]"))
+            .contains("positive")
+    );
+    assert!(
+        refused(&MINIMAL.replace("title: \"One\",", "title: \"One\", colour: 3,"))
+            .contains("colour")
+    );
     assert!(refused("(version: 1, \0)").contains("not a text file"));
     // An inline project goes through the project's own checks.
     let inline = MINIMAL.replace(
         "Example(\"xor.ron\")",
         "Inline((version: 1, graph: (nodes: [(id: 0, kind: Input), (id: 0, kind: Input)], edges: [], next_id: 1)))",
     );
-    assert!(refused(&inline).contains("two layers have the id 0"), "{}", refused(&inline));
+    assert!(
+        refused(&inline).contains("two layers have the id 0"),
+        "{}",
+        refused(&inline)
+    );
     let big = format!("{MINIMAL}//{}", "x".repeat(2 << 20));
     assert!(refused(&big).contains("limit"));
 }
@@ -219,14 +229,26 @@ fn hostile_lesson_files_are_refused() {
     assert!(matches!(load(&dir), Err(LessonError::File(_))));
     let bin_file = dir.join("binary.ron");
     std::fs::write(&bin_file, [0u8, 159, 146, 150]).unwrap();
-    assert!(load(&bin_file).unwrap_err().to_string().contains("not a text file"));
+    assert!(
+        load(&bin_file)
+            .unwrap_err()
+            .to_string()
+            .contains("not a text file")
+    );
     let fifo = dir.join("fifo.ron");
-    let made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
     if made {
         let e = load(&fifo).unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");
     }
-    let out = bin().args(["lesson", "check"]).arg(&bin_file).output().unwrap();
+    let out = bin()
+        .args(["lesson", "check"])
+        .arg(&bin_file)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a text file"));
 }
@@ -247,7 +269,11 @@ fn run(val_metric: f64, val_loss: f64, optimizer: &str) -> RunSummary {
 #[test]
 fn goals_are_checked_against_the_project_and_its_runs() {
     let p = example("xor.ron");
-    let a = analyze(&p.graph, neuroglass::model::data_info(&p.data).as_ref(), &p.training);
+    let a = analyze(
+        &p.graph,
+        neuroglass::model::data_info(&p.data).as_ref(),
+        &p.training,
+    );
     let check = |g: &Goal, runs: &[RunSummary], traced: bool| {
         met(
             g,
@@ -267,12 +293,20 @@ fn goals_are_checked_against_the_project_and_its_runs() {
     diverged.diverged = true;
     assert!(!check(&acc, &[diverged.clone()], false));
     assert!(check(&Goal::Diverged, &[diverged], false));
-    assert!(!check(&Goal::R2 { at_least: 0.0 }, &[run(0.95, 0.1, "Adam")], false));
+    assert!(!check(
+        &Goal::R2 { at_least: 0.0 },
+        &[run(0.95, 0.1, "Adam")],
+        false
+    ));
     assert!(check(&Goal::Uses("Tanh".into()), &[], false));
     assert!(!check(&Goal::Uses("ReLU".into()), &[], false));
     assert!(check(&Goal::Avoids("ReLU".into()), &[], false));
     assert!(check(&Goal::Optimizer("Adam".into()), &[], false));
-    assert!(check(&Goal::Loss("Binary cross-entropy".into()), &[], false));
+    assert!(check(
+        &Goal::Loss("Binary cross-entropy".into()),
+        &[],
+        false
+    ));
     assert!(check(&Goal::Initialiser("Default".into()), &[], false));
     assert_eq!(weight_layers(&p), 2);
     assert_eq!(depth(&p), 2);
@@ -287,14 +321,34 @@ fn goals_are_checked_against_the_project_and_its_runs() {
         loser: "SGD".into(),
     };
     assert!(!check(&beats, &[run(0.9, 0.2, "Adam")], false));
-    assert!(check(&beats, &[run(0.7, 0.5, "SGD"), run(0.9, 0.2, "Adam")], false));
-    assert!(!check(&beats, &[run(0.9, 0.2, "SGD"), run(0.7, 0.5, "Adam")], false));
+    assert!(check(
+        &beats,
+        &[run(0.7, 0.5, "SGD"), run(0.9, 0.2, "Adam")],
+        false
+    ));
+    assert!(!check(
+        &beats,
+        &[run(0.9, 0.2, "SGD"), run(0.7, 0.5, "Adam")],
+        false
+    ));
     assert!(!check(&Goal::Improved, &[run(0.9, 0.2, "Adam")], false));
-    assert!(check(&Goal::Improved, &[run(0.7, 0.5, "Adam"), run(0.9, 0.2, "Adam")], false));
+    assert!(check(
+        &Goal::Improved,
+        &[run(0.7, 0.5, "Adam"), run(0.9, 0.2, "Adam")],
+        false
+    ));
     let mut gap = run(0.7, 0.5, "Adam");
     gap.train_metric = 1.0;
-    assert!(check(&Goal::Overfits { by_at_least: 0.25 }, &[gap.clone()], false));
-    assert!(!check(&Goal::Generalises { gap_at_most: 0.25 }, &[gap], false));
+    assert!(check(
+        &Goal::Overfits { by_at_least: 0.25 },
+        &[gap.clone()],
+        false
+    ));
+    assert!(!check(
+        &Goal::Generalises { gap_at_most: 0.25 },
+        &[gap],
+        false
+    ));
     assert!(!check(&Goal::SampleTraced, &[], false));
     assert!(check(&Goal::SampleTraced, &[], true));
 }
@@ -401,7 +455,11 @@ fn data_csv_writes_features_then_target_and_never_overwrites_without_force() {
         .output()
         .unwrap();
     assert_eq!(forced.status.code(), Some(0));
-    assert_eq!(std::fs::read_to_string(&out_path).unwrap(), text, "deterministic");
+    assert_eq!(
+        std::fs::read_to_string(&out_path).unwrap(),
+        text,
+        "deterministic"
+    );
     let regression = Path::new(env!("CARGO_MANIFEST_DIR")).join("projects/linear_regression.ron");
     let reg_out = dir.join("line.csv");
     let _ = std::fs::remove_file(&reg_out);
@@ -453,7 +511,10 @@ fn every_lesson_character_has_a_glyph() {
                 skrifa::FontRef::from_index(&data.font, data.index).unwrap()
             })
             .collect();
-        for c in texts.chars().filter(|c| !c.is_control() && !c.is_whitespace()) {
+        for c in texts
+            .chars()
+            .filter(|c| !c.is_control() && !c.is_whitespace())
+        {
             if !faces.iter().any(|f| f.charmap().map(c).is_some()) {
                 missing.insert((c, format!("{family:?}")));
             }

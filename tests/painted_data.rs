@@ -6,13 +6,13 @@ use neuroglass::lesson::train::train_headless;
 use neuroglass::model::{DataSource, Generator, Project};
 
 fn with_source(source: DataSource, loss: &str) -> Project {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(if loss == "mse" {
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        if loss == "mse" {
             "projects/sine_regression.ron"
         } else {
             "projects/xor.ron"
-        }),
-    )
+        },
+    ))
     .unwrap();
     let mut p = neuroglass::project::parse(&text, "example").unwrap();
     p.data.source = source;
@@ -56,27 +56,35 @@ fn painted_and_formula_data_round_trip_through_the_file() {
         .unwrap()
         .replace("classes: 2,", "");
     let back = neuroglass::project::parse(&text, "hand").unwrap();
-    assert!(matches!(back.data.source, DataSource::Painted { classes: 2, .. }));
+    assert!(matches!(
+        back.data.source,
+        DataSource::Painted { classes: 2, .. }
+    ));
 }
 
 #[test]
 fn hostile_painted_and_formula_settings_are_refused() {
+    // Saving refuses them too, so the files are edited by hand.
     let p = with_source(
         DataSource::Painted {
-            points: vec![(0.0, 0.0, 7)],
+            points: vec![(0.25, 0.5, 1), (-0.25, 0.5, 0)],
             classes: 2,
         },
         "bce",
     );
     let text = neuroglass::project::to_string(&p).unwrap();
-    let e = neuroglass::project::parse(&text, "bad").unwrap_err().to_string();
+    assert!(text.contains("(0.25, 0.5, 1)"), "{text}");
+    let bad = text.replace("(0.25, 0.5, 1)", "(0.25, 0.5, 7)");
+    let e = neuroglass::project::parse(&bad, "bad")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("painted point"), "{e}");
     let f = with_source(
         DataSource::Generated {
             generator: Generator::Formula {
                 expression: "x".into(),
-                from: 3.0,
-                to: -3.0,
+                from: -3.0,
+                to: 3.0,
             },
             samples: 10,
             noise: 0.0,
@@ -84,8 +92,20 @@ fn hostile_painted_and_formula_settings_are_refused() {
         "mse",
     );
     let text = neuroglass::project::to_string(&f).unwrap();
-    let e = neuroglass::project::parse(&text, "bad").unwrap_err().to_string();
+    assert!(text.contains("from: -3.0"), "{text}");
+    let bad = text.replace("from: -3.0", "from: 5.0");
+    let e = neuroglass::project::parse(&bad, "bad")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("range"), "{e}");
+    let long = text.replace(
+        "expression: \"x\"",
+        &format!("expression: \"{}\"", "x+".repeat(300) + "x"),
+    );
+    let e = neuroglass::project::parse(&long, "bad")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("longer than"), "{e}");
 }
 
 #[test]

@@ -88,7 +88,11 @@ fn a_goal_ticks_when_met_and_not_before() {
     let tanh = node(&h, "tanh");
     h.state_mut().doc.project.graph.remove_node(tanh);
     h.step();
-    assert_eq!(met(&h), vec![false, false], "the hidden Dense is still there");
+    assert_eq!(
+        met(&h),
+        vec![false, false],
+        "the hidden Dense is still there"
+    );
     let hidden = node(&h, "hidden");
     let (input, output) = (node(&h, "input"), node(&h, "output"));
     let g = &mut h.state_mut().doc.project.graph;
@@ -98,22 +102,21 @@ fn a_goal_ticks_when_met_and_not_before() {
     h.step();
     assert_eq!(met(&h), vec![true, false], "the layer goal ticks at once");
     assert!(h.query_by_label("✓").is_some());
-    // The run goal ticks only when a run has finished.
-    h.get_by_label("Train").click();
-    h.step();
-    until(&mut h, "the run to start", |a| {
-        !matches!(a.run.state, RunState::Idle)
+    // The run goal ticks only when a run has finished: not while one is
+    // paused after a step.
+    h.state_mut().apply(Command::Step);
+    until(&mut h, "the run to pause after a step", |a| {
+        matches!(a.run.state, RunState::Paused)
     });
-    assert_eq!(met(&h)[1], false, "not while training");
+    h.step();
+    assert!(!met(&h)[1], "not while a run is under way");
+    h.state_mut().apply(Command::Resume);
     until(&mut h, "the run's end", |a| {
         matches!(a.run.state, RunState::Finished(_))
     });
     h.step();
     assert_eq!(met(&h), vec![true, true]);
-    assert!(
-        h.query_by_label_contains("All goals met")
-            .is_some()
-    );
+    assert!(h.query_by_label_contains("All goals met").is_some());
     // Next: the second step continues with this project.
     h.get_by_label("Next ▶").click();
     h.step();
@@ -160,7 +163,12 @@ fn locked_controls_cannot_be_changed() {
     h.step();
     assert_eq!(h.state().doc.project.graph.nodes().len(), 2);
     assert_eq!(h.state().doc.project.graph.edges().len(), 1);
-    assert!(h.state().message.as_deref().is_some_and(|m| m.contains("structure is locked")));
+    assert!(
+        h.state()
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("structure is locked"))
+    );
     // Not locked: the learning rate changes and stays.
     h.state_mut().doc.project.training.learning_rate = 100.0;
     h.step();
@@ -168,7 +176,9 @@ fn locked_controls_cannot_be_changed() {
     assert_eq!(h.state().doc.project.training.learning_rate, 100.0);
     // The panel says what is locked.
     assert!(
-        h.query_by_label_contains("Locked by the lesson: the network's structure, the data, the loss")
-            .is_some()
+        h.query_by_label_contains(
+            "Locked by the lesson: the network's structure, the data, the loss"
+        )
+        .is_some()
     );
 }

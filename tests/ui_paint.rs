@@ -90,14 +90,23 @@ fn painted_points_are_the_data_the_next_run_trains_on() {
     assert_eq!(h.state().views.tab, ViewTab::Boundary);
     // Nothing painted: training is refused with what to do.
     h.get_by_label("Train").click();
-    until(&mut h, "the refusal", |a| {
-        matches!(&a.run.state, RunState::Failed(m) if m.contains("paint at least two points"))
-    });
+    until(
+        &mut h,
+        "the refusal",
+        |a| matches!(&a.run.state, RunState::Failed(m) if m.contains("paint at least two points")),
+    );
     // Class 0 on the left, class 1 on the right.
     h.get_by_label("class 0").click();
     h.step();
     assert!(h.state().views.paint.on, "choosing a class turns Paint on");
-    let left = [(-0.8, 0.6), (-0.7, -0.2), (-0.6, 0.3), (-0.9, -0.7), (-0.5, 0.8), (-0.75, 0.0)];
+    let left = [
+        (-0.8, 0.6),
+        (-0.7, -0.2),
+        (-0.6, 0.3),
+        (-0.9, -0.7),
+        (-0.5, 0.8),
+        (-0.75, 0.0),
+    ];
     for (x, y) in left {
         let p = screen(&h, x, y);
         click(&mut h, p, egui::PointerButton::Primary);
@@ -105,7 +114,15 @@ fn painted_points_are_the_data_the_next_run_trains_on() {
     assert_eq!(points(&h).len(), 6);
     h.get_by_label("class 1").click();
     h.step();
-    let right = [(0.8, 0.6), (0.7, -0.2), (0.6, 0.3), (0.9, -0.7), (0.5, 0.8), (0.75, 0.0), (0.0, 0.0)];
+    let right = [
+        (0.8, 0.6),
+        (0.7, -0.2),
+        (0.6, 0.3),
+        (0.9, -0.7),
+        (0.5, 0.8),
+        (0.75, 0.0),
+        (0.0, 0.0),
+    ];
     for (x, y) in right {
         let p = screen(&h, x, y);
         click(&mut h, p, egui::PointerButton::Primary);

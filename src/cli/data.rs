@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-
 use crate::export::data_csv::{DataCsvError, data_csv};
 
 use super::check::{INVALID, OK, UNREADABLE};

@@ -246,12 +246,10 @@ pub fn apply(p: &mut Project, edit: &Edit) -> Result<(), EditError> {
             let outs = p.graph.outputs_of(id);
             p.graph.remove_node(id);
             for e in outs {
-                p.graph
-                    .connect(from, e.to)
-                    .map_err(|m| EditError::Wiring {
-                        layer: name.clone(),
-                        message: m.to_string(),
-                    })?;
+                p.graph.connect(from, e.to).map_err(|m| EditError::Wiring {
+                    layer: name.clone(),
+                    message: m.to_string(),
+                })?;
             }
         }
         Edit::Replace { layer, kind } => {
@@ -278,7 +276,10 @@ pub fn describe(edit: &Edit) -> String {
             "choose the optimizer {}",
             crate::model::OptimizerSpec::from(*o).name()
         ),
-        Edit::Loss(l) => format!("choose the loss {}", crate::model::LossKind::from(*l).name()),
+        Edit::Loss(l) => format!(
+            "choose the loss {}",
+            crate::model::LossKind::from(*l).name()
+        ),
         Edit::Data(_) => "change the data set".to_owned(),
         Edit::Samples(n) => format!("use {n} samples"),
         Edit::Noise(v) => format!("set the noise to {v}"),

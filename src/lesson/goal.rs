@@ -183,7 +183,13 @@ pub fn met(goal: &Goal, f: &Facts<'_>) -> bool {
                 .runs
                 .iter()
                 .filter(|r| r.optimizer == *loser)
-                .map(|r| if r.diverged { f64::INFINITY } else { r.val_loss })
+                .map(|r| {
+                    if r.diverged {
+                        f64::INFINITY
+                    } else {
+                        r.val_loss
+                    }
+                })
                 .max_by(f64::total_cmp);
             matches!((best(winner), worst_loser), (Some(w), Some(l)) if w < l)
         }
@@ -296,7 +302,13 @@ pub const INIT_NAMES: [&str; 8] = [
 /// Optimizer names goals accept.
 pub const OPTIMIZER_NAMES: [&str; 5] = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"];
 /// Loss names goals accept.
-pub const LOSS_NAMES: [&str; 5] = ["MSE", "MAE", "Huber", "Cross-entropy", "Binary cross-entropy"];
+pub const LOSS_NAMES: [&str; 5] = [
+    "MSE",
+    "MAE",
+    "Huber",
+    "Cross-entropy",
+    "Binary cross-entropy",
+];
 
 fn has_weights(spec: &LayerSpec) -> bool {
     init_of(spec).is_some()
@@ -304,7 +316,11 @@ fn has_weights(spec: &LayerSpec) -> bool {
 
 /// Layers with weights in the project.
 pub fn weight_layers(p: &Project) -> usize {
-    p.graph.nodes().iter().filter(|n| has_weights(&n.spec)).count()
+    p.graph
+        .nodes()
+        .iter()
+        .filter(|n| has_weights(&n.spec))
+        .count()
 }
 
 /// Layers with weights on the longest path (0 for a graph with a cycle).

@@ -111,7 +111,10 @@ fn probe_version(text: &str, origin: &str) -> Result<u32, LessonError> {
 
 /// The layer kind names a palette entry or a goal may name.
 pub fn kind_names() -> Vec<&'static str> {
-    LayerSpec::palette().iter().map(LayerSpec::kind_name).collect()
+    LayerSpec::palette()
+        .iter()
+        .map(LayerSpec::kind_name)
+        .collect()
 }
 
 /// Checks names, numbers and sizes of a parsed lesson.

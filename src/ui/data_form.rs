@@ -338,7 +338,11 @@ fn formula_rows(ui: &mut egui::Ui, expression: &mut String, from: &mut f32, to: 
     }
     ui.label("x from");
     ui.horizontal(|ui| {
-        ui.add(egui::DragValue::new(from).speed(0.1).range(-1000.0..=1000.0));
+        ui.add(
+            egui::DragValue::new(from)
+                .speed(0.1)
+                .range(-1000.0..=1000.0),
+        );
         ui.label("to");
         ui.add(egui::DragValue::new(to).speed(0.1).range(-1000.0..=1000.0));
     });
@@ -505,7 +509,12 @@ pub struct DataExport {
 impl super::app::NeuroglassApp {
     /// Writes the project's data set as CSV to `path` on a helper thread.
     pub(in crate::ui) fn export_data_csv(&mut self, path: std::path::PathBuf) {
-        if self.data_export.task.as_ref().is_some_and(super::task::Task::running) {
+        if self
+            .data_export
+            .task
+            .as_ref()
+            .is_some_and(super::task::Task::running)
+        {
             self.say("the data is still being written; try again in a moment");
             return;
         }
@@ -525,12 +534,19 @@ impl super::app::NeuroglassApp {
 
     /// Once a frame: reports a finished data export.
     pub(in crate::ui) fn poll_data_export(&mut self) {
-        let Some(out) = self.data_export.task.as_mut().and_then(super::task::Task::poll) else {
+        let Some(out) = self
+            .data_export
+            .task
+            .as_mut()
+            .and_then(super::task::Task::poll)
+        else {
             return;
         };
         self.data_export.task = None;
         match out {
-            Ok(Ok((p, rows))) => self.say(format!("{rows} rows of data written to {}", p.display())),
+            Ok(Ok((p, rows))) => {
+                self.say(format!("{rows} rows of data written to {}", p.display()))
+            }
             Ok(Err(e)) => self.say(format!("could not write the data: {e}")),
             Err(e) => self.report("", &e),
         }

@@ -78,7 +78,13 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                     s.has_history,
                     Command::ExportMetricsDialog,
                 );
-                item(ui, &mut out, "Data as CSV…", true, Command::ExportDataDialog);
+                item(
+                    ui,
+                    &mut out,
+                    "Data as CSV…",
+                    true,
+                    Command::ExportDataDialog,
+                );
                 item(
                     ui,
                     &mut out,

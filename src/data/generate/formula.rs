@@ -62,11 +62,13 @@ impl Formula {
             .and_then(|r| r.strip_prefix('='))
             .unwrap_or(body);
         if body.trim().is_empty() {
-            return Err(bad("there is nothing after `y =`; try `sin(3x) + 0.1x^2`".into()));
+            return Err(bad(
+                "there is nothing after `y =`; try `sin(3x) + 0.1x^2`".into()
+            ));
         }
         let source = rewrite(body).map_err(bad)?;
-        let tree = build_operator_tree::<DefaultNumericTypes>(&source)
-            .map_err(|e| bad(format!("{e}")))?;
+        let tree =
+            build_operator_tree::<DefaultNumericTypes>(&source).map_err(|e| bad(format!("{e}")))?;
         let f = Self { tree };
         // One evaluation now, so a misspelt name is said before any data.
         f.at(0.5).map_err(bad)?;
@@ -79,7 +81,11 @@ impl Formula {
     /// A name the formula uses is unknown, or the value is not a number.
     pub fn at(&self, x: f64) -> Result<f64, String> {
         let mut ctx = HashMapContext::<DefaultNumericTypes>::new();
-        for (name, v) in [("x", x), ("pi", std::f64::consts::PI), ("e", std::f64::consts::E)] {
+        for (name, v) in [
+            ("x", x),
+            ("pi", std::f64::consts::PI),
+            ("e", std::f64::consts::E),
+        ] {
             ctx.set_value(name.into(), Value::Float(v))
                 .map_err(|e| e.to_string())?;
         }
@@ -106,8 +112,11 @@ fn rewrite(body: &str) -> Result<String, String> {
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
                 i += 1;
             }
-            if i < chars.len() && (chars[i] == 'e' || chars[i] == 'E')
-                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit() || *d == '-' || *d == '+')
+            if i < chars.len()
+                && (chars[i] == 'e' || chars[i] == 'E')
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|d| d.is_ascii_digit() || *d == '-' || *d == '+')
             {
                 i += 2;
                 while i < chars.len() && chars[i].is_ascii_digit() {
@@ -119,7 +128,10 @@ fn rewrite(body: &str) -> Result<String, String> {
             if !num.contains(['.', 'e', 'E']) {
                 out.push_str(".0");
             }
-            if chars.get(i).is_some_and(|n| n.is_ascii_alphabetic() || *n == '(') {
+            if chars
+                .get(i)
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '(')
+            {
                 out.push('*');
             }
         } else if c.is_ascii_alphabetic() || c == '_' {
@@ -144,7 +156,11 @@ fn rewrite(body: &str) -> Result<String, String> {
                     ));
                 }
             }
-        } else if c == ')' && chars.get(i + 1).is_some_and(|n| *n == '(' || n.is_ascii_alphanumeric()) {
+        } else if c == ')'
+            && chars
+                .get(i + 1)
+                .is_some_and(|n| *n == '(' || n.is_ascii_alphanumeric())
+        {
             out.push_str(")*");
             i += 1;
         } else if "+-*/^()., \t".contains(c) {
@@ -256,7 +272,11 @@ mod tests {
         assert!((f.at(0.7).unwrap() - want).abs() < 1e-12);
         assert!((Formula::parse("1/3*x").unwrap().at(3.0).unwrap() - 1.0).abs() < 1e-12);
         assert!((Formula::parse("2(x+1)").unwrap().at(1.0).unwrap() - 4.0).abs() < 1e-12);
-        assert!((Formula::parse("exp(-x^2) * pi").unwrap().at(0.0).unwrap() - std::f64::consts::PI).abs() < 1e-12);
+        assert!(
+            (Formula::parse("exp(-x^2) * pi").unwrap().at(0.0).unwrap() - std::f64::consts::PI)
+                .abs()
+                < 1e-12
+        );
         assert!((Formula::parse("abs(x) - 1e-1").unwrap().at(-2.0).unwrap() - 1.9).abs() < 1e-12);
         for (bad, says) in [
             ("y = ", "nothing after"),
@@ -264,7 +284,10 @@ mod tests {
             ("x $ 2", "cannot be used"),
             ("sin(x", ""),
         ] {
-            let e = Formula::parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            let e = Formula::parse(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(!e.is_empty() && e.contains(says), "{bad}: {e}");
         }
     }

@@ -126,17 +126,32 @@ impl Default for TrainingFile {
 pub enum GeneratorFile {
     Circles,
     Xor,
-    Blobs { classes: usize },
-    Spiral { arms: usize },
+    Blobs {
+        classes: usize,
+    },
+    Spiral {
+        arms: usize,
+    },
     Moons,
-    Function1D { function: Function1DFile },
+    Function1D {
+        function: Function1DFile,
+    },
     Plane,
     GaussianMixture,
-    SineSequence { window: usize },
-    WaveShapes { window: usize, classes: usize },
+    SineSequence {
+        window: usize,
+    },
+    WaveShapes {
+        window: usize,
+        classes: usize,
+    },
     /// Added in format 1 without a version change: files that do not use
     /// it are unchanged.
-    Formula { expression: String, from: f32, to: f32 },
+    Formula {
+        expression: String,
+        from: f32,
+        to: f32,
+    },
 }
 
 /// 1-D functions for regression.

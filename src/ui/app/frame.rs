@@ -118,7 +118,10 @@ impl NeuroglassApp {
                 .send(crate::trainer::TrainerCommand::SetFeatureSample(row));
             self.views.tab = super::super::views::ViewTab::Convolution;
         }
-        cmds.extend(super::super::lesson::panel::picker_ui(&ctx, &mut self.lesson));
+        cmds.extend(super::super::lesson::panel::picker_ui(
+            &ctx,
+            &mut self.lesson,
+        ));
         for c in cmds {
             self.apply(c);
         }

@@ -196,11 +196,8 @@ impl NeuroglassApp {
             RunState::Finished(reason) if !a.counted.contains(&id) => {
                 a.counted.insert(id);
                 let diverged = matches!(reason, crate::trainer::FinishReason::Diverged { .. });
-                let mut s = RunSummary::of(
-                    &self.doc.project,
-                    self.run.history.epochs.last(),
-                    diverged,
-                );
+                let mut s =
+                    RunSummary::of(&self.doc.project, self.run.history.epochs.last(), diverged);
                 s.classification = self.run.classification;
                 if let Some((r, name)) = &a.started_with
                     && *r == id

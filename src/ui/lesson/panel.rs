@@ -70,12 +70,11 @@ pub fn ui(ui: &mut egui::Ui, a: &ActiveLesson) -> Option<LessonAction> {
             text_ui(ui, &step.text);
             if !step.goals.is_empty() {
                 ui.label(egui::RichText::new("Goals").strong());
-                for (g, met) in step.goals.iter().zip(
-                    a.met
-                        .iter()
-                        .copied()
-                        .chain(std::iter::repeat(false)),
-                ) {
+                for (g, met) in step
+                    .goals
+                    .iter()
+                    .zip(a.met.iter().copied().chain(std::iter::repeat(false)))
+                {
                     let (mark, colour) = if met {
                         ("✓", theme::OK)
                     } else {
@@ -172,7 +171,8 @@ pub fn picker_ui(ctx: &egui::Context, state: &mut LessonState) -> Option<Command
                     for (path, lesson) in state.catalogue() {
                         match lesson {
                             Ok(l) => {
-                                let done = progress.lessons.get(&l.title).map_or(0, |p| p.done.len());
+                                let done =
+                                    progress.lessons.get(&l.title).map_or(0, |p| p.done.len());
                                 let goals = l.steps.iter().filter(|s| !s.goals.is_empty()).count();
                                 ui.horizontal(|ui| {
                                     if ui.button(l.title.as_str()).clicked() {

@@ -311,10 +311,7 @@ pub fn paint_ui(
         for k in 0..(*classes).min(theme::CLASSES.len()) as u32 {
             let colour = theme::CLASSES[k as usize];
             let label = egui::RichText::new(format!("class {k}")).color(colour);
-            if ui
-                .selectable_label(state.paint.class == k, label)
-                .clicked()
-            {
+            if ui.selectable_label(state.paint.class == k, label).clicked() {
                 state.paint.class = k;
                 state.paint.on = true;
             }
@@ -386,7 +383,9 @@ pub fn paint_ui(
     if r.secondary_clicked() || (secondary_down && r.contains_pointer()) {
         let edge = to_data(at + egui::vec2(ERASE_RADIUS, 0.0));
         let (x, y) = to_data(at);
-        paint.pending.push(PaintEdit::Erase(x, y, (edge.0 - x).abs()));
+        paint
+            .pending
+            .push(PaintEdit::Erase(x, y, (edge.0 - x).abs()));
         return;
     }
     if r.clicked() {
@@ -394,7 +393,10 @@ pub fn paint_ui(
         paint.pending.push(PaintEdit::Add(x, y, paint.class));
         paint.last_spray = None;
     } else if primary_down && (r.dragged() || r.drag_started()) {
-        if paint.last_spray.is_none_or(|l| l.distance(at) >= SPRAY_STEP) {
+        if paint
+            .last_spray
+            .is_none_or(|l| l.distance(at) >= SPRAY_STEP)
+        {
             // A fixed sequence of offsets, so a spray is reproducible.
             paint.sprayed += 1;
             let a = paint.sprayed as f32 * 2.399_963; // the golden angle
