@@ -215,11 +215,11 @@ impl From<&Generator> for GeneratorFile {
                 ref expression,
                 from,
                 to,
-            } => Self::Formula {
+            } => Self::Formula(super::FormulaFile {
                 expression: expression.clone(),
                 from,
                 to,
-            },
+            }),
         }
     }
 }
@@ -239,14 +239,10 @@ impl From<&GeneratorFile> for Generator {
             GeneratorFile::GaussianMixture => Self::GaussianMixture,
             GeneratorFile::SineSequence { window } => Self::SineSequence { window },
             GeneratorFile::WaveShapes { window, classes } => Self::WaveShapes { window, classes },
-            GeneratorFile::Formula {
-                ref expression,
-                from,
-                to,
-            } => Self::Formula {
-                expression: expression.clone(),
-                from,
-                to,
+            GeneratorFile::Formula(ref f) => Self::Formula {
+                expression: f.expression.clone(),
+                from: f.from,
+                to: f.to,
             },
         }
     }

@@ -147,11 +147,18 @@ pub enum GeneratorFile {
     },
     /// Added in format 1 without a version change: files that do not use
     /// it are unchanged.
-    Formula {
-        expression: String,
-        from: f32,
-        to: f32,
-    },
+    Formula(FormulaFile),
+}
+
+/// A typed formula of x and its range (`Formula((expression: "sin(3x)",
+/// from: -2.0, to: 2.0))`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct FormulaFile {
+    pub expression: String,
+    pub from: f32,
+    pub to: f32,
 }
 
 /// 1-D functions for regression.
