@@ -295,9 +295,15 @@ pub fn describe(edit: &Edit) -> String {
             layer.as_deref().unwrap_or("every layer with weights"),
             super::goal::init_name((*init).into())
         ),
-        Edit::Add { after, name, kind } => {
-            format!("add a {} layer \"{name}\" after {after}", layer_kind(kind))
-        }
+        Edit::Add { after, name, kind } => match LayerSpec::from(kind) {
+            LayerSpec::Dense(d) => match d.units {
+                Units::Fixed(n) => {
+                    format!("add a Dense layer \"{name}\" of {n} units after {after}")
+                }
+                Units::Auto => format!("add a Dense layer \"{name}\" after {after}"),
+            },
+            _ => format!("add a {} layer \"{name}\" after {after}", layer_kind(kind)),
+        },
         Edit::Remove(name) => format!("remove {name} (wire its input to what it fed)"),
         Edit::Replace { layer, kind } => format!("make {layer} a {}", layer_kind(kind)),
         Edit::Train => "train".to_owned(),

@@ -241,8 +241,11 @@ pub fn describe(goal: &Goal) -> String {
             fmt_metric(*gap_at_most)
         ),
         Goal::Parameters { at_most } => format!("at most {at_most} parameters"),
+        Goal::Layers { at_most: 1 } => "at most 1 layer with weights".to_owned(),
         Goal::Layers { at_most } => format!("at most {at_most} layers with weights"),
-        Goal::Depth { at_least } => format!("at least {at_least} layers with weights deep"),
+        Goal::Depth { at_least } => {
+            format!("at least {at_least} layers with weights one after another")
+        }
         Goal::Uses(kind) => format!("the network uses {kind}"),
         Goal::Avoids(kind) => format!("no {kind} layer left"),
         Goal::Optimizer(name) => format!("optimizer: {name}"),

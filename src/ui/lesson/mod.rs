@@ -331,6 +331,7 @@ impl NeuroglassApp {
         let mut action = None;
         egui::Panel::left("lesson")
             .default_size(super::theme::SIDE_PANEL_WIDTH)
+            .max_size(super::theme::SIDE_PANEL_WIDTH * 1.5)
             .show(ui, |ui| action = panel::ui(ui, a));
         let Some(action) = action else {
             return;

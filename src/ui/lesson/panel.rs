@@ -24,22 +24,27 @@ pub enum LessonAction {
     Close,
 }
 
-/// The text of a step: paragraphs, emphasis, formulas.
+/// The text of a step: paragraphs, emphasis, formulas — each paragraph
+/// one wrapped layout, so spaces between styles stay.
 pub fn text_ui(ui: &mut egui::Ui, text: &str) {
     for para in paragraphs(text) {
-        ui.horizontal_wrapped(|ui| {
-            ui.spacing_mut().item_spacing.x = 0.0;
-            for span in &para {
-                let rich = match span {
-                    Span::Plain(s) => egui::RichText::new(s.as_str()),
-                    Span::Emphasis(s) => egui::RichText::new(s.as_str()).strong().italics(),
-                    Span::Formula(s) => egui::RichText::new(s.as_str())
-                        .monospace()
-                        .color(theme::LEARNING_RATE),
-                };
-                ui.label(rich);
-            }
-        });
+        let mut job = egui::text::LayoutJob::default();
+        for span in &para {
+            let rich = match span {
+                Span::Plain(s) => egui::RichText::new(s.as_str()),
+                Span::Emphasis(s) => egui::RichText::new(s.as_str()).strong().italics(),
+                Span::Formula(s) => egui::RichText::new(s.as_str())
+                    .monospace()
+                    .color(theme::LEARNING_RATE),
+            };
+            rich.append_to(
+                &mut job,
+                ui.style(),
+                egui::FontSelection::Default,
+                egui::Align::Center,
+            );
+        }
+        ui.add(egui::Label::new(job).wrap());
         ui.add_space(6.0);
     }
 }
@@ -51,9 +56,7 @@ pub fn ui(ui: &mut egui::Ui, a: &ActiveLesson) -> Option<LessonAction> {
     let Some(step) = a.current() else {
         return Some(LessonAction::Close);
     };
-    ui.horizontal(|ui| {
-        ui.heading(a.lesson.title.as_str());
-    });
+    ui.add(egui::Label::new(egui::RichText::new(a.lesson.title.as_str()).heading()).wrap());
     ui.label(
         egui::RichText::new(format!(
             "Step {} of {n} · about {} minutes in all",
