@@ -26,6 +26,9 @@ fn data_dir() -> PathBuf {
     .clone()
 }
 
+/// The tests share the progress file of one data directory: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn lesson(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("lessons")
@@ -78,6 +81,7 @@ fn node(h: &H, name: &str) -> NodeId {
 
 #[test]
 fn a_goal_ticks_when_met_and_not_before() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut h = harness_with_lesson("03_xor_needs_a_hidden_layer.ron");
     assert_eq!(h.state().doc.project.name, "XOR");
     assert!(h.query_by_label_contains("One straight line").is_some());
@@ -132,10 +136,21 @@ fn a_goal_ticks_when_met_and_not_before() {
     let l = &p.lessons["Why XOR needs a hidden layer"];
     assert_eq!(l.step, 1);
     assert_eq!(l.done, vec![0]);
+    // Opened again, the lesson resumes at step 2 with the project step 1's
+    // solution leads to (this step continues from it).
+    h.state_mut().apply_now(Command::StartLesson(lesson(
+        "03_xor_needs_a_hidden_layer.ron",
+    )));
+    h.step();
+    h.step();
+    assert_eq!(h.state().lesson.active.as_ref().unwrap().step, 1);
+    assert_eq!(h.state().doc.project.graph.nodes().len(), 2);
+    assert_eq!(met(&h), vec![false, false, false]);
 }
 
 #[test]
 fn locked_controls_cannot_be_changed() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Lesson 2 locks the graph, the data and the loss; the learning rate
     // is free.
     let mut h = harness_with_lesson("02_too_fast.ron");

@@ -207,14 +207,6 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
                         }
                     });
                     ui.end_row();
-                    ui.label("");
-                    ui.label(
-                        egui::RichText::new(
-                            "Paint them in the boundary view: turn on Paint, click to add, drag to spray, right-click to erase.",
-                        )
-                        .weak(),
-                    );
-                    ui.end_row();
                 }
                 DataSource::Csv {
                     path,
@@ -269,6 +261,17 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
             });
             ui.end_row();
         });
+    if matches!(spec.source, DataSource::Painted { .. }) {
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(
+                    "Paint the points in the boundary view: turn on Paint, click to add, drag to spray, right-click to erase.",
+                )
+                .weak(),
+            )
+            .wrap(),
+        );
+    }
     let two_d = matches!(
         doc.data.as_ref().map(|d| d.input_shape.as_slice()),
         Some([_])
@@ -333,7 +336,7 @@ fn formula_rows(ui: &mut egui::Ui, expression: &mut String, from: &mut f32, to: 
     ui.end_row();
     if let Err(e) = crate::data::generate::Formula::parse(expression) {
         ui.label("");
-        ui.colored_label(theme::ERROR, e.to_string());
+        ui.add(egui::Label::new(egui::RichText::new(e.to_string()).color(theme::ERROR)).wrap());
         ui.end_row();
     }
     ui.label("x from");

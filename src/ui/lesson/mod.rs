@@ -110,7 +110,8 @@ impl NeuroglassApp {
                     .progress()
                     .lessons
                     .get(&lesson.title)
-                    .map_or(0, |p| p.step);
+                    .map_or(0, |p| p.step)
+                    .min(lesson.steps.len().saturating_sub(1));
                 let held = self.doc.project.clone();
                 self.lesson.active = Some(ActiveLesson {
                     lesson,
@@ -138,6 +139,27 @@ impl NeuroglassApp {
                 }
                 self.go_to_step(first);
                 if reached > first {
+                    // The steps between were done before: their solutions
+                    // give the project a `Continue` step expects.
+                    let edits: Vec<crate::lesson::edit::Edit> = self
+                        .lesson
+                        .active
+                        .as_ref()
+                        .map(|a| {
+                            a.lesson
+                                .steps
+                                .get(first..reached)
+                                .unwrap_or_default()
+                                .iter()
+                                .flat_map(|s| s.solution.iter().cloned())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for e in &edits {
+                        // Edits that no longer fit (a changed example) are skipped.
+                        let _ = crate::lesson::edit::apply(&mut self.doc.project, e);
+                    }
+                    self.doc.refresh();
                     self.go_to_step(reached);
                 }
             }
