@@ -189,6 +189,11 @@ fn locked_controls_cannot_be_changed() {
     h.step();
     h.step();
     assert_eq!(h.state().doc.project.training.learning_rate, 100.0);
+    // The Training tab says which of its settings are locked.
+    h.get_by_label("Training").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Locked by the lesson: the loss").is_some());
     // The panel says what is locked.
     assert!(
         h.query_by_label_contains(

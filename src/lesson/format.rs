@@ -153,6 +153,17 @@ pub enum Control {
 }
 
 impl Control {
+    /// The controls of the Training tab.
+    pub const TRAINING: [Control; 7] = [
+        Self::Loss,
+        Self::Optimizer,
+        Self::LearningRate,
+        Self::BatchSize,
+        Self::Epochs,
+        Self::Regularisation,
+        Self::Seed,
+    ];
+
     /// How the window names it.
     pub fn label(self) -> &'static str {
         match self {

@@ -244,8 +244,19 @@ impl NeuroglassApp {
                     &mut self.editor,
                     &mut self.panels.inspector,
                 ),
-                SideTab::Training => training_form::ui(ui, &mut self.doc.project.training),
-                SideTab::Data => data_form::ui(ui, &mut self.doc, &mut self.preview),
+                SideTab::Training => {
+                    self.lesson
+                        .locked_note_ui(ui, &crate::lesson::Control::TRAINING);
+                    training_form::ui(ui, &mut self.doc.project.training);
+                }
+                SideTab::Data => {
+                    let locked = self
+                        .lesson
+                        .locked_note_ui(ui, &[crate::lesson::Control::Data]);
+                    ui.add_enabled_ui(!locked, |ui| {
+                        data_form::ui(ui, &mut self.doc, &mut self.preview);
+                    });
+                }
                 SideTab::Runs => cmds.extend(super::super::runs::panel::ui(ui, &mut self.runs)),
             });
     }

@@ -81,6 +81,27 @@ impl ActiveLesson {
 }
 
 impl LessonState {
+    /// Above a settings tab: which of `controls` the current step locks, in
+    /// words; returns whether any is locked.
+    pub fn locked_note_ui(&self, ui: &mut egui::Ui, controls: &[Control]) -> bool {
+        let Some(a) = &self.active else {
+            return false;
+        };
+        let names: Vec<&str> = controls
+            .iter()
+            .filter(|c| a.locks(**c))
+            .map(|c| c.label())
+            .collect();
+        if names.is_empty() {
+            return false;
+        }
+        ui.label(
+            egui::RichText::new(format!("Locked by the lesson: {}", names.join(", ")))
+                .color(super::theme::WARNING),
+        );
+        true
+    }
+
     /// The bundled lessons, read once.
     pub fn catalogue(&mut self) -> &[(PathBuf, Result<LessonFile, String>)] {
         self.catalogue.get_or_insert_with(|| {
