@@ -10,6 +10,7 @@ pub mod cli;
 pub mod data;
 pub mod engine;
 pub mod export;
+pub mod lesson;
 pub mod model;
 pub mod numfmt;
 pub mod onnx;

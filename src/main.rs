@@ -76,6 +76,25 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
 }
 
 #[derive(Subcommand, Debug)]
+enum LessonCommand {
+    /// For every step with goals: the goals fail at the step's start and
+    /// hold after its solution, trained headlessly; exit 0 only if all do.
+    Verify {
+        /// Lesson files (.ron).
+        #[arg(required = true)]
+        lessons: Vec<PathBuf>,
+        /// One JSON object per step.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read and validate a lesson file; exit 2 if it is refused.
+    Check {
+        /// The lesson file (.ron).
+        lesson: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum Command {
     /// Print a project's layer summary; exit 1 on problems, 2 if unreadable.
     Check {
@@ -92,6 +111,22 @@ enum Command {
         /// 65,536): memory per worker and bytes all-reduced per step.
         #[arg(long, value_parser = bounded_usize::<1, 65_536>)]
         world: Option<usize>,
+    },
+    /// Lessons: verify that their goals and solutions hold, or check a file.
+    Lesson {
+        #[command(subcommand)]
+        action: LessonCommand,
+    },
+    /// Write a project's data set as CSV (features, then target, a header).
+    Data {
+        /// The project file (.ron).
+        project: PathBuf,
+        /// The CSV file to write.
+        #[arg(long, value_name = "OUT.csv")]
+        csv: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Train a project without a window; exit 1 if invalid or diverged, 2 if unreadable.
     Train {
@@ -322,6 +357,21 @@ fn run(cli: Cli) -> ExitCode {
             batch,
             world,
         }) => neuroglass::cli::check::run_at_scale(&project, json, batch, world),
+        Some(Command::Lesson {
+            action: LessonCommand::Verify { lessons, json },
+        }) => neuroglass::cli::lesson::verify(&lessons, json),
+        Some(Command::Lesson {
+            action: LessonCommand::Check { lesson },
+        }) => neuroglass::cli::lesson::check(&lesson),
+        Some(Command::Data {
+            project,
+            csv,
+            force,
+        }) => neuroglass::cli::data::run(&neuroglass::cli::data::DataArgs {
+            project,
+            csv,
+            force,
+        }),
         Some(Command::Train {
             project,
             epochs,

@@ -13,6 +13,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{DataError, Dataset, Target};
 
+mod formula;
+pub use formula::{Formula, MAX_FORMULA, MAX_PAINTED, formula_1d, painted};
+
 /// Most samples a generator makes.
 pub const MAX_SAMPLES: usize = 10_000_000;
 

@@ -243,6 +243,16 @@ pub enum Generator {
         /// Number of shapes/classes.
         classes: usize,
     },
+    /// y = a typed formula of x (`sin(3x) + 0.1x^2`) + noise, x uniform
+    /// in [`from`, `to`].
+    Formula {
+        /// The formula, as typed.
+        expression: String,
+        /// Smallest x.
+        from: f32,
+        /// Largest x.
+        to: f32,
+    },
 }
 
 /// 1-D functions for regression.
@@ -337,6 +347,14 @@ pub enum DataSource {
     Idx {
         /// Folder with `train-images-idx3-ubyte(.gz)` etc.
         path: String,
+    },
+    /// Points painted by hand in the boundary view: a 2-D classification
+    /// set saved in the project itself.
+    Painted {
+        /// Each point: x₁, x₂ and its class.
+        points: Vec<(f32, f32, u32)>,
+        /// How many classes can be painted (2 to 10).
+        classes: usize,
     },
     /// NumPy arrays: inputs `[samples, sample shape…]` and labels, each a
     /// `.npy` file by a path relative to the project file.

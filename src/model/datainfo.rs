@@ -46,7 +46,7 @@ pub fn data_info(spec: &DataSpec) -> Option<DataInfo> {
             Generator::Circles | Generator::Xor | Generator::Moons => classification(2),
             Generator::Blobs { classes } => classification(*classes),
             Generator::Spiral { arms } => classification(*arms),
-            Generator::Function1D { .. } => DataInfo {
+            Generator::Function1D { .. } | Generator::Formula { .. } => DataInfo {
                 input_shape: vec![1],
                 classes: None,
                 targets: 1,
@@ -89,6 +89,7 @@ pub fn data_info(spec: &DataSpec) -> Option<DataInfo> {
                 targets: 1,
             },
         }),
+        DataSource::Painted { classes, .. } => Some(classification(*classes)),
         DataSource::StandIn {
             shape,
             classes,

@@ -58,6 +58,11 @@ fn generated(g: &Generator, samples: usize, noise: f32, seed: u64) -> Result<Dat
         Generator::WaveShapes { window, classes } => {
             generate::wave_shapes(samples, *window, *classes, noise, seed)
         }
+        Generator::Formula {
+            expression,
+            from,
+            to,
+        } => generate::formula_1d(expression, *from, *to, samples, noise, seed),
     }
 }
 
@@ -120,6 +125,28 @@ pub fn load_data_with_layout(
     project_dir: Option<&Path>,
     seed: u64,
 ) -> Result<(Prepared, Option<CsvLayout>), DataError> {
+    let (data, test, layout) = load_raw(spec, project_dir, seed)?;
+    let scaling = match spec.normalization {
+        Normalization::Off => Scaling::Off,
+        Normalization::Standardize => Scaling::Standardize,
+        Normalization::MinMax => Scaling::MinMax,
+    };
+    let features: Vec<Cross> = spec.features.iter().map(|f| cross(*f)).collect();
+    let prepared = prepare(data, test, spec.validation_split, scaling, &features, seed)?;
+    Ok((prepared, layout))
+}
+
+/// The data set a spec describes as loaded, before any split, feature
+/// cross or scaling: the rows, a set's own test rows if it has them, and
+/// for a CSV file how it was read.
+///
+/// # Errors
+/// As [`load_data`].
+pub fn load_raw(
+    spec: &DataSpec,
+    project_dir: Option<&Path>,
+    seed: u64,
+) -> Result<(Dataset, Option<Dataset>, Option<CsvLayout>), DataError> {
     let mut layout = None;
     let (data, test) = match &spec.source {
         DataSource::Generated {
@@ -152,6 +179,7 @@ pub fn load_data_with_layout(
             (d, None)
         }
         DataSource::Idx { path } => idx_folder(&resolve_path(path, project_dir))?,
+        DataSource::Painted { points, classes } => (generate::painted(points, *classes)?, None),
         DataSource::Npy {
             path,
             labels,
@@ -198,14 +226,7 @@ pub fn load_data_with_layout(
             None,
         ),
     };
-    let scaling = match spec.normalization {
-        Normalization::Off => Scaling::Off,
-        Normalization::Standardize => Scaling::Standardize,
-        Normalization::MinMax => Scaling::MinMax,
-    };
-    let features: Vec<Cross> = spec.features.iter().map(|f| cross(*f)).collect();
-    let prepared = prepare(data, test, spec.validation_split, scaling, &features, seed)?;
-    Ok((prepared, layout))
+    Ok((data, test, layout))
 }
 
 /// What shape inference needs, from prepared data.

@@ -373,10 +373,46 @@ pub fn check_data(d: &DataSpec) -> Result<(), String> {
                     count("window", *window, MAX_WINDOW_STEPS)?;
                     count("classes", *classes, MAX_CLASSES)?;
                 }
+                Generator::Formula {
+                    expression,
+                    from,
+                    to,
+                } => {
+                    if expression.len() > crate::data::generate::MAX_FORMULA {
+                        return Err(format!(
+                            "the formula is longer than {} characters",
+                            crate::data::generate::MAX_FORMULA
+                        ));
+                    }
+                    if !(from.is_finite() && to.is_finite() && from < to) {
+                        return Err(format!("the formula's range {from} to {to} is empty"));
+                    }
+                }
                 _ => {}
             }
         }
         DataSource::Bundled(_) => {}
+        DataSource::Painted { points, classes } => {
+            if !(2..=10).contains(classes) {
+                return Err(format!("{classes} painted classes; choose 2 to 10"));
+            }
+            if points.len() > crate::data::generate::MAX_PAINTED {
+                return Err(format!(
+                    "{} painted points; the limit is {}",
+                    points.len(),
+                    crate::data::generate::MAX_PAINTED
+                ));
+            }
+            if let Some(p) = points
+                .iter()
+                .find(|p| !(p.0.is_finite() && p.1.is_finite()) || p.2 as usize >= *classes)
+            {
+                return Err(format!(
+                    "the painted point ({}, {}, class {}) is not a finite point of one of the {classes} classes",
+                    p.0, p.1, p.2
+                ));
+            }
+        }
         DataSource::Csv { path, .. } | DataSource::Idx { path } => {
             if path.trim().is_empty() {
                 return Err("the data path is empty".into());

@@ -23,6 +23,7 @@ impl NeuroglassApp {
             Command::New
                 | Command::Open(_)
                 | Command::OpenBundled(_)
+                | Command::StartLesson(_)
                 | Command::OpenDialog
                 | Command::Quit
         );
@@ -53,6 +54,8 @@ impl NeuroglassApp {
                 Ok(d) => self.replace(d),
                 Err(e) => self.say(format!("{e} — the open project is unchanged.")),
             },
+            Command::Lessons => self.lesson.picker_open = true,
+            Command::StartLesson(path) => self.start_lesson(path),
             Command::OpenBundled(name) => match Document::bundled(name) {
                 Ok(d) => self.replace(d),
                 Err(e) => self.report("", &e),
@@ -86,6 +89,13 @@ impl NeuroglassApp {
                     Err(e) => self.report("could not write the metrics", &e),
                 }
             }
+            Command::ExportDataDialog => {
+                let dir = self.doc.dir().map(Path::to_path_buf);
+                let name = format!("{}-data.csv", file_stem(&self.doc.project.name));
+                self.files
+                    .request(Request::new(Purpose::ExportData, dir.as_deref(), &name));
+            }
+            Command::ExportData(p) => self.export_data_csv(p),
             Command::ExportPngDialog(part, scale) => {
                 let dir = self.doc.dir().map(Path::to_path_buf);
                 let what = match part {

@@ -17,6 +17,10 @@ pub enum Command {
     Open(PathBuf),
     /// Open a bundled example by its file name.
     OpenBundled(&'static str),
+    /// Show the Lessons window.
+    Lessons,
+    /// Start the lesson in this file (asks about unsaved changes first).
+    StartLesson(PathBuf),
     /// Save to the project's file (asks for one if it has none).
     Save,
     /// Choose a file and save there.
@@ -34,6 +38,10 @@ pub enum Command {
     ExportMetricsDialog,
     /// Write the metrics history as CSV to this file.
     ExportMetrics(PathBuf),
+    /// Write the data set as CSV: choose a file.
+    ExportDataDialog,
+    /// Write the data set as CSV to this file (on a helper thread).
+    ExportData(PathBuf),
     /// Save a picture of part of the window: choose a file.
     ExportPngDialog(PngPart, u32),
     /// Save a picture of part of the window to this file, at this many

@@ -1,6 +1,6 @@
-//! The data settings: which data set (generated, bundled, CSV, IDX), its
-//! size and noise, validation split, normalisation, feature crosses, and a
-//! preview of what it looks like.
+//! The data settings: which data set (generated, a typed formula, painted
+//! points, bundled, CSV, IDX), its size and noise, validation split,
+//! normalisation, feature crosses, and a preview of what it looks like.
 
 use egui_plot::{Line, Plot, PlotPoints, Points};
 
@@ -63,8 +63,16 @@ const FEATURES: [(&str, Feature); 7] = [
     ("sin x₂", Feature::SinX2),
 ];
 
+/// The formula a new "formula" data set starts with.
+const FIRST_FORMULA: &str = "sin(3x) + 0.1x^2";
+
 fn source_name(s: &DataSource) -> String {
     match s {
+        DataSource::Generated {
+            generator: Generator::Formula { .. },
+            ..
+        } => "formula".into(),
+        DataSource::Painted { points, .. } => format!("painted ({} points)", points.len()),
         DataSource::Generated { generator, .. } => GENERATORS
             .iter()
             .find(|(_, g)| {
@@ -112,6 +120,35 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
                     };
                 }
             }
+            if ui
+                .selectable_label(source_name(&spec.source) == "formula", "formula")
+                .on_hover_text("y = a formula of x you type, with a range and noise")
+                .clicked()
+            {
+                spec.source = DataSource::Generated {
+                    generator: Generator::Formula {
+                        expression: FIRST_FORMULA.into(),
+                        from: -2.0,
+                        to: 2.0,
+                    },
+                    samples: 300,
+                    noise: 0.1,
+                };
+            }
+            if ui
+                .selectable_label(
+                    matches!(spec.source, DataSource::Painted { .. }),
+                    "painted points",
+                )
+                .on_hover_text("paint the points yourself in the boundary view")
+                .clicked()
+                && !matches!(spec.source, DataSource::Painted { .. })
+            {
+                spec.source = DataSource::Painted {
+                    points: Vec::new(),
+                    classes: 2,
+                };
+            }
             ui.label(egui::RichText::new("bundled").weak());
             for (name, b) in BUNDLED {
                 if ui
@@ -150,8 +187,29 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
                             ui.add(egui::DragValue::new(window).range(2..=500));
                             ui.end_row();
                         }
+                        Generator::Formula {
+                            expression,
+                            from,
+                            to,
+                        } => formula_rows(ui, expression, from, to),
                         _ => {}
                     }
+                }
+                DataSource::Painted { points, classes } => {
+                    ui.label("classes");
+                    ui.add(egui::DragValue::new(classes).range(2..=10));
+                    ui.end_row();
+                    ui.label("points");
+                    ui.horizontal(|ui| {
+                        ui.label(points.len().to_string());
+                        if ui
+                            .add_enabled(!points.is_empty(), egui::Button::new("Clear"))
+                            .clicked()
+                        {
+                            points.clear();
+                        }
+                    });
+                    ui.end_row();
                 }
                 DataSource::Csv {
                     path,
@@ -207,10 +265,22 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
             });
             ui.end_row();
         });
+    if matches!(spec.source, DataSource::Painted { .. }) {
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(
+                    "Paint the points in the boundary view: turn on Paint, click to add, drag to spray, right-click to erase.",
+                )
+                .weak(),
+            )
+            .wrap(),
+        );
+    }
     let two_d = matches!(
         doc.data.as_ref().map(|d| d.input_shape.as_slice()),
         Some([_])
-    ) && matches!(&spec.source, DataSource::Generated { generator, .. } if !matches!(generator, Generator::Function1D { .. } | Generator::SineSequence { .. } | Generator::WaveShapes { .. }));
+    ) && (matches!(spec.source, DataSource::Painted { .. })
+        || matches!(&spec.source, DataSource::Generated { generator, .. } if !matches!(generator, Generator::Function1D { .. } | Generator::Formula { .. } | Generator::SineSequence { .. } | Generator::WaveShapes { .. })));
     if two_d {
         ui.horizontal_wrapped(|ui| {
             ui.label("features");
@@ -257,6 +327,33 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
     let dir = doc.dir().map(std::path::Path::to_path_buf);
     preview.update(&doc.project.data, seed, dir.as_deref());
     preview_ui(ui, preview);
+}
+
+/// The formula's rows: the formula, checked as it is typed, and its range.
+fn formula_rows(ui: &mut egui::Ui, expression: &mut String, from: &mut f32, to: &mut f32) {
+    ui.label("y =");
+    ui.add(
+        egui::TextEdit::singleline(expression)
+            .hint_text(FIRST_FORMULA)
+            .desired_width(ui.available_width()),
+    );
+    ui.end_row();
+    if let Err(e) = crate::data::generate::Formula::parse(expression) {
+        ui.label("");
+        ui.add(egui::Label::new(egui::RichText::new(e.to_string()).color(theme::ERROR)).wrap());
+        ui.end_row();
+    }
+    ui.label("x from");
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::DragValue::new(from)
+                .speed(0.1)
+                .range(-1000.0..=1000.0),
+        );
+        ui.label("to");
+        ui.add(egui::DragValue::new(to).speed(0.1).range(-1000.0..=1000.0));
+    });
+    ui.end_row();
 }
 
 fn preview_ui(ui: &mut egui::Ui, preview: &PreviewState) {
@@ -392,6 +489,59 @@ pub fn paint_image(painter: &egui::Painter, rect: egui::Rect, size: [usize; 2], 
                 egui::vec2(cw + 0.5, ch + 0.5),
             );
             painter.rect_filled(r, 0.0, egui::Color32::from_gray(v));
+        }
+    }
+}
+
+/// File ▸ Export ▸ Data as CSV: the writing runs as a task.
+#[derive(Default)]
+pub struct DataExport {
+    task: Option<super::task::Task<Result<(std::path::PathBuf, usize), String>>>,
+}
+
+impl super::app::NeuroglassApp {
+    /// Writes the project's data set as CSV to `path` on a helper thread.
+    pub(in crate::ui) fn export_data_csv(&mut self, path: std::path::PathBuf) {
+        if self
+            .data_export
+            .task
+            .as_ref()
+            .is_some_and(super::task::Task::running)
+        {
+            self.say("the data is still being written; try again in a moment");
+            return;
+        }
+        let project = self.doc.project.clone();
+        let dir = self.doc.dir().map(std::path::Path::to_path_buf);
+        self.data_export.task = Some(super::task::Task::spawn(
+            "the data export",
+            self.waker(),
+            move || {
+                let (bytes, rows) = crate::export::data_csv::data_csv(&project, dir.as_deref())
+                    .map_err(|e| e.to_string())?;
+                crate::project::write_atomic(&path, &bytes).map_err(|e| e.to_string())?;
+                Ok((path, rows))
+            },
+        ));
+    }
+
+    /// Once a frame: reports a finished data export.
+    pub(in crate::ui) fn poll_data_export(&mut self) {
+        let Some(out) = self
+            .data_export
+            .task
+            .as_mut()
+            .and_then(super::task::Task::poll)
+        else {
+            return;
+        };
+        self.data_export.task = None;
+        match out {
+            Ok(Ok((p, rows))) => {
+                self.say(format!("{rows} rows of data written to {}", p.display()))
+            }
+            Ok(Err(e)) => self.say(format!("could not write the data: {e}")),
+            Err(e) => self.report("", &e),
         }
     }
 }

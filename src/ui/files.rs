@@ -24,6 +24,8 @@ pub enum Purpose {
     SaveAs,
     /// Where to write the metrics CSV.
     ExportMetrics,
+    /// Where to write the data set as CSV.
+    ExportData,
     /// Where to write a picture, and at what scale.
     ExportPng(PngPart, u32),
     /// The folder for a PyTorch export.
@@ -43,6 +45,7 @@ impl Purpose {
             Self::Open => "Open project",
             Self::SaveAs => "Save project as",
             Self::ExportMetrics => "Export metrics CSV",
+            Self::ExportData => "Export data as CSV",
             Self::ExportPng(..) => "Export picture (PNG)",
             Self::ExportPytorch => "Export to PyTorch (folder)",
             Self::ExportOnnx => "Export ONNX model",
@@ -55,7 +58,7 @@ impl Purpose {
     fn filter(self) -> Option<(&'static str, &'static str)> {
         match self {
             Self::Open | Self::SaveAs => Some(("Neuroglass project", "ron")),
-            Self::ExportMetrics => Some(("CSV", "csv")),
+            Self::ExportMetrics | Self::ExportData => Some(("CSV", "csv")),
             Self::ExportPng(..) => Some(("PNG image", "png")),
             Self::ExportPytorch | Self::ImageFolder => None,
             Self::ExportOnnx | Self::ImportOnnx => Some(("ONNX model", "onnx")),
@@ -70,6 +73,7 @@ impl Purpose {
                 None => Command::SaveTo(with_ext(path, "ron")),
             },
             Self::ExportMetrics => Command::ExportMetrics(with_ext(path, "csv")),
+            Self::ExportData => Command::ExportData(with_ext(path, "csv")),
             Self::ExportPng(part, scale) => Command::ExportPng(part, scale, with_ext(path, "png")),
             Self::ExportPytorch => Command::ExportPytorch(path),
             Self::ExportOnnx => Command::ExportOnnx(with_ext(path, "onnx")),
@@ -182,6 +186,7 @@ impl FileDialogs {
                 Purpose::ExportPytorch | Purpose::ImageFolder => d.pick_folder(),
                 Purpose::SaveAs
                 | Purpose::ExportMetrics
+                | Purpose::ExportData
                 | Purpose::ExportPng(..)
                 | Purpose::ExportOnnx => d.set_file_name(name).save_file(),
             }
@@ -225,6 +230,7 @@ impl FileDialogs {
             Purpose::ExportPytorch | Purpose::ImageFolder => d.pick_directory(),
             Purpose::SaveAs
             | Purpose::ExportMetrics
+            | Purpose::ExportData
             | Purpose::ExportPng(..)
             | Purpose::ExportOnnx => d.save_file(),
         }

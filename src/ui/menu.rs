@@ -1,4 +1,4 @@
-//! The menu bar: File, Data, Edit, View, Train, Help.
+//! The menu bar: File, Data, Edit, View, Train, Lessons, Help.
 
 use super::command::{Command, PngPart};
 use super::document::BUNDLED;
@@ -84,6 +84,13 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                 item(
                     ui,
                     &mut out,
+                    "Data as CSV…",
+                    true,
+                    Command::ExportDataDialog,
+                );
+                item(
+                    ui,
+                    &mut out,
                     "PyTorch script and weights…",
                     true,
                     Command::ExportPytorchDialog,
@@ -165,6 +172,9 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
                 out.push(Command::ToggleTiming);
                 ui.close();
             }
+        });
+        ui.menu_button("Lessons", |ui| {
+            item(ui, &mut out, "Lessons…", true, Command::Lessons);
         });
         ui.menu_button("Help", |ui| {
             item(

@@ -16,6 +16,7 @@ pub mod help;
 pub mod import;
 pub mod inspector;
 pub mod jobs;
+pub mod lesson;
 pub mod menu;
 pub mod palette;
 pub mod perf;

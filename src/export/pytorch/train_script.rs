@@ -49,6 +49,9 @@ fn source_words(project: &Project) -> String {
             target.as_deref().unwrap_or("the last")
         ),
         DataSource::Idx { path } => format!("IDX folder {path}"),
+        DataSource::Painted { points, classes } => {
+            format!("{} painted points of {classes} classes", points.len())
+        }
         DataSource::Npy { path, labels, .. } => format!("NumPy arrays {path} and {labels}"),
         DataSource::Npz { path, .. } => format!("NumPy archive {path} (x and y)"),
         DataSource::ImageFolder { path, .. } => format!("image folder {path}"),

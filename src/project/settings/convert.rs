@@ -211,6 +211,15 @@ impl From<&Generator> for GeneratorFile {
             Generator::GaussianMixture => Self::GaussianMixture,
             Generator::SineSequence { window } => Self::SineSequence { window },
             Generator::WaveShapes { window, classes } => Self::WaveShapes { window, classes },
+            Generator::Formula {
+                ref expression,
+                from,
+                to,
+            } => Self::Formula(super::FormulaFile {
+                expression: expression.clone(),
+                from,
+                to,
+            }),
         }
     }
 }
@@ -230,6 +239,11 @@ impl From<&GeneratorFile> for Generator {
             GeneratorFile::GaussianMixture => Self::GaussianMixture,
             GeneratorFile::SineSequence { window } => Self::SineSequence { window },
             GeneratorFile::WaveShapes { window, classes } => Self::WaveShapes { window, classes },
+            GeneratorFile::Formula(ref f) => Self::Formula {
+                expression: f.expression.clone(),
+                from: f.from,
+                to: f.to,
+            },
         }
     }
 }
@@ -331,6 +345,10 @@ impl From<&DataSource> for DataSourceFile {
                 drop_bad: *drop_bad,
             },
             DataSource::Idx { path } => Self::Idx { path: path.clone() },
+            DataSource::Painted { points, classes } => Self::Painted {
+                points: points.clone(),
+                classes: *classes,
+            },
             DataSource::Npy {
                 path,
                 labels,
@@ -398,6 +416,10 @@ impl From<&DataSourceFile> for DataSource {
                 drop_bad: *drop_bad,
             },
             DataSourceFile::Idx { path } => Self::Idx { path: path.clone() },
+            DataSourceFile::Painted { points, classes } => Self::Painted {
+                points: points.clone(),
+                classes: *classes,
+            },
             DataSourceFile::Npy {
                 path,
                 labels,

@@ -126,14 +126,39 @@ impl Default for TrainingFile {
 pub enum GeneratorFile {
     Circles,
     Xor,
-    Blobs { classes: usize },
-    Spiral { arms: usize },
+    Blobs {
+        classes: usize,
+    },
+    Spiral {
+        arms: usize,
+    },
     Moons,
-    Function1D { function: Function1DFile },
+    Function1D {
+        function: Function1DFile,
+    },
     Plane,
     GaussianMixture,
-    SineSequence { window: usize },
-    WaveShapes { window: usize, classes: usize },
+    SineSequence {
+        window: usize,
+    },
+    WaveShapes {
+        window: usize,
+        classes: usize,
+    },
+    /// Added in format 1 without a version change: files that do not use
+    /// it are unchanged.
+    Formula(FormulaFile),
+}
+
+/// A typed formula of x and its range (`Formula((expression: "sin(3x)",
+/// from: -2.0, to: 2.0))`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct FormulaFile {
+    pub expression: String,
+    pub from: f32,
+    pub to: f32,
 }
 
 /// 1-D functions for regression.
@@ -205,6 +230,13 @@ pub enum DataSourceFile {
     Idx {
         path: String,
     },
+    /// Added in format 1 without a version change: files that do not use
+    /// it are unchanged. Points are `(x₁, x₂, class)`.
+    Painted {
+        points: Vec<(f32, f32, u32)>,
+        #[serde(default = "two_classes")]
+        classes: usize,
+    },
     Npy {
         path: String,
         labels: String,
@@ -240,6 +272,10 @@ fn one() -> usize {
 
 fn stand_in_samples() -> usize {
     crate::data::standin::DEFAULT_SAMPLES
+}
+
+fn two_classes() -> usize {
+    2
 }
 
 /// Everything about the data, as written in a file.

@@ -56,6 +56,7 @@ impl NeuroglassApp {
             };
             status::ui(ui, &self.run, &self.doc, line.as_deref());
         });
+        self.lesson_panel_ui(ui);
         if self.prefs.show_palette {
             egui::Panel::left("palette")
                 .default_size(theme::PALETTE_WIDTH)
@@ -117,9 +118,16 @@ impl NeuroglassApp {
                 .send(crate::trainer::TrainerCommand::SetFeatureSample(row));
             self.views.tab = super::super::views::ViewTab::Convolution;
         }
+        cmds.extend(super::super::lesson::panel::picker_ui(
+            &ctx,
+            &mut self.lesson,
+        ));
         for c in cmds {
             self.apply(c);
         }
+        self.apply_paint_edits();
+        self.poll_data_export();
+        self.lesson_frame();
         self.after_edits(&ctx);
         // Last: a frame that draws a tile of a picture moves what it drew.
         if let Some(c) = self.shots.capture.as_mut() {
@@ -236,8 +244,19 @@ impl NeuroglassApp {
                     &mut self.editor,
                     &mut self.panels.inspector,
                 ),
-                SideTab::Training => training_form::ui(ui, &mut self.doc.project.training),
-                SideTab::Data => data_form::ui(ui, &mut self.doc, &mut self.preview),
+                SideTab::Training => {
+                    self.lesson
+                        .locked_note_ui(ui, &crate::lesson::Control::TRAINING);
+                    training_form::ui(ui, &mut self.doc.project.training);
+                }
+                SideTab::Data => {
+                    let locked = self
+                        .lesson
+                        .locked_note_ui(ui, &[crate::lesson::Control::Data]);
+                    ui.add_enabled_ui(!locked, |ui| {
+                        data_form::ui(ui, &mut self.doc, &mut self.preview);
+                    });
+                }
                 SideTab::Runs => cmds.extend(super::super::runs::panel::ui(ui, &mut self.runs)),
             });
     }

@@ -196,6 +196,10 @@ pub struct NeuroglassApp {
     pub shots: Shots,
     /// Bookkeeping between frames.
     pub frame: FrameState,
+    /// The lesson being followed and the Lessons window.
+    pub lesson: super::lesson::LessonState,
+    /// File ▸ Export ▸ Data as CSV under way.
+    pub data_export: super::data_form::DataExport,
 }
 
 impl NeuroglassApp {
@@ -252,6 +256,8 @@ impl NeuroglassApp {
                 capture: None,
                 frames: FrameTimes::new(crate::ui::process_start()),
             },
+            lesson: Default::default(),
+            data_export: Default::default(),
         }
     }
 

@@ -113,6 +113,8 @@ pub struct ViewState {
     pub boundary_transform: Option<egui_plot::PlotTransform>,
     /// The run the choices above (cell, feature sample) were made in.
     run: RunId,
+    /// Paint mode of the boundary view (painted data).
+    pub paint: boundary::PaintState,
 }
 
 impl ViewState {
@@ -139,6 +141,7 @@ impl Default for ViewState {
             picked: None,
             boundary_transform: None,
             run: RunId::default(),
+            paint: Default::default(),
         }
     }
 }
@@ -169,6 +172,9 @@ pub fn ui(
     };
     match (state.tab, live) {
         (ViewTab::Curves, _) => plots::ui(ui, run, &mut state.plots, overlay, classroom),
+        (ViewTab::Boundary, live) if boundary::paints(doc) => {
+            boundary::paint_ui(ui, live, doc, state);
+        }
         (_, None) => waiting(ui, "This view fills in as the network trains."),
         (ViewTab::Boundary, Some(live)) => boundary::ui(ui, live, preview, state),
         (ViewTab::Neurons, Some(live)) => neurons::ui(ui, live, doc, state),
