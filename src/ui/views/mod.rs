@@ -143,7 +143,8 @@ impl Default for ViewState {
     }
 }
 
-/// Draws the tab bar and the chosen view.
+/// Draws the tab bar (wrapped onto more rows when the views are narrow)
+/// and the chosen view.
 pub fn ui(
     ui: &mut egui::Ui,
     run: &Run,
@@ -153,7 +154,7 @@ pub fn ui(
     overlay: &[crate::ui::runs::overlay::OverlayLine],
     classroom: bool,
 ) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for (tab, name, what) in TABS {
             ui.selectable_value(&mut state.tab, tab, name)
                 .on_hover_text(what);
