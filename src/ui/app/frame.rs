@@ -42,6 +42,7 @@ impl NeuroglassApp {
             .follow(self.doc.path.as_deref(), &self.doc.project.name);
         let layout = self.layout();
         self.canvas.scale = theme::canvas_scale(self.prefs.classroom);
+        self.canvas.totals = layout == Layout::Build;
         let window = ui.max_rect();
         egui::Panel::top("menu").show(ui, |ui| {
             let mut ms = menu::MenuState {
@@ -134,9 +135,11 @@ impl NeuroglassApp {
         block: Option<&TrainBlock>,
         cmds: &mut Vec<Command>,
     ) {
+        // Sizes remembered apart for classroom mode, whose caps differ.
+        let classroom = classroom_now(ui, self.prefs.classroom);
         if self.prefs.show_palette {
             let max = (window_width * theme::PALETTE_MAX_SHARE).max(60.0);
-            egui::Panel::left("palette")
+            egui::Panel::left(egui::Id::new(("palette", classroom)))
                 .default_size(theme::PALETTE_WIDTH.min(max))
                 .max_size(max)
                 .show(ui, |ui| {
@@ -147,7 +150,7 @@ impl NeuroglassApp {
         }
         if self.prefs.show_side {
             let max = (window_width * theme::SIDE_MAX_SHARE).max(120.0);
-            egui::Panel::right("side")
+            egui::Panel::right(egui::Id::new(("side", classroom)))
                 .default_size(theme::SIDE_PANEL_WIDTH.min(max))
                 .size_range(theme::SIDE_MIN_WIDTH.min(max)..=max)
                 .show(ui, |ui| self.side_ui(ui, block, cmds));
@@ -203,7 +206,7 @@ impl NeuroglassApp {
                         egui::pos2(column.left(), ui.cursor().top()),
                         column.max,
                     );
-                    let mut child = clipped_child(ui, rest);
+                    let mut child = clipped_child(ui, rest, "watch-canvas");
                     self.canvas_ui(&mut child);
                     ui.allocate_rect(rest, egui::Sense::hover());
                 });
@@ -211,7 +214,7 @@ impl NeuroglassApp {
             if layout == Layout::Compare {
                 cmds.extend(self.compare_ui(ui, area));
             } else {
-                let mut child = clipped_child(ui, area);
+                let mut child = clipped_child(ui, area, "views");
                 cmds.extend(self.views_ui(&mut child));
                 self.panels.views_rect = Some(area);
                 self.panels.layout.compare_rect = None;
@@ -234,7 +237,7 @@ impl NeuroglassApp {
         );
         let classroom = self.prefs.classroom;
         let overlay = self.overlay_lines();
-        let mut child = clipped_child(ui, left);
+        let mut child = clipped_child(ui, left, "views");
         child.label(egui::RichText::new("This run").strong());
         super::super::views::ui(
             &mut child,
@@ -245,16 +248,18 @@ impl NeuroglassApp {
             &overlay,
             classroom,
         );
-        let mut child = clipped_child(ui, right);
+        let mut child = clipped_child(ui, right, "compare-views");
         let tl = &self.runs.timeline;
         let other = &mut self.panels.layout.compare_views;
         if tl.is_open() {
-            cmds.extend(super::super::runs::scrubber::ui(&mut child, &self.runs));
+            cmds.extend(scrubber_ui(&mut child, &self.runs));
             child.label(egui::RichText::new(tl.title()).strong());
             match tl.shown.as_ref() {
                 Some(s) => {
-                    // One tab for both columns: a click on either changes both.
+                    // One tab for both columns: the first column's row
+                    // chooses it.
                     other.tab = self.views.tab;
+                    other.show_tabs = false;
                     super::super::views::ui(
                         &mut child,
                         &s.view,
@@ -264,9 +269,6 @@ impl NeuroglassApp {
                         &[],
                         classroom,
                     );
-                    if other.tab != self.views.tab {
-                        self.views.tab = other.tab;
-                    }
                 }
                 None => {
                     child.label(
@@ -367,7 +369,7 @@ impl NeuroglassApp {
             .size_range(min..=max)
             .show(ui, |ui| {
                 let area = ui.available_rect_before_wrap();
-                let mut child = clipped_child(ui, area);
+                let mut child = clipped_child(ui, area, "views");
                 cmds.extend(self.views_ui(&mut child));
                 ui.allocate_rect(area, egui::Sense::hover());
             });
@@ -386,7 +388,7 @@ impl NeuroglassApp {
         let overlay = self.overlay_lines();
         let tl = &self.runs.timeline;
         let shown = if tl.is_open() {
-            cmds.extend(super::super::runs::scrubber::ui(child, &self.runs));
+            cmds.extend(scrubber_ui(child, &self.runs));
             child.label(egui::RichText::new(tl.title()).strong());
             tl.shown.as_ref().map(|s| &s.view)
         } else {
@@ -436,13 +438,22 @@ impl NeuroglassApp {
     }
 
     fn side_ui(&mut self, ui: &mut egui::Ui, block: Option<&TrainBlock>, cmds: &mut Vec<Command>) {
-        cmds.extend(train_panel::ui(
-            ui,
-            &self.doc,
-            &self.run,
-            &self.controls,
-            block,
-        ));
+        // What does not fit the panel's width scrolls; it never widens the
+        // panel over the canvas.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+        let width = ui.available_width();
+        egui::ScrollArea::horizontal()
+            .id_salt("side-controls")
+            .max_width(width)
+            .show(ui, |ui| {
+                cmds.extend(train_panel::ui(
+                    ui,
+                    &self.doc,
+                    &self.run,
+                    &self.controls,
+                    block,
+                ));
+            });
         ui.separator();
         let tab = &mut self.panels.side_tab;
         ui.horizontal_wrapped(|ui| {
@@ -452,8 +463,9 @@ impl NeuroglassApp {
             ui.selectable_value(tab, SideTab::Runs, "Runs");
         });
         ui.separator();
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("side-scroll")
+            .max_width(width)
             .show(ui, |ui| match self.panels.side_tab {
                 SideTab::Layer => inspector::ui(
                     ui,
@@ -468,6 +480,18 @@ impl NeuroglassApp {
     }
 }
 
+/// The timeline's bar in one row that scrolls sideways when the views are
+/// narrow, rather than its buttons wrapping a word per line.
+fn scrubber_ui(ui: &mut egui::Ui, runs: &crate::ui::runs::RunsState) -> Vec<Command> {
+    egui::ScrollArea::horizontal()
+        .id_salt("scrubber")
+        .show(ui, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            super::super::runs::scrubber::ui(ui, runs)
+        })
+        .inner
+}
+
 /// Whether the window is in classroom mode and already drawn at its zoom
 /// (the zoom changes a frame after the choice). Panels whose
 /// first size is a share of the room keep one size per zoom under ids
@@ -479,9 +503,10 @@ fn classroom_now(ui: &egui::Ui, classroom: bool) -> bool {
 
 /// A child of `ui` over `area`, clipped to it, whose labels wrap rather
 /// than widen it: what a view draws never spills out or grows the area.
-fn clipped_child(ui: &mut egui::Ui, area: egui::Rect) -> egui::Ui {
+fn clipped_child(ui: &mut egui::Ui, area: egui::Rect, salt: &str) -> egui::Ui {
     let mut child = ui.new_child(
         UiBuilder::new()
+            .id_salt(salt)
             .max_rect(area)
             .layout(egui::Layout::top_down(egui::Align::Min)),
     );

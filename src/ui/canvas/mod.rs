@@ -8,17 +8,19 @@ pub mod diff;
 mod menus;
 pub mod node;
 pub mod timing;
+mod totals;
 pub mod view;
 
 use egui::{Color32, Id, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use crate::model::{LayerSpec, NodeId, validate::fmt_bytes};
+use crate::model::{LayerSpec, NodeId};
 
 use super::document::Document;
 use super::editor::Editor;
 use super::theme;
 use menus::{background_menu, node_menu, node_tooltip};
 use node::{NODE_SIZE, NodeLook, PIN_RADIUS};
+use totals::{fit_beside_totals, totals_galley, totals_rect};
 pub use view::View;
 
 /// What training adds to the canvas: health badges and unit pictures.
@@ -61,6 +63,9 @@ pub struct CanvasState {
     /// Where each node's name was drawn last frame (screen points), for
     /// tests and tools.
     pub label_rects: Vec<(NodeId, Rect)>,
+    /// The network's totals in the top-right corner (the Build layout;
+    /// the small canvas of the other layouts leaves them out).
+    pub totals: bool,
 }
 
 impl Default for CanvasState {
@@ -75,6 +80,7 @@ impl Default for CanvasState {
             area: Rect::NOTHING,
             scale: 1.0,
             label_rects: Vec::new(),
+            totals: true,
         }
     }
 }
@@ -130,10 +136,13 @@ pub fn ui(
         state.fit_pending = false;
         state.fit_frames = 3;
     }
+    let totals = state
+        .totals
+        .then(|| totals_galley(&painter, doc, ui.visuals(), state.scale));
     if state.fit_frames > 0 {
         state.fit_frames -= 1;
         if let Some(b) = node_bounds(doc) {
-            state.view.fit(area, b);
+            fit_beside_totals(state, area, b, totals.as_ref().map(|g| g.size()));
         }
     }
     paint_grid(
@@ -293,7 +302,11 @@ pub fn ui(
     }
     background_menu(&bg, doc, editor, state);
     palette_drop(ui, area, doc, editor, state);
-    corner_totals(&painter, area, doc, ui.visuals(), state.scale);
+    if let Some(g) = totals {
+        let rect = totals_rect(area, g.size());
+        painter.rect_filled(rect.expand(4.0), 4.0, ui.visuals().faint_bg_color);
+        painter.galley(rect.min, g, ui.visuals().weak_text_color());
+    }
     if let Some(msg) = editor.refusal.clone() {
         // The close button first and the reason wrapped, so a long reason
         // never pushes the button out of sight.
@@ -560,31 +573,4 @@ fn palette_drop(
         let pos = [c[0] - NODE_SIZE.x / 2.0, c[1] - NODE_SIZE.y / 2.0];
         editor.add_at(&mut doc.project, drag.0.clone(), pos);
     }
-}
-
-/// The network's totals in the canvas's top-right corner, on the canvas's
-/// background so unit pictures under them never make them unreadable.
-fn corner_totals(
-    painter: &egui::Painter,
-    area: Rect,
-    doc: &Document,
-    visuals: &egui::Visuals,
-    scale: f32,
-) {
-    let a = &doc.analysis;
-    let text = format!(
-        "{} parameters\n≈ {} to train\n{} FLOPs per sample",
-        crate::numfmt::thousands(a.total_params),
-        fmt_bytes(a.train_memory_bytes),
-        crate::numfmt::thousands(a.total_flops),
-    );
-    let galley = painter.layout_no_wrap(
-        text,
-        egui::FontId::monospace(theme::CANVAS_TOTALS_FONT * scale.max(1.0)),
-        visuals.weak_text_color(),
-    );
-    let rect = egui::Align2::RIGHT_TOP
-        .anchor_size(area.right_top() + Vec2::new(-10.0, 8.0), galley.size());
-    painter.rect_filled(rect.expand(4.0), 4.0, visuals.faint_bg_color);
-    painter.galley(rect.min, galley, visuals.weak_text_color());
 }

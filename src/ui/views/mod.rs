@@ -113,6 +113,9 @@ pub struct ViewState {
     pub boundary_transform: Option<egui_plot::PlotTransform>,
     /// The run the choices above (cell, feature sample) were made in.
     run: RunId,
+    /// Draw the tab row (off for the Compare layout's second column,
+    /// which follows the first's tab).
+    pub show_tabs: bool,
 }
 
 impl ViewState {
@@ -139,6 +142,7 @@ impl Default for ViewState {
             picked: None,
             boundary_transform: None,
             run: RunId::default(),
+            show_tabs: true,
         }
     }
 }
@@ -154,13 +158,15 @@ pub fn ui(
     overlay: &[crate::ui::runs::overlay::OverlayLine],
     classroom: bool,
 ) {
-    ui.horizontal_wrapped(|ui| {
-        for (tab, name, what) in TABS {
-            ui.selectable_value(&mut state.tab, tab, name)
-                .on_hover_text(what);
-        }
-    });
-    ui.separator();
+    if state.show_tabs {
+        ui.horizontal_wrapped(|ui| {
+            for (tab, name, what) in TABS {
+                ui.selectable_value(&mut state.tab, tab, name)
+                    .on_hover_text(what);
+            }
+        });
+        ui.separator();
+    }
     state.follow(run.id());
     // The smoothed curve follows the run even while another tab shows.
     state.plots.update(run);
