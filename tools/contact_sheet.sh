@@ -8,7 +8,8 @@
 #
 # Writes OUT_DIR/<example>-<layout>-<size>-<theme>.png for each picture,
 # OUT_DIR/contact_sheet.png (every picture, labelled) and
-# OUT_DIR/contact_sheet_small.png (the same, smaller, for the README).
+# OUT_DIR/contact_sheet_small.png (the first size only, smaller, for the
+# README).
 #
 # Environment:
 #   NEUROGLASS   the binary (default $CARGO_TARGET_DIR/debug/neuroglass,
@@ -17,11 +18,13 @@
 #   LAYOUTS      default "build watch compare"
 #   SIZES        default "1280x720 1920x1080"
 #   THEMES       default "dark light"
+#   REUSE        when set, pictures already in OUT_DIR are kept, not taken again
 #   DISPLAY      an X display at least 1920x1080 to draw on; when unset,
 #                a virtual one (Xvfb) is started on :${XVFB_DISPLAY:-97}
 #                and stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FONT=$(pwd)/assets/fonts/DejaVuSans.ttf
 OUT=${1:-/tmp/neuroglass-shots}
 NG=${NEUROGLASS:-${CARGO_TARGET_DIR:-target}/debug/neuroglass}
 LAYOUTS=${LAYOUTS:-build watch compare}
@@ -56,12 +59,12 @@ fi
 view_for() {
   case "$1" in
     spiral | xor | circles_features) echo boundary ;;
-    overfitting | iris | diabetes_linear) echo curves ;;
+    overfitting | iris | diabetes_linear | sine_lstm) echo curves ;;
     deep_sigmoid) echo gradient-flow ;;
     digits_mlp) echo confusion ;;
     mnist_mlp) echo gallery ;;
     mnist_cnn) echo convolution ;;
-    sine_regression | linear_regression | sine_lstm) echo boundary ;;
+    sine_regression | linear_regression) echo boundary ;;
     *) echo curves ;;
   esac
 }
@@ -80,16 +83,21 @@ for ex in $EXAMPLES; do
     for size in $SIZES; do
       for theme in $THEMES; do
         shot="$OUT/$ex-$layout-$size-$theme.png"
+        if [ -n "${REUSE:-}" ] && [ -f "$shot" ]; then
+          n=$((n + 1))
+          continue
+        fi
         light=()
         [ "$theme" = light ] && light=(--light)
         if timeout 300 "$NG" "projects/$ex.ron" --classroom "${light[@]}" \
           --layout "$layout" --size "$size" --view "$(view_for "$ex")" \
-          --train-steps "$(steps_for "$ex")" --screenshot "$shot" > /dev/null 2>&1; then
+          --train-steps "$(steps_for "$ex")" --screenshot "$shot" > /dev/null 2> "$DATA/err"; then
           n=$((n + 1))
           echo "$shot"
         else
           failed=$((failed + 1))
           echo "FAILED: $shot" >&2
+          sed 's/^/  /' "$DATA/err" >&2
         fi
       done
     done
@@ -112,9 +120,24 @@ for ex in $EXAMPLES; do
 done
 [ ${#shots[@]} -gt 0 ] || { echo "no pictures to put on a sheet" >&2; exit 1; }
 cols=$(($(wc -w <<< "$SIZES") * $(wc -w <<< "$THEMES")))
-montage -label '%t' -pointsize 11 "${shots[@]}" -tile "${cols}x" \
-  -geometry 400x225+6+6 -background '#1f2430' -fill '#e5e7eb' contact_sheet.png
-montage "${shots[@]}" -tile "$((cols * 2))x" -geometry 200x113+2+2 \
-  -background '#1f2430' +dither -colors 96 -depth 8 contact_sheet_small.png
+# Each picture made small first: `montage` on a hundred full-size
+# pictures runs out of ImageMagick's memory limits.
+mkdir -p thumbs
+for f in "${shots[@]}"; do
+  convert "$f" -thumbnail 400x225 "thumbs/$f"
+done
+cd thumbs
+montage -font "$FONT" -label '%t' -pointsize 11 "${shots[@]}" -tile "${cols}x" \
+  -geometry 400x225+6+6 -background '#1f2430' -fill '#e5e7eb' ../contact_sheet.png
+# The README's sheet: the first size only, each example's layouts and
+# themes in a row, few colours so the file stays small.
+small=()
+first=${SIZES%% *}
+for f in "${shots[@]}"; do
+  case "$f" in *-"$first"-*) small+=("$f") ;; esac
+done
+montage "${small[@]}" -tile "$(($(wc -w <<< "$LAYOUTS") * $(wc -w <<< "$THEMES")))x" \
+  -geometry 200x113+3+3 -background '#1f2430' +dither -colors 32 -depth 8 ../contact_sheet_small.png
+cd ..
 ls -l "$OUT/contact_sheet.png" "$OUT/contact_sheet_small.png"
 [ "$failed" -eq 0 ]

@@ -245,6 +245,8 @@ pub const WATCH_CANVAS_SHARE: f32 = 0.28;
 /// Most of the Watch column's height the training controls above the
 /// canvas take (they scroll beyond it).
 pub const WATCH_CONTROLS_SHARE: f32 = 0.45;
+/// A slider's share of a narrow side panel's or column's width.
+pub const SLIDER_SHARE: f32 = 0.25;
 /// Narrowest a plot of the Curves view gets before the plots stack, in
 /// points.
 pub const PLOT_MIN_WIDTH: f32 = 240.0;

@@ -183,16 +183,16 @@ impl NeuroglassApp {
                 .size_range(w * share * 0.6..=w * share * 1.2)
                 .show(ui, |ui| {
                     // Neither the controls nor the canvas may widen the
-                    // column over the views: the controls scroll, the
-                    // canvas gets the column's own width.
+                    // column over the views: the controls' labels wrap and
+                    // they scroll down, the canvas gets the column's own
+                    // width.
                     let column = ui.max_rect();
                     let h = ui.available_height();
-                    egui::ScrollArea::both()
+                    fit_controls(ui);
+                    egui::ScrollArea::vertical()
                         .id_salt("watch-controls")
                         .max_height(h * theme::WATCH_CONTROLS_SHARE)
-                        .max_width(column.width())
                         .show(ui, |ui| {
-                            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
                             cmds.extend(train_panel::ui(
                                 ui,
                                 &self.doc,
@@ -438,22 +438,14 @@ impl NeuroglassApp {
     }
 
     fn side_ui(&mut self, ui: &mut egui::Ui, block: Option<&TrainBlock>, cmds: &mut Vec<Command>) {
-        // What does not fit the panel's width scrolls; it never widens the
-        // panel over the canvas.
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
-        let width = ui.available_width();
-        egui::ScrollArea::horizontal()
-            .id_salt("side-controls")
-            .max_width(width)
-            .show(ui, |ui| {
-                cmds.extend(train_panel::ui(
-                    ui,
-                    &self.doc,
-                    &self.run,
-                    &self.controls,
-                    block,
-                ));
-            });
+        fit_controls(ui);
+        cmds.extend(train_panel::ui(
+            ui,
+            &self.doc,
+            &self.run,
+            &self.controls,
+            block,
+        ));
         ui.separator();
         let tab = &mut self.panels.side_tab;
         ui.horizontal_wrapped(|ui| {
@@ -463,9 +455,8 @@ impl NeuroglassApp {
             ui.selectable_value(tab, SideTab::Runs, "Runs");
         });
         ui.separator();
-        egui::ScrollArea::both()
+        egui::ScrollArea::vertical()
             .id_salt("side-scroll")
-            .max_width(width)
             .show(ui, |ui| match self.panels.side_tab {
                 SideTab::Layer => inspector::ui(
                     ui,
@@ -478,6 +469,15 @@ impl NeuroglassApp {
                 SideTab::Runs => cmds.extend(super::super::runs::panel::ui(ui, &mut self.runs)),
             });
     }
+}
+
+/// Makes the controls of a narrow panel fit its width: labels wrap and
+/// sliders are shorter (egui's 100 points, less in a panel narrower than
+/// about 360).
+fn fit_controls(ui: &mut egui::Ui) {
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+    let w = ui.available_width();
+    ui.spacing_mut().slider_width = (w * theme::SLIDER_SHARE).clamp(40.0, 100.0);
 }
 
 /// The timeline's bar in one row that scrolls sideways when the views are

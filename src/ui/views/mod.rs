@@ -16,7 +16,7 @@ use super::preview::PreviewState;
 use super::run::{Run, RunId};
 
 /// The tabs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ViewTab {
     /// Loss and metric curves.
     Curves,
@@ -174,17 +174,29 @@ pub fn ui(
     let waiting = |ui: &mut egui::Ui, what: &str| {
         ui.label(egui::RichText::new(format!("{what} Press Train or Step.")).weak());
     };
-    match (state.tab, live) {
-        (ViewTab::Curves, _) => plots::ui(ui, run, &mut state.plots, overlay, classroom),
-        (_, None) => waiting(ui, "This view fills in as the network trains."),
-        (ViewTab::Boundary, Some(live)) => boundary::ui(ui, live, preview, state),
-        (ViewTab::Neurons, Some(live)) => neurons::ui(ui, live, doc, state),
-        (ViewTab::Layers, Some(_)) => layers::ui(ui, run, doc, state),
-        (ViewTab::Gradients, Some(_)) => layers::gradient_flow_ui(ui, run, doc),
-        (ViewTab::Confusion, Some(live)) => classes::confusion_ui(ui, live.snap, state),
-        (ViewTab::Gallery, Some(live)) => classes::gallery_ui(ui, live, state),
-        (ViewTab::Convolution, Some(live)) => conv::ui(ui, live, doc, state),
+    if state.tab == ViewTab::Curves {
+        // The curves arrange themselves to the room (`plots::PlotGrid`).
+        plots::ui(ui, run, &mut state.plots, overlay, classroom);
+        return;
     }
+    let Some(live) = live else {
+        waiting(ui, "This view fills in as the network trains.");
+        return;
+    };
+    // A view larger than the room it is given (a confusion matrix or
+    // feature maps in a narrow column) scrolls rather than being cut off.
+    egui::ScrollArea::both()
+        .id_salt(("view", state.tab))
+        .show(ui, |ui| match state.tab {
+            ViewTab::Curves => {}
+            ViewTab::Boundary => boundary::ui(ui, live, preview, state),
+            ViewTab::Neurons => neurons::ui(ui, live, doc, state),
+            ViewTab::Layers => layers::ui(ui, run, doc, state),
+            ViewTab::Gradients => layers::gradient_flow_ui(ui, run, doc),
+            ViewTab::Confusion => classes::confusion_ui(ui, live.snap, state),
+            ViewTab::Gallery => classes::gallery_ui(ui, live, state),
+            ViewTab::Convolution => conv::ui(ui, live, doc, state),
+        });
 }
 
 /// A layer's display name from the document (the run may be of an older
