@@ -76,6 +76,13 @@ steps_for() {
   esac
 }
 
+# take EXAMPLE LAYOUT SIZE FILE: one picture (light theme when $light says).
+take() {
+  timeout 300 "$NG" "projects/$1.ron" --classroom "${light[@]}" \
+    --layout "$2" --size "$3" --view "$(view_for "$1")" \
+    --train-steps "$(steps_for "$1")" --screenshot "$4" > /dev/null 2> "$DATA/err"
+}
+
 n=0
 failed=0
 for ex in $EXAMPLES; do
@@ -89,9 +96,8 @@ for ex in $EXAMPLES; do
         fi
         light=()
         [ "$theme" = light ] && light=(--light)
-        if timeout 300 "$NG" "projects/$ex.ron" --classroom "${light[@]}" \
-          --layout "$layout" --size "$size" --view "$(view_for "$ex")" \
-          --train-steps "$(steps_for "$ex")" --screenshot "$shot" > /dev/null 2> "$DATA/err"; then
+        # Twice: a busy X server now and then refuses a connection.
+        if take "$ex" "$layout" "$size" "$shot" || take "$ex" "$layout" "$size" "$shot"; then
           n=$((n + 1))
           echo "$shot"
         else

@@ -180,8 +180,13 @@ pub fn ui(
         ui.label(egui::RichText::new("double-click a plot to fit it").weak());
     });
     let width = theme::line_width(classroom);
-    // A little room below the plots, as before they could stack.
-    let room = ui.available_size() - egui::vec2(0.0, 16.0);
+    // A little room below the plots, as before they could stack; no wider
+    // than what shows (a row above may have widened the Ui past its clip).
+    let visible = ui.clip_rect().right() - ui.cursor().left();
+    let room = egui::vec2(
+        ui.available_width().min(visible.max(60.0)),
+        ui.available_height() - 16.0,
+    );
     let grid = PlotGrid::for_area(room, ui.spacing().item_spacing);
     let (w, h) = (grid.width, grid.height);
     let log_y = state.log_y;

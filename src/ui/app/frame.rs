@@ -143,9 +143,12 @@ impl NeuroglassApp {
                 .default_size(theme::PALETTE_WIDTH.min(max))
                 .max_size(max)
                 .show(ui, |ui| {
-                    if let Some(spec) = palette::ui(ui) {
+                    let area = ui.available_rect_before_wrap();
+                    let mut child = clipped_child(ui, area, "palette");
+                    if let Some(spec) = palette::ui(&mut child) {
                         cmds.push(Command::Append(spec));
                     }
+                    ui.allocate_rect(area, egui::Sense::hover());
                 });
         }
         if self.prefs.show_side {
@@ -153,7 +156,15 @@ impl NeuroglassApp {
             egui::Panel::right(egui::Id::new(("side", classroom)))
                 .default_size(theme::SIDE_PANEL_WIDTH.min(max))
                 .size_range(theme::SIDE_MIN_WIDTH.min(max)..=max)
-                .show(ui, |ui| self.side_ui(ui, block, cmds));
+                .show(ui, |ui| {
+                    // Drawn in a child of the panel's own width: what is
+                    // wider is cut at the right edge and never widens the
+                    // panel over the canvas.
+                    let area = ui.available_rect_before_wrap();
+                    let mut child = clipped_child(ui, area, "side");
+                    self.side_ui(&mut child, block, cmds);
+                    ui.allocate_rect(area, egui::Sense::hover());
+                });
         }
         egui::CentralPanel::default().show(ui, |ui| {
             if self.prefs.show_views {
@@ -511,7 +522,7 @@ fn clipped_child(ui: &mut egui::Ui, area: egui::Rect, salt: &str) -> egui::Ui {
             .layout(egui::Layout::top_down(egui::Align::Min)),
     );
     child.set_clip_rect(area.intersect(ui.clip_rect()));
-    child.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+    fit_controls(&mut child);
     child
 }
 
