@@ -136,14 +136,15 @@ cd thumbs
 montage -font "$FONT" -label '%t' -pointsize 11 "${shots[@]}" -tile "${cols}x" \
   -geometry 400x225+6+6 -background '#1f2430' -fill '#e5e7eb' ../contact_sheet.png
 # The README's sheet: the first size only, each example's layouts and
-# themes in a row, few colours so the file stays small.
+# themes in a row, in 64 colours (an 8-bit palette) so the file stays
+# small.
 small=()
 first=${SIZES%% *}
 for f in "${shots[@]}"; do
   case "$f" in *-"$first"-*) small+=("$f") ;; esac
 done
 montage "${small[@]}" -tile "$(($(wc -w <<< "$LAYOUTS") * $(wc -w <<< "$THEMES")))x" \
-  -geometry 200x113+3+3 -background '#1f2430' +dither -colors 32 -depth 8 ../contact_sheet_small.png
+  -geometry 240x135+3+3 -background '#1f2430' +dither -colors 64 PNG8:../contact_sheet_small.png
 cd ..
 ls -l "$OUT/contact_sheet.png" "$OUT/contact_sheet_small.png"
 [ "$failed" -eq 0 ]
