@@ -21,9 +21,11 @@ const THUMBS: usize = 8;
 const THUMB_SIDE: f32 = 26.0;
 /// The gap between a node and its pictures, at zoom 1.
 const THUMB_GAP: f32 = 6.0;
-/// How far right of its node the unit pictures reach, in canvas units at
-/// zoom 1 (four in a row).
-pub const PICTURES_WIDTH: f32 = THUMB_GAP + 4.0 * (THUMB_SIDE + 2.0);
+/// How far right of its node the unit pictures reach on screen at `zoom`
+/// (four in a row, 2 points apart).
+pub fn pictures_width(zoom: f32) -> f32 {
+    (THUMB_GAP + 4.0 * THUMB_SIDE) * zoom + 4.0 * 2.0
+}
 
 /// Paints badges and unit pictures for the nodes at `rects`.
 pub fn paint(

@@ -49,13 +49,11 @@ pub(super) fn fit_beside_totals(
     state.view.fit(area, bounds);
     let Some(size) = totals else { return };
     let band = totals_rect(area, size).expand(6.0);
-    let pictures = badges::PICTURES_WIDTH * state.scale.max(1.0);
-    let mut drawn = bounds;
-    drawn.max.x += pictures;
-    let on_screen = Rect::from_min_max(
-        state.view.to_screen(area, [drawn.min.x, drawn.min.y]),
-        state.view.to_screen(area, [drawn.max.x, drawn.max.y]),
+    let mut on_screen = Rect::from_min_max(
+        state.view.to_screen(area, [bounds.min.x, bounds.min.y]),
+        state.view.to_screen(area, [bounds.max.x, bounds.max.y]),
     );
+    on_screen.max.x += badges::pictures_width(state.view.zoom * state.scale.max(1.0));
     if !on_screen.intersects(band) {
         return;
     }
