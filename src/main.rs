@@ -38,6 +38,39 @@ struct Cli {
     /// Show frame times (View ▸ Performance); with --screenshot, also print them.
     #[arg(long)]
     performance: bool,
+    /// The window's size, WxH in points (pixels on a 1× screen), e.g.
+    /// 1280x720; also for --screenshot pictures at projector sizes.
+    #[arg(long, value_parser = parse_size, value_name = "WxH")]
+    size: Option<[f32; 2]>,
+    /// The layout to start in: build (canvas large), watch (the view
+    /// large) or compare (two runs side by side).
+    #[arg(long, value_parser = parse_layout)]
+    layout: Option<neuroglass::ui::layout::Layout>,
+}
+
+/// Smallest and largest window sides `--size` accepts.
+const SIZE_RANGE: (u32, u32) = (320, 8192);
+
+fn parse_size(s: &str) -> Result<[f32; 2], String> {
+    let bad = || format!("`{s}` is not a size; write WIDTHxHEIGHT, e.g. 1280x720");
+    let (w, h) = s.trim().split_once(['x', 'X', '×']).ok_or_else(bad)?;
+    let side = |v: &str| -> Result<u32, String> {
+        let n: u32 = v.trim().parse().map_err(|_| bad())?;
+        if (SIZE_RANGE.0..=SIZE_RANGE.1).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!(
+                "{n} is outside {} to {} (in `{s}`)",
+                SIZE_RANGE.0, SIZE_RANGE.1
+            ))
+        }
+    };
+    Ok([side(w)? as f32, side(h)? as f32])
+}
+
+fn parse_layout(s: &str) -> Result<neuroglass::ui::layout::Layout, String> {
+    neuroglass::ui::layout::Layout::from_name(s)
+        .ok_or_else(|| format!("no layout {s:?}; use build, watch or compare"))
 }
 
 fn parse_view(s: &str) -> Result<neuroglass::ui::views::ViewTab, String> {
@@ -555,6 +588,8 @@ fn run(cli: Cli) -> ExitCode {
             light: cli.light,
             view: cli.view,
             performance: cli.performance,
+            size: cli.size,
+            layout: cli.layout,
         }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

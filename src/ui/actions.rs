@@ -251,6 +251,8 @@ impl NeuroglassApp {
                 };
             }
             Command::ToggleClassroom => self.prefs.classroom = !self.prefs.classroom,
+            Command::SetLayout(l) => self.set_layout(l),
+            Command::NextLayout => self.next_layout(),
             Command::ShowHelp => self.panels.help_open = true,
             Command::TogglePerformance => self.panels.perf_open = !self.panels.perf_open,
             Command::ToggleTrace => self.trace.open = !self.trace.open,

@@ -114,6 +114,11 @@ pub enum Command {
     ToggleTheme,
     /// Large fonts and thick lines for a projector, or back.
     ToggleClassroom,
+    /// Arrange the window for building, watching or comparing runs
+    /// (remembered for the project).
+    SetLayout(super::layout::Layout),
+    /// The next layout (Build → Watch → Compare → Build).
+    NextLayout,
     /// Show the shortcuts and the layer reference.
     ShowHelp,
     /// Show frame times.

@@ -21,6 +21,8 @@ pub struct MenuState<'a> {
     pub perf_open: bool,
     /// Whether View ▸ Where the time goes is on.
     pub timing_on: bool,
+    /// The window's layout.
+    pub layout: super::layout::Layout,
 }
 
 /// File ▸ Export's pictures: each part at the window's resolution, and at
@@ -143,6 +145,14 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
             item(ui, &mut out, "Auto-layout", true, Command::AutoLayout);
         });
         ui.menu_button("View", |ui| {
+            ui.menu_button("Layout", |ui| {
+                for (l, _, label) in super::layout::LAYOUTS {
+                    if ui.radio(s.layout == l, label).clicked() {
+                        out.push(Command::SetLayout(l));
+                        ui.close();
+                    }
+                }
+            });
             ui.checkbox(&mut s.prefs.show_palette, "Palette");
             ui.checkbox(&mut s.prefs.show_side, "Inspector and training");
             ui.checkbox(&mut s.prefs.show_views, "Live views");

@@ -16,6 +16,7 @@ pub mod help;
 pub mod import;
 pub mod inspector;
 pub mod jobs;
+pub mod layout;
 pub mod lesson;
 pub mod menu;
 pub mod palette;
@@ -62,6 +63,10 @@ pub struct Options {
     pub view: Option<views::ViewTab>,
     /// Open the frame-time readout (and print it when a script ends).
     pub performance: bool,
+    /// The window's size in points (`--size WxH`), else 1400×860.
+    pub size: Option<[f32; 2]>,
+    /// The layout to start in (`--layout`), else the project's remembered one.
+    pub layout: Option<layout::Layout>,
 }
 
 /// Opens the window.
@@ -71,11 +76,12 @@ pub struct Options {
 pub fn run(opts: Options) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_inner_size([1400.0, 860.0])
+            .with_inner_size(opts.size.unwrap_or([1400.0, 860.0]))
             .with_title("Neuroglass")
             .with_drag_and_drop(true),
-        // A scripted run must not change the user's remembered settings.
-        persist_window: opts.script.is_none(),
+        // A scripted run must not change the user's remembered settings,
+        // and a size asked for wins over the remembered one.
+        persist_window: opts.script.is_none() && opts.size.is_none(),
         // Scripted pictures start from the default layout, not the user's.
         persistence_path: opts.script.as_ref().map(|_| {
             std::env::temp_dir().join(format!("neuroglass-script-{}.ron", std::process::id()))
@@ -100,6 +106,9 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             app.panels.perf_open = opts.performance;
             if let Some(v) = opts.view {
                 app.views.tab = v;
+            }
+            if let Some(l) = opts.layout {
+                app.set_layout(l);
             }
             Ok(Box::new(app))
         }),

@@ -173,15 +173,22 @@ pub fn ui(
     classroom: bool,
 ) {
     state.update(run);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Curves");
         ui.add(egui::Slider::new(&mut state.smoothing, 0.0..=0.99).text("smoothing"));
         ui.checkbox(&mut state.log_y, "log scale");
         ui.label(egui::RichText::new("double-click a plot to fit it").weak());
     });
     let width = theme::line_width(classroom);
-    let h = (ui.available_height() - 24.0).max(120.0);
-    let w = ((ui.available_width() - 16.0) / 3.0).max(150.0);
+    // A little room below the plots, as before they could stack; no wider
+    // than what shows (a row above may have widened the Ui past its clip).
+    let visible = ui.clip_rect().right() - ui.cursor().left();
+    let room = egui::vec2(
+        ui.available_width().min(visible.max(60.0)),
+        ui.available_height() - 16.0,
+    );
+    let grid = PlotGrid::for_area(room, ui.spacing().item_spacing);
+    let (w, h) = (grid.width, grid.height);
     let log_y = state.log_y;
     let plot = |id: &str, x: &str| {
         let p = ticked(id, x).height(h).width(w).legend(Legend::default());
@@ -214,80 +221,41 @@ pub fn ui(
         }
         v
     };
-    ui.horizontal(|ui| {
-        let steps = state.step_points();
-
-        let r = plot("steps", "step").show(ui, |p| {
-            for o in overlay {
+    let mut show = |ui: &mut egui::Ui, i: usize| match i {
+        0 => {
+            let steps = state.step_points();
+            let r = plot("steps", "step").show(ui, |p| {
+                for o in overlay {
+                    p.line(
+                        Line::new(o.name.clone(), PlotPoints::from(o.steps.clone()))
+                            .color(o.colour)
+                            .width(width),
+                    );
+                }
+                if let Some([step, _]) = mark {
+                    p.vline(VLine::new("timeline", step).color(theme::TIMELINE_MARK));
+                }
                 p.line(
-                    Line::new(o.name.clone(), PlotPoints::from(o.steps.clone()))
-                        .color(o.colour)
+                    Line::new("training loss", PlotPoints::from(steps))
+                        .color(theme::TRAIN)
                         .width(width),
                 );
-            }
-            if let Some([step, _]) = mark {
-                p.vline(VLine::new("timeline", step).color(theme::TIMELINE_MARK));
-            }
-            // Changes made while the run trained (issue #18).
-            for ed in &run.edits.applied {
-                p.vline(VLine::new("edit", ed.step as f64).color(theme::TIMELINE_MARK));
-            }
-            p.line(
-                Line::new("training loss", PlotPoints::from(steps))
-                    .color(theme::TRAIN)
-                    .width(width),
-            );
-            (p.plot_bounds(), p.auto_bounds().x)
-        });
-        let (b, auto): (PlotBounds, bool) = r.inner;
-        state.visible = (!auto).then(|| [b.min()[0], b.max()[0]]);
-        plot("epochs", "epoch").show(ui, |p| {
-            for o in overlay {
-                p.line(
-                    Line::new(
-                        format!("{} validation loss", o.name),
-                        PlotPoints::from(o.val_loss.clone()),
-                    )
-                    .color(o.colour)
-                    .width(width),
-                );
-            }
-            if let Some([_, epoch]) = mark {
-                p.vline(VLine::new("timeline", epoch).color(theme::TIMELINE_MARK));
-            }
-            p.line(
-                Line::new(
-                    "training loss",
-                    PlotPoints::from(pts(|m| m.train_loss, log_y)),
-                )
-                .color(theme::TRAIN)
-                .width(width),
-            );
-            p.line(
-                Line::new(
-                    "validation loss",
-                    PlotPoints::from(pts(|m| m.val_loss, log_y)),
-                )
-                .color(theme::VALIDATION)
-                .width(width),
-            );
-        });
-        let metric = if run.classification {
-            "accuracy"
-        } else {
-            "R²"
-        };
-        ticked("metric", "epoch")
-            .height(h)
-            .width(w)
-            .legend(Legend::default())
-            .y_axis_formatter(tick_axis)
-            .show(ui, |p| {
+                // Changes made while the run trained (issue #18).
+                for ed in &run.edits.applied {
+                    p.vline(VLine::new("edit", ed.step as f64).color(theme::TIMELINE_MARK));
+                }
+                (p.plot_bounds(), p.auto_bounds().x)
+            });
+            let (b, auto): (PlotBounds, bool) = r.inner;
+            state.visible = (!auto).then(|| [b.min()[0], b.max()[0]]);
+        }
+        1 => {
+            plot("epochs", "epoch").show(ui, |p| {
                 for o in overlay {
                     p.line(
                         Line::new(
-                            format!("{} validation {metric}", o.name),
-                            PlotPoints::from(o.val_metric.clone()),
+                            format!("{} validation loss", o.name),
+                            PlotPoints::from(o.val_loss.clone()),
                         )
                         .color(o.colour)
                         .width(width),
@@ -298,27 +266,131 @@ pub fn ui(
                 }
                 p.line(
                     Line::new(
-                        format!("training {metric}"),
-                        PlotPoints::from(pts(|m| m.train_metric, false)),
+                        "training loss",
+                        PlotPoints::from(pts(|m| m.train_loss, log_y)),
                     )
                     .color(theme::TRAIN)
                     .width(width),
                 );
                 p.line(
                     Line::new(
-                        format!("validation {metric}"),
-                        PlotPoints::from(pts(|m| m.val_metric, false)),
+                        "validation loss",
+                        PlotPoints::from(pts(|m| m.val_loss, log_y)),
                     )
                     .color(theme::VALIDATION)
                     .width(width),
                 );
-                p.line(
-                    Line::new("learning rate ÷ max", PlotPoints::from(lr_points(e)))
-                        .color(theme::LEARNING_RATE)
-                        .width(width * 0.7),
-                );
             });
-    });
+        }
+        _ => {
+            let metric = if run.classification {
+                "accuracy"
+            } else {
+                "R²"
+            };
+            ticked("metric", "epoch")
+                .height(h)
+                .width(w)
+                .legend(Legend::default())
+                .y_axis_formatter(tick_axis)
+                .show(ui, |p| {
+                    for o in overlay {
+                        p.line(
+                            Line::new(
+                                format!("{} validation {metric}", o.name),
+                                PlotPoints::from(o.val_metric.clone()),
+                            )
+                            .color(o.colour)
+                            .width(width),
+                        );
+                    }
+                    if let Some([_, epoch]) = mark {
+                        p.vline(VLine::new("timeline", epoch).color(theme::TIMELINE_MARK));
+                    }
+                    p.line(
+                        Line::new(
+                            format!("training {metric}"),
+                            PlotPoints::from(pts(|m| m.train_metric, false)),
+                        )
+                        .color(theme::TRAIN)
+                        .width(width),
+                    );
+                    p.line(
+                        Line::new(
+                            format!("validation {metric}"),
+                            PlotPoints::from(pts(|m| m.val_metric, false)),
+                        )
+                        .color(theme::VALIDATION)
+                        .width(width),
+                    );
+                    p.line(
+                        Line::new("learning rate ÷ max", PlotPoints::from(lr_points(e)))
+                            .color(theme::LEARNING_RATE)
+                            .width(width * 0.7),
+                    );
+                });
+        }
+    };
+    let rows = |ui: &mut egui::Ui, show: &mut dyn FnMut(&mut egui::Ui, usize)| {
+        for r in 0..grid.rows {
+            ui.horizontal(|ui| {
+                for c in 0..grid.cols {
+                    let i = r * grid.cols + c;
+                    if i < PLOTS {
+                        show(ui, i);
+                    }
+                }
+            });
+        }
+    };
+    if grid.scroll {
+        egui::ScrollArea::vertical()
+            .id_salt("curves-scroll")
+            .show(ui, |ui| rows(ui, &mut show));
+    } else {
+        rows(ui, &mut show);
+    }
+}
+
+/// How many plots the Curves view draws.
+const PLOTS: usize = 3;
+
+/// How the Curves view's plots are arranged: side by side while each gets
+/// [`theme::PLOT_MIN_WIDTH`], else in two columns or stacked; stacked
+/// plots scroll when they would be lower than [`theme::PLOT_MIN_HEIGHT`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotGrid {
+    /// Plots per row.
+    pub cols: usize,
+    /// Rows.
+    pub rows: usize,
+    /// Each plot's width (points).
+    pub width: f32,
+    /// Each plot's height (points).
+    pub height: f32,
+    /// The rows are taller together than the room: they scroll.
+    pub scroll: bool,
+}
+
+impl PlotGrid {
+    /// The arrangement for `room` (points) with `spacing` between plots.
+    pub fn for_area(room: egui::Vec2, spacing: egui::Vec2) -> Self {
+        let fits = |cols: usize| (room.x - spacing.x * (cols as f32 - 1.0)) / cols as f32;
+        let cols = (1..=PLOTS)
+            .rev()
+            .find(|&c| fits(c) >= theme::PLOT_MIN_WIDTH)
+            .unwrap_or(1);
+        let rows = PLOTS.div_ceil(cols);
+        let fill = (room.y - spacing.y * rows as f32) / rows as f32;
+        let height = fill.max(theme::PLOT_MIN_HEIGHT);
+        Self {
+            cols,
+            rows,
+            width: fits(cols).max(60.0),
+            height,
+            scroll: fill < theme::PLOT_MIN_HEIGHT,
+        }
+    }
 }
 
 /// Where `step` falls on the epoch axis: epoch `k` ends at its last
@@ -347,6 +419,26 @@ fn lr_points(e: &[EpochMetrics]) -> Vec<[f64; 2]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plots_sit_side_by_side_when_wide_and_stack_when_narrow() {
+        let gap = egui::vec2(8.0, 8.0);
+        let wide = PlotGrid::for_area(egui::vec2(1200.0, 300.0), gap);
+        assert_eq!((wide.cols, wide.rows, wide.scroll), (3, 1, false));
+        assert!(wide.width >= theme::PLOT_MIN_WIDTH && wide.height > 280.0);
+        let mid = PlotGrid::for_area(egui::vec2(600.0, 600.0), gap);
+        assert_eq!((mid.cols, mid.rows, mid.scroll), (2, 2, false));
+        let narrow = PlotGrid::for_area(egui::vec2(300.0, 900.0), gap);
+        assert_eq!((narrow.cols, narrow.rows, narrow.scroll), (1, 3, false));
+        // Never wider than the room, however narrow.
+        let tiny = PlotGrid::for_area(egui::vec2(200.0, 200.0), gap);
+        assert_eq!(tiny.cols, 1);
+        assert!(tiny.scroll && tiny.height >= theme::PLOT_MIN_HEIGHT);
+        for (g, room) in [(wide, 1200.0), (mid, 600.0), (narrow, 300.0)] {
+            let used = g.width * g.cols as f32 + gap.x * (g.cols as f32 - 1.0);
+            assert!(used <= room + 0.01, "{used} > {room}");
+        }
+    }
 
     fn labelled(bounds: (f64, f64), width_points: f64) -> Vec<String> {
         let per_point = (bounds.1 - bounds.0) / width_points;

@@ -1,16 +1,20 @@
 //! What the window remembers between runs: theme, classroom mode, recent
-//! files and which panels show. (Panel sizes are remembered by egui.)
+//! files, which panels show and each project's layout. (Panel sizes are
+//! remembered by egui.)
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::layout::Layout;
 use super::theme::ThemeChoice;
 
 /// Storage key of the preferences.
 pub const KEY: &str = "neuroglass-prefs";
 /// How many recent files are listed.
 pub const RECENT_MAX: usize = 10;
+/// How many projects' layouts are remembered (the most recently set).
+pub const LAYOUTS_MAX: usize = 100;
 
 /// Remembered settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,6 +32,9 @@ pub struct Prefs {
     pub show_side: bool,
     /// The live views under the canvas.
     pub show_views: bool,
+    /// The layout of each project (by `layout::project_key`), the most
+    /// recently set first; a project not listed opens in Build.
+    pub layouts: Vec<(String, Layout)>,
 }
 
 impl Default for Prefs {
@@ -39,6 +46,7 @@ impl Default for Prefs {
             show_palette: true,
             show_side: true,
             show_views: true,
+            layouts: Vec::new(),
         }
     }
 }
@@ -50,6 +58,21 @@ impl Prefs {
         self.recent.retain(|p| *p != path);
         self.recent.insert(0, path);
         self.recent.truncate(RECENT_MAX);
+    }
+
+    /// The layout remembered for the project `key`, else Build.
+    pub fn layout(&self, key: &str) -> Layout {
+        self.layouts
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(Layout::Build, |(_, l)| *l)
+    }
+
+    /// Remembers `layout` for the project `key`.
+    pub fn set_layout(&mut self, key: &str, layout: Layout) {
+        self.layouts.retain(|(k, _)| k != key);
+        self.layouts.insert(0, (key.to_string(), layout));
+        self.layouts.truncate(LAYOUTS_MAX);
     }
 }
 
@@ -67,5 +90,28 @@ mod tests {
         assert_eq!(p.recent.len(), RECENT_MAX);
         assert_eq!(p.recent[0], PathBuf::from("/nonexistent/5.ron"));
         assert_eq!(p.recent.iter().filter(|r| r.ends_with("5.ron")).count(), 1);
+    }
+
+    #[test]
+    fn layouts_are_remembered_per_project_and_survive_a_round_trip() {
+        let mut p = Prefs::default();
+        assert_eq!(p.layout("/a.ron"), Layout::Build);
+        p.set_layout("/a.ron", Layout::Watch);
+        p.set_layout("/b.ron", Layout::Compare);
+        p.set_layout("/a.ron", Layout::Compare);
+        assert_eq!(p.layout("/a.ron"), Layout::Compare);
+        assert_eq!(p.layout("/b.ron"), Layout::Compare);
+        assert_eq!(p.layout("/c.ron"), Layout::Build);
+        assert_eq!(p.layouts.len(), 2);
+        for i in 0..(LAYOUTS_MAX + 5) {
+            p.set_layout(&format!("/{i}.ron"), Layout::Watch);
+        }
+        assert_eq!(p.layouts.len(), LAYOUTS_MAX);
+        let text = ron::to_string(&p).unwrap();
+        let back: Prefs = ron::from_str(&text).unwrap();
+        assert_eq!(back, p);
+        // Preferences written before layouts existed still load.
+        let old: Prefs = ron::from_str("(classroom: true)").unwrap();
+        assert!(old.classroom && old.layouts.is_empty());
     }
 }

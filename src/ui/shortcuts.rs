@@ -95,6 +95,12 @@ pub fn table() -> Vec<Shortcut> {
             C::ToggleClassroom,
             true,
         ),
+        s(
+            ks(none, Key::F8),
+            "next layout: build, watch, compare",
+            C::NextLayout,
+            true,
+        ),
         s(ks(none, Key::F1), "help", C::ShowHelp, true),
         s(
             ks(cmd_shift, Key::P),

@@ -4,9 +4,10 @@ use super::run::{Run, RunState};
 use super::theme;
 use crate::numfmt;
 
-/// Draws the status bar.
+/// Draws the status bar; on a narrow window its parts wrap onto a second
+/// line rather than run off the edge.
 pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &super::document::Document, message: Option<&str>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let file = doc
             .path
             .as_deref()

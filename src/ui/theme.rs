@@ -74,7 +74,7 @@ pub const RUN_SWATCH: f32 = 12.0;
 pub const SIDE_PANEL_WIDTH: f32 = 300.0;
 /// Width of the palette, in points.
 pub const PALETTE_WIDTH: f32 = 170.0;
-/// Height of the live views under the canvas, in points.
+/// The live views' recorded height before they are first drawn, in points.
 pub const VIEWS_HEIGHT: f32 = 320.0;
 /// Smallest height of the live views, in points.
 pub const VIEWS_MIN_HEIGHT: f32 = 200.0;
@@ -177,8 +177,81 @@ pub fn apply(ctx: &egui::Context, theme: ThemeChoice, classroom: bool) {
     }
     install_fonts(ctx);
     ctx.set_visuals(visuals);
-    ctx.set_zoom_factor(if classroom { 1.5 } else { 1.0 });
+    let styles = text_styles(classroom);
+    ctx.all_styles_mut(|s| s.text_styles = styles.clone());
+    ctx.set_zoom_factor(zoom(classroom));
 }
+
+/// Points to pixels on a 1× screen: 1.5 in classroom mode.
+pub fn zoom(classroom: bool) -> f32 {
+    if classroom { CLASSROOM_ZOOM } else { 1.0 }
+}
+
+/// The zoom factor of classroom mode.
+pub const CLASSROOM_ZOOM: f32 = 1.5;
+/// Body text in classroom mode, in points: 16 × 1.5 = 24 pixels on a 1×
+/// screen, large enough for the back row of a lecture hall.
+pub const CLASSROOM_BODY: f32 = 16.0;
+
+/// The text sizes: egui's own, or in classroom mode body and buttons at
+/// [`CLASSROOM_BODY`] and the rest grown alike.
+pub fn text_styles(classroom: bool) -> std::collections::BTreeMap<egui::TextStyle, egui::FontId> {
+    let mut styles = egui::style::default_text_styles();
+    if classroom {
+        let grow = CLASSROOM_BODY / 13.0;
+        for (style, font) in &mut styles {
+            font.size = match style {
+                egui::TextStyle::Body | egui::TextStyle::Button | egui::TextStyle::Monospace => {
+                    CLASSROOM_BODY
+                }
+                _ => (font.size * grow).round(),
+            };
+        }
+    }
+    styles
+}
+
+/// How much larger than at zoom 1 the canvas draws what is on a node and
+/// between nodes — text, pins, wires, unit pictures, badges — relative to
+/// the nodes' size: 1, or 1.3 in classroom mode. The canvas's zoom still
+/// fits the graph to the room it has; this makes its contents readable
+/// from the back of the room at that zoom.
+pub fn canvas_scale(classroom: bool) -> f32 {
+    if classroom { 1.3 } else { 1.0 }
+}
+
+/// The font of the canvas's corner totals, in points.
+pub const CANVAS_TOTALS_FONT: f32 = 12.0;
+/// The hint on an empty canvas, in points.
+pub const CANVAS_HINT_FONT: f32 = 16.0;
+/// Most of the window's width the palette takes.
+pub const PALETTE_MAX_SHARE: f32 = 0.16;
+/// Most of the window's width the side panel takes.
+pub const SIDE_MAX_SHARE: f32 = 0.3;
+/// Smallest width of the side panel, in points.
+pub const SIDE_MIN_WIDTH: f32 = 200.0;
+/// The share of the central area's height the live views take in the
+/// Build layout until the user drags their edge: the canvas keeps the rest
+/// (more of it in classroom mode, whose larger text needs the room).
+pub fn build_views_share(classroom: bool) -> f32 {
+    if classroom { 0.25 } else { 0.34 }
+}
+/// Most of the central area's height the live views take in the Build
+/// layout.
+pub const BUILD_VIEWS_MAX_SHARE: f32 = 0.5;
+/// Share of the window's width the canvas column takes in the Watch and
+/// Compare layouts (the views take the rest).
+pub const WATCH_CANVAS_SHARE: f32 = 0.28;
+/// Most of the Watch column's height the training controls above the
+/// canvas take (they scroll beyond it).
+pub const WATCH_CONTROLS_SHARE: f32 = 0.45;
+/// A slider's share of a narrow side panel's or column's width.
+pub const SLIDER_SHARE: f32 = 0.25;
+/// Narrowest a plot of the Curves view gets before the plots stack, in
+/// points.
+pub const PLOT_MIN_WIDTH: f32 = 240.0;
+/// Lowest a stacked plot gets before the Curves view scrolls, in points.
+pub const PLOT_MIN_HEIGHT: f32 = 140.0;
 
 /// Line width for plots: thicker in classroom mode.
 pub fn line_width(classroom: bool) -> f32 {

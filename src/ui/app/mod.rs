@@ -79,6 +79,8 @@ pub struct Panels {
     pub views_rect: Option<egui::Rect>,
     /// View ▸ Where the time goes.
     pub timing: crate::ui::canvas::timing::TimingView,
+    /// What the layouts keep (the Compare layout's second views).
+    pub layout: crate::ui::layout::LayoutState,
 }
 
 impl Default for Panels {
@@ -91,6 +93,7 @@ impl Default for Panels {
             views_height: theme::VIEWS_HEIGHT,
             views_rect: None,
             timing: Default::default(),
+            layout: Default::default(),
         }
     }
 }

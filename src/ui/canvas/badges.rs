@@ -17,6 +17,15 @@ use crate::ui::views::paint::Textures;
 
 /// Unit pictures drawn beside a node.
 const THUMBS: usize = 8;
+/// Side of a unit picture and the gap between them, at zoom 1.
+const THUMB_SIDE: f32 = 26.0;
+/// The gap between a node and its pictures, at zoom 1.
+const THUMB_GAP: f32 = 6.0;
+/// How far right of its node the unit pictures reach on screen at `zoom`
+/// (four in a row, 2 points apart).
+pub fn pictures_width(zoom: f32) -> f32 {
+    (THUMB_GAP + 4.0 * THUMB_SIDE) * zoom + 4.0 * 2.0
+}
 
 /// Paints badges and unit pictures for the nodes at `rects`.
 pub fn paint(
@@ -66,11 +75,11 @@ pub fn paint(
         {
             continue;
         }
-        let side = 26.0 * zoom;
+        let side = THUMB_SIDE * zoom;
         for u in 0..m.maps.len().min(THUMBS) {
             let at = rect.right_top()
                 + vec2(
-                    6.0 * zoom + (u % 4) as f32 * (side + 2.0),
+                    THUMB_GAP * zoom + (u % 4) as f32 * (side + 2.0),
                     (u / 4) as f32 * (side + 2.0),
                 );
             let r = Rect::from_min_size(at, vec2(side, side));

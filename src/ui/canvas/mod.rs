@@ -8,17 +8,19 @@ pub mod diff;
 mod menus;
 pub mod node;
 pub mod timing;
+mod totals;
 pub mod view;
 
 use egui::{Color32, Id, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use crate::model::{LayerSpec, NodeId, validate::fmt_bytes};
+use crate::model::{LayerSpec, NodeId};
 
 use super::document::Document;
 use super::editor::Editor;
 use super::theme;
 use menus::{background_menu, node_menu, node_tooltip};
 use node::{NODE_SIZE, NodeLook, PIN_RADIUS};
+use totals::{fit_beside_totals, totals_galley, totals_rect};
 pub use view::View;
 
 /// What training adds to the canvas: health badges and unit pictures.
@@ -55,6 +57,15 @@ pub struct CanvasState {
     box_start: Option<Pos2>,
     /// The canvas area last frame (screen).
     pub area: Rect,
+    /// How much larger than at zoom 1 text, pins, wires and pictures are
+    /// drawn (`theme::canvas_scale`; the window sets it each frame).
+    pub scale: f32,
+    /// Where each node's name was drawn last frame (screen points), for
+    /// tests and tools.
+    pub label_rects: Vec<(NodeId, Rect)>,
+    /// The network's totals in the top-right corner (the Build layout;
+    /// the small canvas of the other layouts leaves them out).
+    pub totals: bool,
 }
 
 impl Default for CanvasState {
@@ -67,6 +78,9 @@ impl Default for CanvasState {
             wire_over: None,
             box_start: None,
             area: Rect::NOTHING,
+            scale: 1.0,
+            label_rects: Vec::new(),
+            totals: true,
         }
     }
 }
@@ -122,10 +136,13 @@ pub fn ui(
         state.fit_pending = false;
         state.fit_frames = 3;
     }
+    let totals = state
+        .totals
+        .then(|| totals_galley(&painter, doc, ui.visuals(), state.scale));
     if state.fit_frames > 0 {
         state.fit_frames -= 1;
         if let Some(b) = node_bounds(doc) {
-            state.view.fit(area, b);
+            fit_beside_totals(state, area, b, totals.as_ref().map(|g| g.size()));
         }
     }
     paint_grid(
@@ -139,6 +156,8 @@ pub fn ui(
     let pointer = ui.ctx().pointer_interact_pos();
     let shift = ui.input(|i| i.modifiers.shift);
     let zoom = state.view.zoom;
+    // Sizes of what is drawn on and between nodes: larger in classroom mode.
+    let look_zoom = zoom * state.scale.max(1.0);
     let rects: Vec<(NodeId, Rect)> = doc
         .project
         .graph
@@ -149,7 +168,7 @@ pub fn ui(
     let rect_of = |id: NodeId| rects.iter().find(|(n, _)| *n == id).map(|(_, r)| *r);
 
     // Wires under the nodes.
-    let wire_stroke = Stroke::new(theme::WIRE_WIDTH * zoom.max(0.5), theme::WIRE);
+    let wire_stroke = Stroke::new(theme::WIRE_WIDTH * look_zoom.max(0.5), theme::WIRE);
     for e in doc.project.graph.edges() {
         let (Some(a), Some(b)) = (rect_of(e.from), rect_of(e.to)) else {
             continue;
@@ -171,6 +190,7 @@ pub fn ui(
     // Nodes, then their pins on top for interaction.
     let mut move_by: Option<Vec2> = None;
     let mut clicked_node = false;
+    state.label_rects.clear();
     for (id, rect) in &rects {
         let Some(label) = doc.project.graph.node(*id).map(|n| n.name.clone()) else {
             continue;
@@ -205,14 +225,16 @@ pub fn ui(
             selected: editor.selection.nodes.contains(id),
             hovered: resp.hovered(),
             zoom,
+            scale: state.scale,
             visuals: ui.visuals(),
         };
         if let Some(n) = doc.project.graph.node(*id) {
-            node::paint(&painter, *rect, n, &look);
+            let label = node::paint(&painter, *rect, n, &look);
+            state.label_rects.push((*id, label));
         }
     }
     if let Some(snap) = overlay.snapshot {
-        badges::paint(ui, &painter, doc, snap, overlay.textures, &rects, zoom);
+        badges::paint(ui, &painter, doc, snap, overlay.textures, &rects, look_zoom);
     }
     if let Some((t, run)) = overlay.trace {
         let graph = &doc.project.graph;
@@ -229,7 +251,7 @@ pub fn ui(
         );
     }
     if let Some(shown) = overlay.timing {
-        timing::paint_ui(ui, &painter, doc, shown, &rects, zoom);
+        timing::paint_ui(ui, &painter, doc, shown, &rects, look_zoom);
     }
     if let Some(d) = move_by {
         for id in editor.selection.nodes.clone() {
@@ -280,7 +302,11 @@ pub fn ui(
     }
     background_menu(&bg, doc, editor, state);
     palette_drop(ui, area, doc, editor, state);
-    corner_totals(&painter, area, doc, ui.visuals());
+    if let Some(g) = totals {
+        let rect = totals_rect(area, g.size());
+        painter.rect_filled(rect.expand(4.0), 4.0, ui.visuals().faint_bg_color);
+        painter.galley(rect.min, g, ui.visuals().weak_text_color());
+    }
     if let Some(msg) = editor.refusal.clone() {
         // The close button first and the reason wrapped, so a long reason
         // never pushes the button out of sight.
@@ -313,7 +339,7 @@ pub fn ui(
             area.center(),
             egui::Align2::CENTER_CENTER,
             "Drag layers here from the palette, or double-click one.\nStart with an Input.",
-            egui::FontId::proportional(16.0),
+            egui::FontId::proportional(theme::CANVAS_HINT_FONT * state.scale.max(1.0)),
             ui.visuals().weak_text_color(),
         );
     }
@@ -326,7 +352,7 @@ fn pins(
     state: &mut CanvasState,
     rects: &[(NodeId, Rect)],
 ) {
-    let hit = pin_hit(state.view.zoom);
+    let hit = pin_hit(state.view.zoom * state.scale.max(1.0));
     let mut done: Option<(NodeId, Option<NodeId>)> = None;
     for (id, rect) in rects {
         let out = ui.interact(
@@ -414,7 +440,8 @@ fn dragged_wire(
         state.wire_over = None;
         return;
     };
-    let target = node_at(rects, p, pin_hit(state.view.zoom).y).filter(|t| *t != from);
+    let target =
+        node_at(rects, p, pin_hit(state.view.zoom * state.scale.max(1.0)).y).filter(|t| *t != from);
     let Some(to) = target else {
         state.wire_over = None;
         node::paint_wire(
@@ -546,21 +573,4 @@ fn palette_drop(
         let pos = [c[0] - NODE_SIZE.x / 2.0, c[1] - NODE_SIZE.y / 2.0];
         editor.add_at(&mut doc.project, drag.0.clone(), pos);
     }
-}
-
-fn corner_totals(painter: &egui::Painter, area: Rect, doc: &Document, visuals: &egui::Visuals) {
-    let a = &doc.analysis;
-    let text = format!(
-        "{} parameters\n≈ {} to train\n{} FLOPs per sample",
-        crate::numfmt::thousands(a.total_params),
-        fmt_bytes(a.train_memory_bytes),
-        crate::numfmt::thousands(a.total_flops),
-    );
-    painter.text(
-        area.right_top() + Vec2::new(-10.0, 8.0),
-        egui::Align2::RIGHT_TOP,
-        text,
-        egui::FontId::monospace(12.0),
-        visuals.weak_text_color(),
-    );
 }

@@ -94,14 +94,42 @@ pub struct NodeLook<'a> {
     pub hovered: bool,
     /// Screen points per canvas unit.
     pub zoom: f32,
+    /// How much larger text, pins and lines are drawn than at zoom 1
+    /// (`theme::canvas_scale`: 1, or more in classroom mode).
+    pub scale: f32,
     /// The window's colours.
     pub visuals: &'a egui::Visuals,
 }
 
-/// Paints a node into `rect` (screen coordinates).
-pub fn paint(painter: &Painter, rect: Rect, node: &Node, look: &NodeLook<'_>) {
+/// Paints `text` with its top-left or top-right corner at `at`, on one
+/// line no wider than `width` (cut with "…" beyond it); returns where it
+/// went.
+fn text_within(
+    painter: &Painter,
+    at: Pos2,
+    align: Align2,
+    text: String,
+    font: FontId,
+    color: Color32,
+    width: f32,
+) -> Rect {
+    let mut job = egui::text::LayoutJob::simple_singleline(text, font, color);
+    job.wrap = egui::text::TextWrapping::truncate_at_width(width.max(1.0));
+    let galley = painter.layout_job(job);
+    let rect = align.anchor_size(at, galley.size());
+    painter.galley(rect.min, galley, color);
+    rect
+}
+
+/// Paints a node into `rect` (screen coordinates); returns where its name
+/// went (screen points).
+pub fn paint(painter: &Painter, rect: Rect, node: &Node, look: &NodeLook<'_>) -> Rect {
     let visuals = look.visuals;
     let z = look.zoom;
+    // Text and lines drawn `scale` times larger inside the same box; the
+    // lines move closer to the top to make room.
+    let s = look.scale.max(1.0);
+    let zs = z * s;
     let error = look.info.and_then(|i| {
         i.problems
             .iter()
@@ -115,7 +143,7 @@ pub fn paint(painter: &Painter, rect: Rect, node: &Node, look: &NodeLook<'_>) {
         visuals.extreme_bg_color
     };
     painter.rect_filled(rect, round, fill);
-    let strip = Rect::from_min_size(rect.min, vec2(5.0 * z, rect.height()));
+    let strip = Rect::from_min_size(rect.min, vec2(5.0 * zs, rect.height()));
     painter.rect_filled(strip, round, theme::group_color(node.spec.group()));
     let (stroke_color, width): (Color32, f32) = match error {
         Some(p) if p.severity == Severity::Error => (theme::ERROR, 2.5),
@@ -127,7 +155,7 @@ pub fn paint(painter: &Painter, rect: Rect, node: &Node, look: &NodeLook<'_>) {
     painter.rect_stroke(
         rect,
         round,
-        Stroke::new(width * z.max(0.5), stroke_color),
+        Stroke::new(width * zs.max(0.5), stroke_color),
         StrokeKind::Inside,
     );
     if look.selected && error.is_some() {
@@ -141,41 +169,55 @@ pub fn paint(painter: &Painter, rect: Rect, node: &Node, look: &NodeLook<'_>) {
     }
     let text = visuals.text_color();
     let weak = visuals.weak_text_color();
-    let left = rect.left() + 12.0 * z;
-    let line = |i: f32| rect.top() + (8.0 + 17.0 * i) * z;
-    painter.text(
+    let left = rect.left() + (5.0 + 7.0 * s) * z;
+    let right = rect.right() - 8.0 * z;
+    let top = (8.0 - 4.0 * (s - 1.0) / 0.3).clamp(3.0, 8.0);
+    let line = |i: f32| rect.top() + (top + (15.0 * s + 2.0) * i) * z;
+    let room = right - left;
+    let name_rect = text_within(
+        painter,
         Pos2::new(left, line(0.0)),
         Align2::LEFT_TOP,
-        &node.name,
-        FontId::proportional(14.0 * z),
+        node.name.clone(),
+        FontId::proportional(14.0 * zs),
         text,
+        room,
     );
-    if z >= 0.45 {
-        painter.text(
+    if z >= 0.45 / s {
+        text_within(
+            painter,
             Pos2::new(left, line(1.0)),
             Align2::LEFT_TOP,
             summary(&node.spec),
-            FontId::proportional(12.0 * z),
+            FontId::proportional(12.0 * zs),
             text,
+            room,
         );
         if let Some(info) = look.info {
+            let mut used = 0.0;
+            if info.params > 0 {
+                used = text_within(
+                    painter,
+                    Pos2::new(right, line(2.0)),
+                    Align2::RIGHT_TOP,
+                    format!("{} p", crate::numfmt::thousands(info.params)),
+                    FontId::monospace(11.0 * zs),
+                    weak,
+                    room / 2.0,
+                )
+                .width()
+                    + 6.0 * z;
+            }
             let shape = info.out_shape.as_deref().map_or("?".into(), fmt_shape);
-            painter.text(
+            text_within(
+                painter,
                 Pos2::new(left, line(2.0)),
                 Align2::LEFT_TOP,
                 format!("→ {shape}"),
-                FontId::monospace(11.0 * z),
+                FontId::monospace(11.0 * zs),
                 weak,
+                room - used,
             );
-            if info.params > 0 {
-                painter.text(
-                    Pos2::new(rect.right() - 8.0 * z, line(2.0)),
-                    Align2::RIGHT_TOP,
-                    format!("{} p", crate::numfmt::thousands(info.params)),
-                    FontId::monospace(11.0 * z),
-                    weak,
-                );
-            }
         }
     }
     if let Some(p) = error {
@@ -186,17 +228,18 @@ pub fn paint(painter: &Painter, rect: Rect, node: &Node, look: &NodeLook<'_>) {
         };
         let galley = painter.layout(
             format!("⚠ {}", p.message),
-            FontId::proportional(11.5 * z),
+            FontId::proportional(11.5 * zs),
             color,
             rect.width() + 40.0 * z,
         );
         painter.galley(
-            Pos2::new(rect.left(), rect.bottom() + 9.0 * z),
+            Pos2::new(rect.left(), rect.bottom() + 9.0 * zs),
             galley,
             color,
         );
     }
-    paint_pins(painter, rect, node, z, visuals.text_color());
+    paint_pins(painter, rect, node, zs, visuals.text_color());
+    name_rect
 }
 
 fn paint_pins(painter: &Painter, rect: Rect, node: &Node, z: f32, color: Color32) {

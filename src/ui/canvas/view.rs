@@ -49,9 +49,10 @@ impl View {
     }
 
     /// Shows the canvas rectangle `bounds` whole and centred in `area`,
-    /// with a margin, at no more than 1.2× zoom.
+    /// with a margin (30 points, less in a small area), at no more than
+    /// 1.2× zoom.
     pub fn fit(&mut self, area: Rect, bounds: Rect) {
-        let margin = 30.0;
+        let margin = (area.size().min_elem() * 0.05).clamp(8.0, 30.0);
         let avail = (area.size() - Vec2::splat(2.0 * margin)).max(Vec2::splat(10.0));
         let size = bounds.size().max(Vec2::splat(1.0));
         self.zoom = (avail.x / size.x)

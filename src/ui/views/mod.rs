@@ -16,7 +16,7 @@ use super::preview::PreviewState;
 use super::run::{Run, RunId};
 
 /// The tabs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ViewTab {
     /// Loss and metric curves.
     Curves,
@@ -115,6 +115,9 @@ pub struct ViewState {
     run: RunId,
     /// Paint mode of the boundary view (painted data).
     pub paint: boundary::PaintState,
+    /// Draw the tab row (off for the Compare layout's second column,
+    /// which follows the first's tab).
+    pub show_tabs: bool,
 }
 
 impl ViewState {
@@ -142,11 +145,13 @@ impl Default for ViewState {
             boundary_transform: None,
             run: RunId::default(),
             paint: Default::default(),
+            show_tabs: true,
         }
     }
 }
 
-/// Draws the tab bar and the chosen view.
+/// Draws the tab bar (wrapped onto more rows when the views are narrow)
+/// and the chosen view.
 pub fn ui(
     ui: &mut egui::Ui,
     run: &Run,
@@ -156,13 +161,15 @@ pub fn ui(
     overlay: &[crate::ui::runs::overlay::OverlayLine],
     classroom: bool,
 ) {
-    ui.horizontal(|ui| {
-        for (tab, name, what) in TABS {
-            ui.selectable_value(&mut state.tab, tab, name)
-                .on_hover_text(what);
-        }
-    });
-    ui.separator();
+    if state.show_tabs {
+        ui.horizontal_wrapped(|ui| {
+            for (tab, name, what) in TABS {
+                ui.selectable_value(&mut state.tab, tab, name)
+                    .on_hover_text(what);
+            }
+        });
+        ui.separator();
+    }
     state.follow(run.id());
     // The smoothed curve follows the run even while another tab shows.
     state.plots.update(run);
@@ -170,20 +177,33 @@ pub fn ui(
     let waiting = |ui: &mut egui::Ui, what: &str| {
         ui.label(egui::RichText::new(format!("{what} Press Train or Step.")).weak());
     };
-    match (state.tab, live) {
-        (ViewTab::Curves, _) => plots::ui(ui, run, &mut state.plots, overlay, classroom),
-        (ViewTab::Boundary, live) if boundary::paints(doc) => {
-            boundary::paint_ui(ui, live, doc, state);
-        }
-        (_, None) => waiting(ui, "This view fills in as the network trains."),
-        (ViewTab::Boundary, Some(live)) => boundary::ui(ui, live, preview, state),
-        (ViewTab::Neurons, Some(live)) => neurons::ui(ui, live, doc, state),
-        (ViewTab::Layers, Some(_)) => layers::ui(ui, run, doc, state),
-        (ViewTab::Gradients, Some(_)) => layers::gradient_flow_ui(ui, run, doc),
-        (ViewTab::Confusion, Some(live)) => classes::confusion_ui(ui, live.snap, state),
-        (ViewTab::Gallery, Some(live)) => classes::gallery_ui(ui, live, state),
-        (ViewTab::Convolution, Some(live)) => conv::ui(ui, live, doc, state),
+    if state.tab == ViewTab::Curves {
+        // The curves arrange themselves to the room (`plots::PlotGrid`).
+        plots::ui(ui, run, &mut state.plots, overlay, classroom);
+        return;
     }
+    if state.tab == ViewTab::Boundary && boundary::paints(doc) {
+        boundary::paint_ui(ui, live, doc, state);
+        return;
+    }
+    let Some(live) = live else {
+        waiting(ui, "This view fills in as the network trains.");
+        return;
+    };
+    // A view larger than the room it is given (a confusion matrix or
+    // feature maps in a narrow column) scrolls rather than being cut off.
+    egui::ScrollArea::both()
+        .id_salt(("view", state.tab))
+        .show(ui, |ui| match state.tab {
+            ViewTab::Curves => {}
+            ViewTab::Boundary => boundary::ui(ui, live, preview, state),
+            ViewTab::Neurons => neurons::ui(ui, live, doc, state),
+            ViewTab::Layers => layers::ui(ui, run, doc, state),
+            ViewTab::Gradients => layers::gradient_flow_ui(ui, run, doc),
+            ViewTab::Confusion => classes::confusion_ui(ui, live.snap, state),
+            ViewTab::Gallery => classes::gallery_ui(ui, live, state),
+            ViewTab::Convolution => conv::ui(ui, live, doc, state),
+        });
 }
 
 /// A layer's display name from the document (the run may be of an older
