@@ -447,27 +447,6 @@ fn draw(ui: &mut egui::Ui, p: &Preview) {
     }
 }
 
-/// Images as small grey squares with their labels.
-pub fn image_grid(ui: &mut egui::Ui, size: [usize; 2], pixels: &[Vec<f32>], labels: &[String]) {
-    let cell = 40.0;
-    let cols = ((ui.available_width() / (cell + 4.0)).floor() as usize).max(1);
-    egui::Grid::new("image-grid")
-        .spacing([4.0, 4.0])
-        .show(ui, |ui| {
-            for (i, (px, label)) in pixels.iter().zip(labels).enumerate() {
-                ui.vertical(|ui| {
-                    let (rect, _) =
-                        ui.allocate_exact_size(egui::vec2(cell, cell), egui::Sense::hover());
-                    paint_image(ui.painter(), rect, size, px);
-                    ui.small(label);
-                });
-                if (i + 1) % cols == 0 {
-                    ui.end_row();
-                }
-            }
-        });
-}
-
 /// Paints a grey image into `rect`, scaled to its value range.
 pub fn paint_image(painter: &egui::Painter, rect: egui::Rect, size: [usize; 2], px: &[f32]) {
     let [w, h] = size;
