@@ -207,6 +207,27 @@ impl NeuroglassApp {
                         )));
                 }
             }
+            Command::SetPace(secs) => {
+                if let Some(d) = self.controls.set_pace(secs)
+                    && self.run.active()
+                {
+                    self.run.send(TrainerCommand::SetStepDelay(d));
+                }
+            }
+            Command::Pace(p) => {
+                self.controls.pacer = Some(p);
+                if p.send && self.run.active() {
+                    self.run.send(TrainerCommand::SetStepDelay(p.delay));
+                }
+            }
+            Command::MoreEpochs(n) => self.more_epochs(n),
+            Command::Variant(v) => {
+                let (said, changed) = v.apply(&mut self.doc.project.graph);
+                if changed {
+                    self.canvas.fit_pending = true;
+                }
+                self.say(said);
+            }
             // The project's value; a running trainer follows it after
             // the frame (`after_edits`), whichever control changed it.
             Command::SetLearningRate(lr) => {
@@ -222,7 +243,10 @@ impl NeuroglassApp {
                     super::theme::ThemeChoice::Light => super::theme::ThemeChoice::Dark,
                 };
             }
-            Command::ToggleClassroom => self.prefs.classroom = !self.prefs.classroom,
+            Command::ToggleClassroom => {
+                self.prefs.classroom = !self.prefs.classroom;
+                self.controls.classroom_changed(self.prefs.classroom);
+            }
             Command::ShowHelp => self.panels.help_open = true,
             Command::TogglePerformance => self.panels.perf_open = !self.panels.perf_open,
             Command::ToggleTrace => self.trace.open = !self.trace.open,

@@ -235,6 +235,7 @@ impl NeuroglassApp {
                     &mut self.doc,
                     &mut self.editor,
                     &mut self.panels.inspector,
+                    self.run.live(),
                 ),
                 SideTab::Training => training_form::ui(ui, &mut self.doc.project.training),
                 SideTab::Data => data_form::ui(ui, &mut self.doc, &mut self.preview),

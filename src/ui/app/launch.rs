@@ -6,7 +6,6 @@
 //! data directory (`RunStore::for_project` decides).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::model::Project;
 use crate::runs::record::Parent;
@@ -52,9 +51,7 @@ impl NeuroglassApp {
             l.weights,
         );
         self.run
-            .send(TrainerCommand::SetStepDelay(Duration::from_millis(
-                self.controls.delay_ms.into(),
-            )));
+            .send(TrainerCommand::SetStepDelay(self.controls.start_delay()));
         if l.paused && l.steps > 0 {
             self.run.send(TrainerCommand::Step(l.steps));
         }

@@ -18,6 +18,7 @@
 mod frame;
 mod launch;
 mod logic;
+mod more_epochs;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -237,7 +238,7 @@ impl NeuroglassApp {
             run: Run::default(),
             trace: Default::default(),
             runs: RunsState::default(),
-            controls: RunControls::default(),
+            controls: RunControls::new(prefs.classroom),
             message,
             prefs,
             files,

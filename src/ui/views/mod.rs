@@ -3,12 +3,16 @@
 //! confusion matrix, prediction gallery and convolution. All drawn from
 //! the trainer's snapshots; no training math here.
 
+pub mod activation;
 pub mod boundary;
 pub mod classes;
 pub mod conv;
+pub mod gradflow;
+pub mod init;
 pub mod layers;
 pub mod neurons;
 pub mod paint;
+pub mod sequence;
 
 use super::document::Document;
 use super::plots::{self, PlotState};
@@ -170,6 +174,7 @@ pub fn ui(
     match (state.tab, live) {
         (ViewTab::Curves, _) => plots::ui(ui, run, &mut state.plots, overlay, classroom),
         (_, None) => waiting(ui, "This view fills in as the network trains."),
+        (ViewTab::Boundary, Some(live)) if sequence::has_sequences(live) => sequence::ui(ui, live),
         (ViewTab::Boundary, Some(live)) => boundary::ui(ui, live, preview, state),
         (ViewTab::Neurons, Some(live)) => neurons::ui(ui, live, doc, state),
         (ViewTab::Layers, Some(_)) => layers::ui(ui, run, doc, state),

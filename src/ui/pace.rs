@@ -1,0 +1,222 @@
+//! Pace: a small run spread over a chosen time, so a class can watch it
+//! learn, without a per-batch pause the user must tune. The window only
+//! chooses the trainer's pause after each batch
+//! (`TrainerCommand::SetStepDelay`): from the run's total steps, the time
+//! trained so far and the measured time a step takes, again every
+//! quarter second, so the run ends near the chosen time. A run whose steps
+//! alone take longer than that gets no pause: large runs are not slowed.
+
+use std::time::{Duration, Instant};
+
+use super::run::{Run, RunId, RunState};
+
+/// How often the pause is computed again.
+const WINDOW: Duration = Duration::from_millis(250);
+/// The longest pause the trainer takes (it clamps to this too).
+const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// The pacing of one run, as the window follows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacer {
+    /// The run it paces.
+    pub run: RunId,
+    /// Time spent training so far as the window saw it (pauses excluded).
+    pub active: Duration,
+    /// When the window last looked.
+    pub seen: Instant,
+    /// Start of the current measuring window: when, and the step then.
+    pub window: (Instant, u64),
+    /// The pause after each batch now in effect.
+    pub delay: Duration,
+    /// Whether `delay` changed and must be sent to the trainer.
+    pub send: bool,
+}
+
+/// What the pacer needs to know about the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunView {
+    /// Its identity.
+    pub run: RunId,
+    /// Whether it is training now (not paused, not ended).
+    pub training: bool,
+    /// Steps done.
+    pub done: u64,
+    /// Steps planned in all (known once the first epoch ended).
+    pub total: Option<u64>,
+}
+
+impl RunView {
+    /// The pacer's view of `run`, or `None` when no run is under way.
+    pub fn of(run: &Run) -> Option<Self> {
+        if !run.active() {
+            return None;
+        }
+        let per_epoch = run.history.epochs.first().map(|e| e.step);
+        Some(Self {
+            run: run.id(),
+            training: run.state == RunState::Training,
+            done: run.history.steps.last().map_or(0, |s| s.step),
+            total: per_epoch.map(|b| b * run.epochs as u64),
+        })
+    }
+}
+
+/// The pause after each batch that makes the remaining `total − done`
+/// steps last the remaining `target − active`, given that one step took
+/// `observed` with `delay` in effect. Zero when the steps alone need all
+/// the time left (never slower than full speed requires).
+pub fn delay_for(
+    target: Duration,
+    active: Duration,
+    done: u64,
+    total: u64,
+    observed: Duration,
+    delay: Duration,
+) -> Duration {
+    if done >= total || active >= target {
+        return Duration::ZERO;
+    }
+    let wanted = (target - active).as_secs_f64() / (total - done) as f64;
+    let compute = observed.saturating_sub(delay).as_secs_f64();
+    Duration::from_secs_f64((wanted - compute).clamp(0.0, MAX_DELAY.as_secs_f64()))
+}
+
+/// The pacer after this frame: a new one for a new run, time trained
+/// counted, and every [`WINDOW`] the pause computed again (`send` set when
+/// it changed by more than 2 %). `None` when no run is under way.
+pub fn tick(
+    prev: Option<&Pacer>,
+    target: Duration,
+    run: Option<RunView>,
+    now: Instant,
+) -> Option<Pacer> {
+    let r = run?;
+    let Some(p) = prev.filter(|p| p.run == r.run) else {
+        return Some(Pacer {
+            run: r.run,
+            active: Duration::ZERO,
+            seen: now,
+            window: (now, r.done),
+            delay: Duration::ZERO,
+            send: true,
+        });
+    };
+    let mut next = Pacer {
+        seen: now,
+        send: false,
+        ..*p
+    };
+    if !r.training {
+        // Paused: the time does not count, and the window starts again.
+        next.window = (now, r.done);
+        return Some(next);
+    }
+    next.active += now.saturating_duration_since(p.seen);
+    let (since, at) = p.window;
+    let span = now.saturating_duration_since(since);
+    if let Some(total) = r.total
+        && span >= WINDOW
+        && r.done > at
+    {
+        let observed = span.div_f64((r.done - at) as f64);
+        let d = delay_for(target, next.active, r.done, total, observed, p.delay);
+        let change = d.abs_diff(p.delay);
+        if change > p.delay.mul_f64(0.02) + Duration::from_micros(10) {
+            next.delay = d;
+            next.send = true;
+        }
+        next.window = (now, r.done);
+    }
+    Some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn the_pause_fills_the_time_left_minus_the_work() {
+        // 20 s for 1000 steps: 20 ms a step; a step computes in 2 ms
+        // (observed 7 ms with a 5 ms pause), so 18 ms of pause.
+        let d = delay_for(
+            Duration::from_secs(20),
+            Duration::ZERO,
+            0,
+            1000,
+            7 * MS,
+            5 * MS,
+        );
+        assert!((d.as_secs_f64() - 0.018).abs() < 1e-9, "{d:?}");
+        // Behind schedule: less pause. Past the time, or done: none.
+        let late = delay_for(Duration::from_secs(20), Duration::from_secs(15), 500, 1000, 2 * MS, Duration::ZERO);
+        assert!((late.as_secs_f64() - 0.008).abs() < 1e-9, "{late:?}");
+        assert_eq!(delay_for(Duration::from_secs(20), Duration::from_secs(21), 5, 10, MS, MS), Duration::ZERO);
+        assert_eq!(delay_for(Duration::from_secs(20), Duration::ZERO, 10, 10, MS, MS), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_large_run_is_not_slowed() {
+        // 100 000 steps of 1 ms each cannot fit in 20 s: no pause at all.
+        let d = delay_for(Duration::from_secs(20), Duration::ZERO, 0, 100_000, MS, Duration::ZERO);
+        assert_eq!(d, Duration::ZERO);
+    }
+
+    #[test]
+    fn a_simulated_run_ends_near_the_target() {
+        // A run of 40 epochs of 15 steps, 0.3 ms of work a step and 5 ms
+        // of evaluation per epoch, paced to 6 s, looked at every 16 ms.
+        let target = Duration::from_secs(6);
+        let (per_epoch, epochs) = (15u64, 40u64);
+        let work = Duration::from_micros(300);
+        let start = Instant::now();
+        let mut now = start;
+        let mut pacer: Option<Pacer> = None;
+        let mut delay = Duration::ZERO;
+        let (mut done, mut next_frame) = (0u64, start);
+        while done < per_epoch * epochs {
+            now += work + delay;
+            done += 1;
+            if done % per_epoch == 0 {
+                now += 5 * MS;
+            }
+            while next_frame <= now {
+                let view = RunView {
+                    run: RunId(1),
+                    training: true,
+                    done,
+                    total: (done >= per_epoch).then_some(per_epoch * epochs),
+                };
+                pacer = tick(pacer.as_ref(), target, Some(view), next_frame);
+                if let Some(p) = pacer.filter(|p| p.send) {
+                    delay = p.delay;
+                }
+                next_frame += 16 * MS;
+            }
+        }
+        let took = (now - start).as_secs_f64();
+        assert!((took - 6.0).abs() < 0.6, "took {took} s");
+    }
+
+    #[test]
+    fn a_new_run_starts_a_new_pacer_and_pauses_do_not_count() {
+        let t0 = Instant::now();
+        let view = |run, training, done| RunView {
+            run: RunId(run),
+            training,
+            done,
+            total: Some(100),
+        };
+        let target = Duration::from_secs(10);
+        let p = tick(None, target, Some(view(1, true, 0)), t0).unwrap();
+        assert!(p.send && p.delay.is_zero());
+        let p = tick(Some(&p), target, Some(view(1, true, 3)), t0 + 100 * MS).unwrap();
+        let p = tick(Some(&p), target, Some(view(1, false, 3)), t0 + 200 * MS).unwrap();
+        let p = tick(Some(&p), target, Some(view(1, false, 3)), t0 + 5000 * MS).unwrap();
+        assert_eq!(p.active, 100 * MS);
+        let q = tick(Some(&p), target, Some(view(2, true, 0)), t0 + 5001 * MS).unwrap();
+        assert_eq!((q.run, q.active), (RunId(2), Duration::ZERO));
+        assert_eq!(tick(Some(&q), target, None, t0), None);
+    }
+}
