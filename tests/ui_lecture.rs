@@ -74,7 +74,7 @@ fn pace_spreads_the_spiral_over_the_chosen_time() {
     // paced time, so the pace below is what makes the run last.
     let free = train_to_end(&mut h, Duration::from_secs(60));
     assert!(
-        free < Duration::from_secs(3),
+        free < Duration::from_secs(4),
         "the unpaced spiral took {free:?}: too slow a machine to judge pacing"
     );
     // Turn pace on by its checkbox (20 s), then choose 6 s.
@@ -84,6 +84,7 @@ fn pace_spreads_the_spiral_over_the_chosen_time() {
     h.state_mut().apply(Command::SetPace(Some(6)));
     let paced = train_to_end(&mut h, Duration::from_secs(60));
     let secs = paced.as_secs_f64();
+    println!("unpaced {free:?}, paced to 6 s: {secs:.2} s");
     assert!(
         (4.8..=7.2).contains(&secs),
         "the paced spiral took {secs:.2} s, not 6 s ± 20 %"
@@ -167,8 +168,11 @@ fn the_sine_lstm_shows_its_sequences_and_only_this_runs() {
     // A new run: until its first snapshot the view says so, and never
     // shows the step of the run before.
     h.get_by_label("Train").click();
+    // The click's frame applies it; the next one draws the new run.
     h.step();
-    if h.state().run.snapshot.is_none() {
+    let new_run = h.state().run.id();
+    h.step();
+    if h.state().run.snapshot.is_none() && h.state().run.id() == new_run {
         assert!(!shows(&h, &format!("step {step}: each window")));
         assert!(shows(&h, "This view fills in as the network trains"));
     }
