@@ -129,21 +129,30 @@ fn a_finished_run_offers_more_epochs_from_where_it_ended() {
     train_to_end(&mut h, Duration::from_secs(60));
     let first_steps = h.state().run.history.steps.len() as u64;
     until(&mut h, "the run's record", Duration::from_secs(60), |a| {
-        a.runs.entries.iter().any(|e| e.record.file.stopped.is_some())
+        a.runs
+            .entries
+            .iter()
+            .any(|e| e.record.file.stopped.is_some())
     });
     h.get_by_label("Continue for").click();
     h.step();
-    until(&mut h, "the continued run's end", Duration::from_secs(60), |a| {
-        finished(a) && !a.run.history.steps.is_empty()
-    });
+    until(
+        &mut h,
+        "the continued run's end",
+        Duration::from_secs(60),
+        |a| finished(a) && !a.run.history.steps.is_empty(),
+    );
     // Three more epochs (the control starts at the project's epochs).
     assert_eq!(h.state().run.epochs, 3);
     assert_eq!(h.state().run.history.steps.len() as u64, first_steps);
     until(&mut h, "the child's record", Duration::from_secs(60), |a| {
-        a.runs
-            .entries
-            .iter()
-            .any(|e| e.record.file.parent.as_ref().is_some_and(|p| p.step == first_steps))
+        a.runs.entries.iter().any(|e| {
+            e.record
+                .file
+                .parent
+                .as_ref()
+                .is_some_and(|p| p.step == first_steps)
+        })
     });
 }
 
@@ -176,7 +185,12 @@ fn the_sine_lstm_shows_its_sequences_and_only_this_runs() {
         assert!(!shows(&h, &format!("step {step}: each window")));
         assert!(shows(&h, "This view fills in as the network trains"));
     }
-    until(&mut h, "the new run's end", Duration::from_secs(120), finished);
+    until(
+        &mut h,
+        "the new run's end",
+        Duration::from_secs(120),
+        finished,
+    );
     h.run_steps(2);
     let step2 = h.state().run.snapshot.as_ref().map(|s| s.step).unwrap();
     assert!(shows(&h, &format!("step {step2}: each window")));
@@ -224,11 +238,17 @@ fn an_activation_shows_its_curve_and_this_runs_inputs() {
     h.state_mut().panels.side_tab = neuroglass::ui::app::SideTab::Layer;
     h.run_steps(2);
     assert!(shows(&h, "Sigmoid(x)"));
-    assert!(shows(&h, "Its inputs show here as a histogram once this run has a snapshot"));
+    assert!(shows(
+        &h,
+        "Its inputs show here as a histogram once this run has a snapshot"
+    ));
     train_to_end(&mut h, Duration::from_secs(120));
     h.run_steps(2);
     let step = h.state().run.snapshot.as_ref().map(|s| s.step).unwrap();
-    assert!(shows(&h, &format!("its inputs over the last batch at step {step}")));
+    assert!(shows(
+        &h,
+        &format!("its inputs over the last batch at step {step}")
+    ));
 }
 
 #[test]
@@ -238,7 +258,8 @@ fn the_loss_is_written_out_with_maximum_likelihood() {
     h.run_steps(2);
     assert!(shows(&h, "L = −(1/n) Σᵢ log pᵢ[yᵢ],  p = softmax(z)"));
     assert!(shows(&h, "Minimising cross-entropy is maximum likelihood"));
-    h.state_mut().apply(Command::SetLoss(neuroglass::model::LossKind::Mse));
+    h.state_mut()
+        .apply(Command::SetLoss(neuroglass::model::LossKind::Mse));
     h.run_steps(2);
     assert!(shows(&h, "L = (1/n) Σᵢ (ŷᵢ − yᵢ)²"));
     assert!(!shows(&h, "Minimising cross-entropy"));
@@ -248,14 +269,21 @@ fn the_loss_is_written_out_with_maximum_likelihood() {
 fn a_variant_is_one_undoable_edit() {
     let mut h = harness("deep_sigmoid.ron");
     let before = h.state().doc.project.clone();
-    h.state_mut()
-        .apply(Command::Variant(Variant::Swap(Activation::Sigmoid, Activation::ReLU)));
+    h.state_mut().apply(Command::Variant(Variant::Swap(
+        Activation::Sigmoid,
+        Activation::ReLU,
+    )));
     h.run_steps(2);
     let swapped = h.state().doc.project.clone();
     let g = &swapped.graph;
-    assert!(g.nodes().iter().all(|n| !matches!(n.spec, LayerSpec::Activation(Activation::Sigmoid))));
+    assert!(
+        g.nodes()
+            .iter()
+            .all(|n| !matches!(n.spec, LayerSpec::Activation(Activation::Sigmoid)))
+    );
     assert!(shows(&h, "activation swapped on 7 layers"));
-    h.state_mut().apply(Command::Variant(Variant::Init(Init::HeNormal)));
+    h.state_mut()
+        .apply(Command::Variant(Variant::Init(Init::HeNormal)));
     h.run_steps(2);
     assert!(shows(&h, "initialiser set on 8 layers"));
     h.state_mut().apply(Command::Undo);
@@ -306,7 +334,9 @@ fn every_new_text_has_a_glyph_in_the_bundled_fonts() {
     }
     texts.push("step 1 · epoch 1 of 2 (batch 1 of 3); norm 1 → 2; Edit ▸ Whole network".into());
     let all: String = texts.concat();
-    for must in ['Σ', 'ᵢ', 'ŷ', '²', 'σ', 'δ', '½', '≤', 'Π', '⁻', '¹', '²', '·', '→', '▸'] {
+    for must in [
+        'Σ', 'ᵢ', 'ŷ', '²', 'σ', 'δ', '½', '≤', 'Π', '⁻', '¹', '²', '·', '→', '▸',
+    ] {
         assert!(all.contains(must), "{must} is among the texts checked");
     }
     let defs = h.ctx.fonts(|f| f.definitions().clone());

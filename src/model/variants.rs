@@ -233,7 +233,14 @@ mod tests {
             }),
             LayerSpec::Activation(Activation::Sigmoid),
         ];
-        let names = ["input", "dense 1", "relu 1", "dropout 1", "out", "sigmoid 1"];
+        let names = [
+            "input",
+            "dense 1",
+            "relu 1",
+            "dropout 1",
+            "out",
+            "sigmoid 1",
+        ];
         let mut prev = None;
         for (s, n) in specs.into_iter().zip(names) {
             let id = g.add_node(n, s, [0.0, 0.0]);

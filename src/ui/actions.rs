@@ -214,9 +214,10 @@ impl NeuroglassApp {
                     self.run.send(TrainerCommand::SetStepDelay(d));
                 }
             }
+            // A picture script's steps are not paced (it waits for them).
             Command::Pace(p) => {
                 self.controls.pacer = Some(p);
-                if p.send && self.run.active() {
+                if p.send && self.run.active() && self.shots.script.is_none() {
                     self.run.send(TrainerCommand::SetStepDelay(p.delay));
                 }
             }

@@ -20,14 +20,40 @@ pub const CHOICES: [(&str, Generator); 13] = [
     ("XOR", Generator::Xor),
     ("blobs", Generator::Blobs { classes: 3 }),
     ("moons", Generator::Moons),
-    ("sine curve", Generator::Function1D { function: Function1D::Sine }),
-    ("polynomial", Generator::Function1D { function: Function1D::Polynomial }),
-    ("step", Generator::Function1D { function: Function1D::Step }),
-    ("straight line", Generator::Function1D { function: Function1D::Linear }),
+    (
+        "sine curve",
+        Generator::Function1D {
+            function: Function1D::Sine,
+        },
+    ),
+    (
+        "polynomial",
+        Generator::Function1D {
+            function: Function1D::Polynomial,
+        },
+    ),
+    (
+        "step",
+        Generator::Function1D {
+            function: Function1D::Step,
+        },
+    ),
+    (
+        "straight line",
+        Generator::Function1D {
+            function: Function1D::Linear,
+        },
+    ),
     ("plane", Generator::Plane),
     ("Gaussian mixture", Generator::GaussianMixture),
     ("sine sequence", Generator::SineSequence { window: 20 }),
-    ("wave shapes", Generator::WaveShapes { window: 32, classes: 3 }),
+    (
+        "wave shapes",
+        Generator::WaveShapes {
+            window: 32,
+            classes: 3,
+        },
+    ),
 ];
 
 /// Samples drawn per thumbnail.
@@ -94,14 +120,20 @@ pub fn thumb(g: Generator) -> Thumb {
                 Target::Classes { .. } => None,
             };
             for i in 0..xs.len() {
-                let c = values.as_ref().map_or_else(|| colour(i), |v| diverging(v[i]));
+                let c = values
+                    .as_ref()
+                    .map_or_else(|| colour(i), |v| diverging(v[i]));
                 t.points.push(([xs[i], ys[i]], c));
             }
         }
         ([1], Target::Values { y, .. }) => {
             let xs = unit(&x.column(0).to_vec());
             let ys = unit(&y.column(0).to_vec());
-            t.points = xs.into_iter().zip(ys).map(|(a, b)| ([a, b], theme::TRAIN)).collect();
+            t.points = xs
+                .into_iter()
+                .zip(ys)
+                .map(|(a, b)| ([a, b], theme::TRAIN))
+                .collect();
         }
         ([_, 1], _) => {
             let all: Vec<f32> = x.iter().copied().collect();
@@ -192,7 +224,12 @@ fn thumb_ui(ui: &mut egui::Ui, name: &str, t: &Thumb, side: f32, chosen: bool) -
     } else {
         (1.0, visuals.widgets.noninteractive.bg_stroke.color)
     };
-    painter.rect_stroke(frame, 4.0, Stroke::new(width, colour), egui::StrokeKind::Inside);
+    painter.rect_stroke(
+        frame,
+        4.0,
+        Stroke::new(width, colour),
+        egui::StrokeKind::Inside,
+    );
     painter.text(
         pos2(frame.center().x, frame.bottom() + 2.0),
         egui::Align2::CENTER_TOP,
@@ -200,9 +237,7 @@ fn thumb_ui(ui: &mut egui::Ui, name: &str, t: &Thumb, side: f32, chosen: bool) -
         font,
         visuals.text_color(),
     );
-    resp.widget_info(|| {
-        egui::WidgetInfo::selected(egui::WidgetType::Button, true, chosen, name)
-    });
+    resp.widget_info(|| egui::WidgetInfo::selected(egui::WidgetType::Button, true, chosen, name));
     resp
 }
 
@@ -218,17 +253,27 @@ mod tests {
                 "{name} has an empty thumbnail"
             );
             for (p, _) in &t.points {
-                assert!((0.0..=1.0).contains(&p[0]) && (0.0..=1.0).contains(&p[1]), "{name}: {p:?}");
+                assert!(
+                    (0.0..=1.0).contains(&p[0]) && (0.0..=1.0).contains(&p[1]),
+                    "{name}: {p:?}"
+                );
             }
         }
     }
 
     #[test]
     fn the_chosen_kind_ignores_settings_but_not_the_function() {
-        assert!(same_kind(&Generator::Spiral { arms: 3 }, &Generator::Spiral { arms: 2 }));
+        assert!(same_kind(
+            &Generator::Spiral { arms: 3 },
+            &Generator::Spiral { arms: 2 }
+        ));
         assert!(!same_kind(
-            &Generator::Function1D { function: Function1D::Abs },
-            &Generator::Function1D { function: Function1D::Sine }
+            &Generator::Function1D {
+                function: Function1D::Abs
+            },
+            &Generator::Function1D {
+                function: Function1D::Sine
+            }
         ));
     }
 }

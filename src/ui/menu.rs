@@ -119,7 +119,9 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
             ui.separator();
             item(ui, &mut out, "Auto-layout", true, Command::AutoLayout);
             ui.separator();
-            ui.menu_button("Whole network", |ui| out.extend(super::variants_menu::ui(ui)));
+            ui.menu_button("Whole network", |ui| {
+                out.extend(super::variants_menu::ui(ui))
+            });
         });
         ui.menu_button("View", |ui| {
             ui.checkbox(&mut s.prefs.show_palette, "Palette");

@@ -16,7 +16,6 @@ pub mod help;
 pub mod inspector;
 pub mod jobs;
 pub mod menu;
-pub mod variants_menu;
 pub mod pace;
 pub mod palette;
 pub mod perf;
@@ -33,6 +32,7 @@ pub mod theme;
 pub mod trace;
 pub mod train_panel;
 pub mod training_form;
+pub mod variants_menu;
 pub mod views;
 
 use std::sync::OnceLock;

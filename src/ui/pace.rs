@@ -150,16 +150,43 @@ mod tests {
         );
         assert!((d.as_secs_f64() - 0.018).abs() < 1e-9, "{d:?}");
         // Behind schedule: less pause. Past the time, or done: none.
-        let late = delay_for(Duration::from_secs(20), Duration::from_secs(15), 500, 1000, 2 * MS, Duration::ZERO);
+        let late = delay_for(
+            Duration::from_secs(20),
+            Duration::from_secs(15),
+            500,
+            1000,
+            2 * MS,
+            Duration::ZERO,
+        );
         assert!((late.as_secs_f64() - 0.008).abs() < 1e-9, "{late:?}");
-        assert_eq!(delay_for(Duration::from_secs(20), Duration::from_secs(21), 5, 10, MS, MS), Duration::ZERO);
-        assert_eq!(delay_for(Duration::from_secs(20), Duration::ZERO, 10, 10, MS, MS), Duration::ZERO);
+        assert_eq!(
+            delay_for(
+                Duration::from_secs(20),
+                Duration::from_secs(21),
+                5,
+                10,
+                MS,
+                MS
+            ),
+            Duration::ZERO
+        );
+        assert_eq!(
+            delay_for(Duration::from_secs(20), Duration::ZERO, 10, 10, MS, MS),
+            Duration::ZERO
+        );
     }
 
     #[test]
     fn a_large_run_is_not_slowed() {
         // 100 000 steps of 1 ms each cannot fit in 20 s: no pause at all.
-        let d = delay_for(Duration::from_secs(20), Duration::ZERO, 0, 100_000, MS, Duration::ZERO);
+        let d = delay_for(
+            Duration::from_secs(20),
+            Duration::ZERO,
+            0,
+            100_000,
+            MS,
+            Duration::ZERO,
+        );
         assert_eq!(d, Duration::ZERO);
     }
 

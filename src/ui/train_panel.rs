@@ -320,7 +320,12 @@ fn pace_ui(ui: &mut egui::Ui, run: &Run, controls: &RunControls) -> Vec<Command>
 /// batches per epoch are known once the first epoch ended.
 pub fn counter(run: &Run) -> Option<String> {
     let n = run.history.steps.last()?.step;
-    let per_epoch = run.history.epochs.first().map(|e| e.step).filter(|b| *b > 0);
+    let per_epoch = run
+        .history
+        .epochs
+        .first()
+        .map(|e| e.step)
+        .filter(|b| *b > 0);
     let of = if run.epochs > 0 {
         format!(" of {}", run.epochs)
     } else {
@@ -353,7 +358,12 @@ pub fn step_change(run: &Run, doc: &Document) -> Option<String> {
             .iter()
             .filter_map(|l| {
                 let w1 = l.weights.as_ref()?.norm;
-                let w0 = before.iter().find(|p| p.node == l.node)?.weights.as_ref()?.norm;
+                let w0 = before
+                    .iter()
+                    .find(|p| p.node == l.node)?
+                    .weights
+                    .as_ref()?
+                    .norm;
                 Some((l.node, w0, w1, (w1 - w0).abs() / w0.max(f64::MIN_POSITIVE)))
             })
             .max_by(|x, y| x.3.total_cmp(&y.3));
@@ -379,7 +389,9 @@ fn more_epochs_ui(ui: &mut egui::Ui, doc: &Document, can_train: bool) -> Vec<Com
     ui.horizontal(|ui| {
         if ui
             .add_enabled(can_train, egui::Button::new("Continue for"))
-            .on_hover_text("train the finished run's weights further: a new run, recorded as its child")
+            .on_hover_text(
+                "train the finished run's weights further: a new run, recorded as its child",
+            )
             .clicked()
         {
             cmds.push(Command::MoreEpochs(n));

@@ -52,11 +52,7 @@ pub fn ui(ui: &mut egui::Ui) -> Vec<Command> {
             });
         }
     });
-    pick(
-        ui,
-        "BatchNorm after every Dense/Conv2D",
-        Variant::BatchNorm,
-    );
+    pick(ui, "BatchNorm after every Dense/Conv2D", Variant::BatchNorm);
     pick(ui, "Remove all Dropout", Variant::NoDropout);
     out
 }

@@ -91,7 +91,9 @@ pub fn ui(ui: &mut egui::Ui, a: Activation, inputs: Option<Inputs<'_>>) {
         .map(|i| lo + (hi - lo) * i as f64 / (POINTS - 1) as f64)
         .collect();
     let Some((ys, ds)) = curve(a, &xs) else {
-        ui.label("Softmax turns a whole row into probabilities, so it has no single curve to draw.");
+        ui.label(
+            "Softmax turns a whole row into probabilities, so it has no single curve to draw.",
+        );
         return;
     };
     let w = ui.available_width().max(160.0);
@@ -106,8 +108,16 @@ pub fn ui(ui: &mut egui::Ui, a: Activation, inputs: Option<Inputs<'_>>) {
         .allow_zoom(false)
         .allow_scroll(false)
         .show(ui, |p| {
-            p.line(Line::new(format!("{}(x)", a.name()), pts(&ys)).color(theme::TRAIN).width(2.5));
-            p.line(Line::new("derivative", pts(&ds)).color(theme::VALIDATION).width(2.0));
+            p.line(
+                Line::new(format!("{}(x)", a.name()), pts(&ys))
+                    .color(theme::TRAIN)
+                    .width(2.5),
+            );
+            p.line(
+                Line::new("derivative", pts(&ds))
+                    .color(theme::VALIDATION)
+                    .width(2.0),
+            );
         });
     let Some(inp) = inputs.filter(|i| !i.stats.histogram.is_empty()) else {
         ui.label(
@@ -136,7 +146,9 @@ pub fn ui(ui: &mut egui::Ui, a: Activation, inputs: Option<Inputs<'_>>) {
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
-        .show(ui, |p| p.bar_chart(BarChart::new("inputs", bars).color(theme::WIRE)));
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new("inputs", bars).color(theme::WIRE))
+        });
     let flat = saturated_share(a, s).map_or(String::new(), |f| {
         format!(
             "; {:.0} % of them where the derivative is below {FLAT} (saturated: they barely learn)",

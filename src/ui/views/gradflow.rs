@@ -3,7 +3,7 @@
 //! bar, never one hanging below 1), every layer labelled; beside it the
 //! norms over time.
 
-use egui::{Align2, FontId, Rect, Stroke, pos2, vec2};
+use egui::{Align2, Rect, Stroke, pos2, vec2};
 use egui_plot::{Legend, Line, Plot};
 
 use crate::numfmt::sig;
@@ -107,7 +107,7 @@ fn bars_ui(ui: &mut egui::Ui, layers: &[&LayerSnapshot], doc: &Document, size: e
     let visuals = ui.visuals();
     let text = visuals.text_color();
     let weak = visuals.weak_text_color();
-    let font = FontId::proportional(ui.style().text_styles[&egui::TextStyle::Body].size);
+    let font = egui::TextStyle::Body.resolve(ui.style());
     let names: Vec<String> = layers.iter().map(|l| node_name(doc, l.node)).collect();
     let name_w = names
         .iter()
@@ -141,7 +141,11 @@ fn bars_ui(ui: &mut egui::Ui, layers: &[&LayerSnapshot], doc: &Document, size: e
     for e in span.0..=span.1 {
         let x = axis.left() + axis.width() * share(10f64.powi(e), span);
         let x = if e == span.0 { axis.left() } else { x };
-        painter.vline(x, axis.y_range(), Stroke::new(1.0, weak.gamma_multiply(0.4)));
+        painter.vline(
+            x,
+            axis.y_range(),
+            Stroke::new(1.0, weak.gamma_multiply(0.4)),
+        );
         painter.text(
             pos2(x, rect.top()),
             Align2::CENTER_TOP,

@@ -56,35 +56,40 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
     egui::ScrollArea::vertical()
         .id_salt("init-view")
         .show(ui, |ui| {
-            egui::Grid::new("init-grid").spacing([gap, 4.0]).show(ui, |ui| {
-                ui.label("");
-                for head in [
-                    format!("weights at step {s0}"),
-                    format!("weights now ({s1})"),
-                    format!("outputs at step {s0}"),
-                    format!("outputs now ({s1})"),
-                ] {
-                    ui.strong(head);
-                }
-                ui.end_row();
-                for now in last {
-                    let before = first.iter().find(|l| l.node == now.node);
-                    if now.weights.is_none() && now.activations.is_none() {
-                        continue;
-                    }
-                    ui.add_sized([name_w, h], egui::Label::new(node_name(doc, now.node)).wrap());
-                    let cells = [
-                        (before.and_then(|l| l.weights.as_ref()), theme::WIRE),
-                        (now.weights.as_ref(), theme::TRAIN),
-                        (before.and_then(|l| l.activations.as_ref()), theme::WIRE),
-                        (now.activations.as_ref(), theme::VALIDATION),
-                    ];
-                    for (k, (stats, colour)) in cells.into_iter().enumerate() {
-                        histogram_ui(ui, (now.node.0, k), stats, colour, [w, h]);
+            egui::Grid::new("init-grid")
+                .spacing([gap, 4.0])
+                .show(ui, |ui| {
+                    ui.label("");
+                    for head in [
+                        format!("weights at step {s0}"),
+                        format!("weights now ({s1})"),
+                        format!("outputs at step {s0}"),
+                        format!("outputs now ({s1})"),
+                    ] {
+                        ui.strong(head);
                     }
                     ui.end_row();
-                }
-            });
+                    for now in last {
+                        let before = first.iter().find(|l| l.node == now.node);
+                        if now.weights.is_none() && now.activations.is_none() {
+                            continue;
+                        }
+                        ui.add_sized(
+                            [name_w, h],
+                            egui::Label::new(node_name(doc, now.node)).wrap(),
+                        );
+                        let cells = [
+                            (before.and_then(|l| l.weights.as_ref()), theme::WIRE),
+                            (now.weights.as_ref(), theme::TRAIN),
+                            (before.and_then(|l| l.activations.as_ref()), theme::WIRE),
+                            (now.activations.as_ref(), theme::VALIDATION),
+                        ];
+                        for (k, (stats, colour)) in cells.into_iter().enumerate() {
+                            histogram_ui(ui, (now.node.0, k), stats, colour, [w, h]);
+                        }
+                        ui.end_row();
+                    }
+                });
         });
 }
 
@@ -109,7 +114,9 @@ fn histogram_ui(
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
-        .show(ui, |p| p.bar_chart(BarChart::new("count", bars(s)).color(colour)))
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new("count", bars(s)).color(colour))
+        })
         .response
         .on_hover_text(format!(
             "from {} to {}; mean {}, spread (std) {}",

@@ -3,7 +3,6 @@
 //! values up), or the initialisation against now (`init`); the gradient
 //! flow is in `gradflow`.
 
-
 use crate::model::NodeId;
 use crate::numfmt::{sig, signed};
 use crate::trainer::snapshot::{LayerSnapshot, Stats};
