@@ -285,9 +285,11 @@ fn pace_ui(ui: &mut egui::Ui, run: &Run, controls: &RunControls) -> Vec<Command>
             let target = std::time::Duration::from_secs(target.into());
             let now = std::time::Instant::now();
             if let Some(p) = super::pace::tick(controls.pacer.as_ref(), target, view, now) {
-                if run.active() {
+                if run.state == RunState::Training {
                     let text = if view.is_some_and(|v| v.total.is_none()) {
                         "measuring the first epoch…".to_string()
+                    } else if p.delay.is_zero() && p.active < std::time::Duration::from_secs(1) {
+                        "measuring a step…".to_string()
                     } else if p.delay.is_zero() {
                         "full speed (this run needs all the time it takes)".to_string()
                     } else {
@@ -353,7 +355,11 @@ pub fn step_change(run: &Run, doc: &Document) -> Option<String> {
         crate::numfmt::sig(f64::from(a.loss), 4),
         crate::numfmt::sig(f64::from(b.loss), 4)
     );
-    if let [.., (s0, before), (s1, after)] = run.layer_history.as_slice() {
+    // The latest snapshot against the latest one of an earlier step.
+    let earlier = |s1: u64| run.layer_history.iter().rev().find(|(s, _)| *s < s1);
+    if let Some((s1, after)) = run.layer_history.last()
+        && let Some((s0, before)) = earlier(*s1)
+    {
         let moved = after
             .iter()
             .filter_map(|l| {

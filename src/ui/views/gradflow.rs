@@ -4,7 +4,7 @@
 //! norms over time.
 
 use egui::{Align2, Rect, Stroke, pos2, vec2};
-use egui_plot::{Legend, Line, Plot};
+use egui_plot::{Legend, Line, Plot, Points};
 
 use crate::numfmt::sig;
 use crate::trainer::snapshot::LayerSnapshot;
@@ -90,10 +90,12 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
                                 .map(|x| [*s as f64, x.grad_norm.log10()])
                         })
                         .collect();
-                    p.line(
-                        Line::new(node_name(doc, l.node), pts)
-                            .color(theme::CLASSES[k % theme::CLASSES.len()]),
-                    );
+                    let colour = theme::CLASSES[k % theme::CLASSES.len()];
+                    // The latest value as a dot, so one snapshot shows too.
+                    if let Some(last) = pts.last() {
+                        p.points(Points::new("", vec![*last]).color(colour).radius(3.0));
+                    }
+                    p.line(Line::new(node_name(doc, l.node), pts).color(colour));
                 }
             });
     });

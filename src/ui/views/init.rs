@@ -3,7 +3,7 @@
 //! that can be read — so Xavier against He on a deep network is one look
 //! (saturated Sigmoids pile up at 0 and 1, vanishing outputs at 0).
 
-use egui_plot::{Bar, BarChart, Plot};
+use egui::Rect;
 
 use crate::numfmt::sig;
 use crate::trainer::snapshot::{LayerSnapshot, Stats};
@@ -12,17 +12,6 @@ use crate::ui::run::Run;
 use crate::ui::theme;
 
 use super::node_name;
-
-/// The histogram's bars: one per bin, centred on the bin, as wide as it.
-pub fn bars(s: &Stats) -> Vec<Bar> {
-    let n = s.histogram.len().max(1);
-    let width = ((s.max - s.min) / n as f64).max(f64::MIN_POSITIVE);
-    s.histogram
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Bar::new(s.min + width * (i as f64 + 0.5), f64::from(*c)).width(width))
-        .collect()
-}
 
 /// The layers of the run's first and latest snapshots, with their steps.
 fn first_and_last(run: &Run) -> Option<((u64, &[LayerSnapshot]), (u64, &[LayerSnapshot]))> {
@@ -93,36 +82,67 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
         });
 }
 
-/// One histogram with its range and spread in the hover text; a dash when
-/// the layer has no such numbers.
-fn histogram_ui(
-    ui: &mut egui::Ui,
-    id: (u32, usize),
-    stats: Option<&Stats>,
-    colour: egui::Color32,
-    [w, h]: [f32; 2],
-) {
+/// One histogram, painted: bars scaled to the fullest bin, the range
+/// written under it and zero marked; its mean and spread on hover. A dash
+/// when the layer has no such numbers.
+fn histogram_ui(ui: &mut egui::Ui, stats: Option<&Stats>, colour: egui::Color32, [w, h]: [f32; 2]) {
     let Some(s) = stats.filter(|s| !s.histogram.is_empty()) else {
         ui.add_sized([w, h], egui::Label::new("—"));
         return;
     };
-    Plot::new(("init-hist", id))
-        .width(w)
-        .height(h)
-        .show_y(false)
-        .y_axis_formatter(|_, _| String::new())
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .show(ui, |p| {
-            p.bar_chart(BarChart::new("count", bars(s)).color(colour))
-        })
-        .response
-        .on_hover_text(format!(
-            "from {} to {}; mean {}, spread (std) {}",
-            sig(s.min, 3),
-            sig(s.max, 3),
-            sig(s.mean, 3),
-            sig(s.std, 3)
-        ));
+    let (rect, resp) = ui.allocate_exact_size(egui::vec2(w, h), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let visuals = ui.visuals();
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let plot = Rect::from_min_max(
+        rect.min,
+        egui::pos2(rect.right(), rect.bottom() - font.size - 4.0),
+    );
+    painter.rect_filled(plot, 2.0, visuals.extreme_bg_color);
+    let n = s.histogram.len() as f32;
+    let top = s.histogram.iter().copied().max().unwrap_or(1).max(1) as f32;
+    let bw = plot.width() / n;
+    for (i, c) in s.histogram.iter().enumerate() {
+        let bh = plot.height() * 0.95 * (*c as f32 / top);
+        let x = plot.left() + bw * i as f32;
+        painter.rect_filled(
+            Rect::from_min_max(
+                egui::pos2(x, plot.bottom() - bh),
+                egui::pos2(x + bw, plot.bottom()),
+            ),
+            0.0,
+            colour,
+        );
+    }
+    if s.min < 0.0 && s.max > 0.0 {
+        let x = plot.left() + plot.width() * (-s.min / (s.max - s.min)) as f32;
+        painter.vline(
+            x,
+            plot.y_range(),
+            egui::Stroke::new(1.0, visuals.text_color()),
+        );
+    }
+    let text = visuals.weak_text_color();
+    let y = plot.bottom() + 2.0;
+    painter.text(
+        egui::pos2(plot.left(), y),
+        egui::Align2::LEFT_TOP,
+        sig(s.min, 2),
+        font.clone(),
+        text,
+    );
+    painter.text(
+        egui::pos2(plot.right(), y),
+        egui::Align2::RIGHT_TOP,
+        sig(s.max, 2),
+        font,
+        text,
+    );
+    resp.on_hover_text(format!(
+        "from {} to {}; mean {}, spread (std) {}",
+        sig(s.min, 3),
+        sig(s.max, 3),
+        sig(s.mean, 3),
+        sig(s.std, 3)
+    ));
 }
