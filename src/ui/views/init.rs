@@ -73,8 +73,8 @@ pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
                             (before.and_then(|l| l.activations.as_ref()), theme::WIRE),
                             (now.activations.as_ref(), theme::VALIDATION),
                         ];
-                        for (k, (stats, colour)) in cells.into_iter().enumerate() {
-                            histogram_ui(ui, (now.node.0, k), stats, colour, [w, h]);
+                        for (stats, colour) in cells {
+                            histogram_ui(ui, stats, colour, [w, h]);
                         }
                         ui.end_row();
                     }
