@@ -197,7 +197,11 @@ pub fn ui(ui: &mut egui::Ui, spec: &mut DataSpec) {
 /// One thumbnail with its name under it; returns its response.
 fn thumb_ui(ui: &mut egui::Ui, name: &str, t: &Thumb, side: f32, chosen: bool) -> egui::Response {
     let font = egui::TextStyle::Small.resolve(ui.style());
-    let (rect, resp) = ui.allocate_exact_size(vec2(side, side + font.size + 4.0), Sense::click());
+    let label = ui
+        .painter()
+        .layout(name.to_string(), font, ui.visuals().text_color(), side);
+    let (rect, resp) =
+        ui.allocate_exact_size(vec2(side, side + label.size().y + 2.0), Sense::click());
     let resp = resp.on_hover_text(format!("generate the {name} data set"));
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
@@ -230,11 +234,10 @@ fn thumb_ui(ui: &mut egui::Ui, name: &str, t: &Thumb, side: f32, chosen: bool) -
         Stroke::new(width, colour),
         egui::StrokeKind::Inside,
     );
-    painter.text(
-        pos2(frame.center().x, frame.bottom() + 2.0),
-        egui::Align2::CENTER_TOP,
-        name,
-        font,
+    let at_x = frame.center().x - label.size().x / 2.0;
+    painter.galley(
+        pos2(at_x, frame.bottom() + 2.0),
+        label,
         visuals.text_color(),
     );
     resp.widget_info(|| egui::WidgetInfo::selected(egui::WidgetType::Button, true, chosen, name));

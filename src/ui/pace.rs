@@ -43,6 +43,9 @@ pub struct RunView {
     pub done: u64,
     /// Steps planned in all (known once the first epoch ended).
     pub total: Option<u64>,
+    /// Steps planned as the project's settings let one guess them before
+    /// the first epoch ends (generated data: its size and split).
+    pub estimate: Option<u64>,
 }
 
 impl RunView {
@@ -57,8 +60,30 @@ impl RunView {
             training: run.state == RunState::Training,
             done: run.history.steps.last().map_or(0, |s| s.step),
             total: per_epoch.map(|b| b * run.epochs as u64),
+            estimate: None,
         })
     }
+
+    /// The steps the run plans: counted once the first epoch ended, else
+    /// the estimate.
+    pub fn planned(&self) -> Option<u64> {
+        self.total.or(self.estimate)
+    }
+}
+
+/// The steps a project's run will take, when its settings tell: for
+/// generated data, its training rows (the size less the validation share)
+/// in batches, times the epochs.
+pub fn estimate_steps(project: &crate::model::Project) -> Option<u64> {
+    let crate::model::DataSource::Generated { samples, .. } = &project.data.source else {
+        return None;
+    };
+    let t = &project.training;
+    let split = f64::from(project.data.validation_split).clamp(0.0, 1.0);
+    let held = (*samples as f64 * split).round() as usize;
+    let train = samples.saturating_sub(held);
+    let batch = t.batch_size.max(1);
+    Some((train.div_ceil(batch) * t.epochs) as u64)
 }
 
 /// The pause after each batch that makes the remaining `total − done`
@@ -92,12 +117,24 @@ pub fn tick(
 ) -> Option<Pacer> {
     let r = run?;
     let Some(p) = prev.filter(|p| p.run == r.run) else {
+        // Until a step is measured, spread the planned steps as if they
+        // took no time; the first measurement corrects it.
+        let first = r.planned().map_or(Duration::ZERO, |n| {
+            delay_for(
+                target,
+                Duration::ZERO,
+                r.done,
+                n,
+                Duration::ZERO,
+                Duration::ZERO,
+            )
+        });
         return Some(Pacer {
             run: r.run,
             active: Duration::ZERO,
             seen: now,
             window: (now, r.done),
-            delay: Duration::ZERO,
+            delay: first,
             send: true,
         });
     };
@@ -114,7 +151,7 @@ pub fn tick(
     next.active += now.saturating_duration_since(p.seen);
     let (since, at) = p.window;
     let span = now.saturating_duration_since(since);
-    if let Some(total) = r.total
+    if let Some(total) = r.planned()
         && span >= WINDOW
         && r.done > at
     {
@@ -177,6 +214,17 @@ mod tests {
     }
 
     #[test]
+    fn the_spirals_steps_are_estimated_from_its_settings() {
+        let p = crate::project::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/projects/spiral.ron"
+        )))
+        .unwrap();
+        // 600 samples, 20 % held out: 480 rows in batches of 32, 200 epochs.
+        assert_eq!(estimate_steps(&p), Some(15 * 200));
+    }
+
+    #[test]
     fn a_large_run_is_not_slowed() {
         // 100 000 steps of 1 ms each cannot fit in 20 s: no pause at all.
         let d = delay_for(
@@ -214,6 +262,7 @@ mod tests {
                     training: true,
                     done,
                     total: (done >= per_epoch).then_some(per_epoch * epochs),
+                    estimate: None,
                 };
                 pacer = tick(pacer.as_ref(), target, Some(view), next_frame);
                 if let Some(p) = pacer.filter(|p| p.send) {
@@ -234,10 +283,12 @@ mod tests {
             training,
             done,
             total: Some(100),
+            estimate: None,
         };
         let target = Duration::from_secs(10);
         let p = tick(None, target, Some(view(1, true, 0)), t0).unwrap();
-        assert!(p.send && p.delay.is_zero());
+        // 10 s over 100 steps: 100 ms each, before anything is measured.
+        assert!(p.send && p.delay == 100 * MS, "{:?}", p.delay);
         let p = tick(Some(&p), target, Some(view(1, true, 3)), t0 + 100 * MS).unwrap();
         let p = tick(Some(&p), target, Some(view(1, false, 3)), t0 + 200 * MS).unwrap();
         let p = tick(Some(&p), target, Some(view(1, false, 3)), t0 + 5000 * MS).unwrap();

@@ -249,13 +249,13 @@ pub fn ui(
     if let Some(lr) = lr_ui(ui, doc.project.training.learning_rate) {
         cmds.push(Command::SetLearningRate(lr));
     }
-    cmds.extend(pace_ui(ui, run, controls));
+    cmds.extend(pace_ui(ui, doc, run, controls));
     cmds
 }
 
 /// The pace control (or, when off, the per-batch pause), and the pacer's
 /// command for this frame while a run is under way.
-fn pace_ui(ui: &mut egui::Ui, run: &Run, controls: &RunControls) -> Vec<Command> {
+fn pace_ui(ui: &mut egui::Ui, doc: &Document, run: &Run, controls: &RunControls) -> Vec<Command> {
     let mut cmds = Vec::new();
     let mut on = controls.pace.is_some();
     let mut secs = controls.pace.unwrap_or(CLASSROOM_PACE_SECS);
@@ -281,12 +281,14 @@ fn pace_ui(ui: &mut egui::Ui, run: &Run, controls: &RunControls) -> Vec<Command>
     });
     match controls.pace {
         Some(target) => {
-            let view = super::pace::RunView::of(run);
+            let estimate = super::pace::estimate_steps(&doc.project);
+            let view =
+                super::pace::RunView::of(run).map(|v| super::pace::RunView { estimate, ..v });
             let target = std::time::Duration::from_secs(target.into());
             let now = std::time::Instant::now();
             if let Some(p) = super::pace::tick(controls.pacer.as_ref(), target, view, now) {
                 if run.state == RunState::Training {
-                    let text = if view.is_some_and(|v| v.total.is_none()) {
+                    let text = if view.is_some_and(|v| v.planned().is_none()) {
                         "measuring the first epoch…".to_string()
                     } else if p.delay.is_zero() && p.active < std::time::Duration::from_secs(1) {
                         "measuring a step…".to_string()
