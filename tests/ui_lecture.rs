@@ -82,7 +82,30 @@ fn pace_spreads_the_spiral_over_the_chosen_time() {
     h.step();
     assert_eq!(h.state().controls.pace, Some(20));
     h.state_mut().apply(Command::SetPace(Some(6)));
-    let paced = train_to_end(&mut h, Duration::from_secs(60));
+    h.get_by_label("Train").click();
+    let start = Instant::now();
+    h.step();
+    // Spread, not front-loaded: about half the steps at half the time.
+    let mut at_half = None;
+    while !finished(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the paced run never ended"
+        );
+        if at_half.is_none() && start.elapsed() >= Duration::from_secs(3) {
+            at_half = h.state().run.history.steps.last().map(|s| s.step);
+        }
+        h.step();
+        std::thread::sleep(Duration::from_millis(4));
+    }
+    let paced = start.elapsed();
+    let half = at_half.unwrap_or(0) as f64 / 3000.0;
+    println!("{:.0} % of the steps done at 3 s", half * 100.0);
+    assert!(
+        (0.3..=0.7).contains(&half),
+        "{:.0} % of the steps were done at half the time",
+        half * 100.0
+    );
     let secs = paced.as_secs_f64();
     println!("unpaced {free:?}, paced to 6 s: {secs:.2} s");
     assert!(
