@@ -322,7 +322,7 @@ fn a_data_set_is_picked_from_its_thumbnail() {
     let mut h = harness("spiral.ron");
     h.get_by_label("Data").click();
     h.run_steps(2);
-    h.get_by_label("moons").click();
+    h.get_by_label("moons data set").click();
     h.run_steps(2);
     match &h.state().doc.project.data.source {
         neuroglass::model::DataSource::Generated {

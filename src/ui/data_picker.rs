@@ -240,7 +240,9 @@ fn thumb_ui(ui: &mut egui::Ui, name: &str, t: &Thumb, side: f32, chosen: bool) -
         label,
         visuals.text_color(),
     );
-    resp.widget_info(|| egui::WidgetInfo::selected(egui::WidgetType::Button, true, chosen, name));
+    // Named apart from the data form's list entries of the same names.
+    let label = format!("{name} data set");
+    resp.widget_info(|| egui::WidgetInfo::selected(egui::WidgetType::Button, true, chosen, &label));
     resp
 }
 

@@ -64,6 +64,13 @@ impl RunView {
         })
     }
 
+    /// The pacer's view of `run` with the steps `project` lets one expect
+    /// before the first epoch ends.
+    pub fn with_estimate(run: &Run, project: &crate::model::Project) -> Option<Self> {
+        let estimate = estimate_steps(project);
+        Self::of(run).map(|v| Self { estimate, ..v })
+    }
+
     /// The steps the run plans: counted once the first epoch ended, else
     /// the estimate.
     pub fn planned(&self) -> Option<u64> {

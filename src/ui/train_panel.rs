@@ -281,9 +281,7 @@ fn pace_ui(ui: &mut egui::Ui, doc: &Document, run: &Run, controls: &RunControls)
     });
     match controls.pace {
         Some(target) => {
-            let estimate = super::pace::estimate_steps(&doc.project);
-            let view =
-                super::pace::RunView::of(run).map(|v| super::pace::RunView { estimate, ..v });
+            let view = super::pace::RunView::with_estimate(run, &doc.project);
             let target = std::time::Duration::from_secs(target.into());
             let now = std::time::Instant::now();
             if let Some(p) = super::pace::tick(controls.pacer.as_ref(), target, view, now) {

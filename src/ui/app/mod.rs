@@ -19,6 +19,7 @@ mod frame;
 mod launch;
 mod logic;
 mod more_epochs;
+mod pacing;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -374,6 +375,7 @@ impl NeuroglassApp {
 impl eframe::App for NeuroglassApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.logic_step(ctx);
+        self.pace_step();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
