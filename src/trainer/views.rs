@@ -310,7 +310,7 @@ fn sequences(net: &mut Network<f32>, info: &NetInfo<'_>, data: &TrainData) -> Ve
     let Labels::Values(y) = &data.val_y else {
         return Vec::new();
     };
-    if data.classes.is_some() || y.ncols() != 1 || t < 2 || t > MAX_WINDOW {
+    if data.classes.is_some() || y.ncols() != 1 || !(2..=MAX_WINDOW).contains(&t) {
         return Vec::new();
     }
     let n = SEQUENCES.min(data.val_x.nrows()).min(y.nrows());

@@ -13,8 +13,11 @@ use crate::ui::theme;
 
 use super::node_name;
 
+/// A snapshot's step and its layers.
+type Layers<'a> = (u64, &'a [LayerSnapshot]);
+
 /// The layers of the run's first and latest snapshots, with their steps.
-fn first_and_last(run: &Run) -> Option<((u64, &[LayerSnapshot]), (u64, &[LayerSnapshot]))> {
+fn first_and_last(run: &Run) -> Option<(Layers<'_>, Layers<'_>)> {
     let (s0, l0) = run.layer_history.first()?;
     let (s1, l1) = run.layer_history.last()?;
     Some(((*s0, l0.as_slice()), (*s1, l1.as_slice())))
