@@ -156,6 +156,12 @@ pub fn tick(
         return Some(next);
     }
     next.active += now.saturating_duration_since(p.seen);
+    if r.done == 0 {
+        // Still loading data or compiling: no step to measure yet (a
+        // window from here would count the start-up as a step's work).
+        next.window = (now, 0);
+        return Some(next);
+    }
     let (since, at) = p.window;
     let span = now.saturating_duration_since(since);
     if let Some(total) = r.planned()
@@ -253,12 +259,31 @@ mod tests {
         let (per_epoch, epochs) = (15u64, 40u64);
         let work = Duration::from_micros(300);
         let start = Instant::now();
-        let mut now = start;
+        // Half a second of start-up (data, compiling) before the first step.
+        let mut now = start + Duration::from_millis(500);
         let mut pacer: Option<Pacer> = None;
         let mut delay = Duration::ZERO;
         let (mut done, mut next_frame) = (0u64, start);
+        while next_frame <= now {
+            let view = RunView {
+                run: RunId(1),
+                training: true,
+                done: 0,
+                total: None,
+                estimate: Some(per_epoch * epochs),
+            };
+            pacer = tick(pacer.as_ref(), target, Some(view), next_frame);
+            if let Some(p) = pacer.filter(|p| p.send) {
+                delay = p.delay;
+            }
+            next_frame += 16 * MS;
+        }
+        let mut at_half = None;
         while done < per_epoch * epochs {
             now += work + delay;
+            if at_half.is_none() && now >= start + target / 2 {
+                at_half = Some(done);
+            }
             done += 1;
             if done % per_epoch == 0 {
                 now += 5 * MS;
@@ -269,7 +294,7 @@ mod tests {
                     training: true,
                     done,
                     total: (done >= per_epoch).then_some(per_epoch * epochs),
-                    estimate: None,
+                    estimate: Some(per_epoch * epochs),
                 };
                 pacer = tick(pacer.as_ref(), target, Some(view), next_frame);
                 if let Some(p) = pacer.filter(|p| p.send) {
@@ -280,6 +305,9 @@ mod tests {
         }
         let took = (now - start).as_secs_f64();
         assert!((took - 6.0).abs() < 0.6, "took {took} s");
+        // Spread evenly: about half the steps at half the time.
+        let half = at_half.unwrap_or(0) as f64 / (per_epoch * epochs) as f64;
+        assert!((0.4..=0.6).contains(&half), "{half} of the steps at 3 s");
     }
 
     #[test]
