@@ -48,11 +48,24 @@ impl RunControls {
         }
     }
 
-    /// The pause after each batch a new run starts with: none when paced
-    /// (the pacer sets it), else the slow-motion setting.
-    pub fn start_delay(&self) -> std::time::Duration {
+    /// The pause after each batch a run of `project` starts with: when
+    /// paced, the chosen time over the steps it plans (as far as its
+    /// settings tell; the pacer corrects it once steps are measured), else
+    /// the slow-motion setting.
+    pub fn start_delay(&self, project: &crate::model::Project) -> std::time::Duration {
         match self.pace {
-            Some(_) => std::time::Duration::ZERO,
+            Some(secs) => super::pace::estimate_steps(project)
+                .filter(|n| *n > 0)
+                .map_or(std::time::Duration::ZERO, |n| {
+                    super::pace::delay_for(
+                        std::time::Duration::from_secs(secs.into()),
+                        std::time::Duration::ZERO,
+                        0,
+                        n,
+                        std::time::Duration::ZERO,
+                        std::time::Duration::ZERO,
+                    )
+                }),
             None => std::time::Duration::from_millis(self.delay_ms.into()),
         }
     }
@@ -63,7 +76,9 @@ impl RunControls {
     pub fn set_pace(&mut self, secs: Option<u32>) -> Option<std::time::Duration> {
         self.pace = secs.map(|s| s.clamp(*PACE_RANGE.start(), *PACE_RANGE.end()));
         self.pacer = None;
-        self.pace.is_none().then(|| self.start_delay())
+        self.pace
+            .is_none()
+            .then(|| std::time::Duration::from_millis(self.delay_ms.into()))
     }
 
     /// Classroom mode turned on or off: on, an unpaced window gets the

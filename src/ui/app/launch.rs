@@ -50,8 +50,12 @@ impl NeuroglassApp {
             l.paused,
             l.weights,
         );
-        self.run
-            .send(TrainerCommand::SetStepDelay(self.controls.start_delay()));
+        // A picture script's steps are not paced.
+        let delay = match self.shots.script {
+            Some(_) => std::time::Duration::ZERO,
+            None => self.controls.start_delay(&l.project),
+        };
+        self.run.send(TrainerCommand::SetStepDelay(delay));
         if l.paused && l.steps > 0 {
             self.run.send(TrainerCommand::Step(l.steps));
         }
