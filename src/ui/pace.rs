@@ -28,6 +28,9 @@ pub struct Pacer {
     pub window: (Instant, u64),
     /// The pause after each batch now in effect.
     pub delay: Duration,
+    /// The pauses the run has been asked to take over its steps so far
+    /// (so `active − slept` is the time its steps' work took).
+    pub slept: Duration,
     /// Whether `delay` changed and must be sent to the trainer.
     pub send: bool,
 }
@@ -142,6 +145,7 @@ pub fn tick(
             seen: now,
             window: (now, r.done),
             delay: first,
+            slept: Duration::ZERO,
             send: true,
         });
     };
@@ -155,21 +159,33 @@ pub fn tick(
         next.window = (now, r.done);
         return Some(next);
     }
-    next.active += now.saturating_duration_since(p.seen);
     if r.done == 0 {
-        // Still loading data or compiling: no step to measure yet (a
-        // window from here would count the start-up as a step's work).
+        // Still loading data or compiling: that time is neither the run's
+        // nor a step's.
         next.window = (now, 0);
         return Some(next);
     }
+    next.active += now.saturating_duration_since(p.seen);
     let (since, at) = p.window;
     let span = now.saturating_duration_since(since);
     if let Some(total) = r.planned()
         && span >= WINDOW
         && r.done > at
     {
-        let observed = span.div_f64((r.done - at) as f64);
-        let d = delay_for(target, next.active, r.done, total, observed, p.delay);
+        // A step as measured over the whole run so far (the time trained
+        // and the pauses asked for, per step): steady where one window's
+        // snapshot or evaluation would make it jump.
+        let steps = u32::try_from(r.done - at).unwrap_or(u32::MAX);
+        next.slept += p.delay.saturating_mul(steps);
+        let per = |d: Duration| d.div_f64(r.done as f64);
+        let d = delay_for(
+            target,
+            next.active,
+            r.done,
+            total,
+            per(next.active),
+            per(next.slept),
+        );
         let change = d.abs_diff(p.delay);
         if change > p.delay.mul_f64(0.02) + Duration::from_micros(10) {
             next.delay = d;
@@ -253,8 +269,9 @@ mod tests {
 
     #[test]
     fn a_simulated_run_ends_near_the_target() {
-        // A run of 40 epochs of 15 steps, 0.3 ms of work a step and 5 ms
-        // of evaluation per epoch, paced to 6 s, looked at every 16 ms.
+        // A run of 40 epochs of 15 steps, 0.3 ms of work a step, 5 ms of
+        // evaluation per epoch and a 60 ms snapshot every 97 steps, paced
+        // to 6 s, looked at every 16 ms.
         let target = Duration::from_secs(6);
         let (per_epoch, epochs) = (15u64, 40u64);
         let work = Duration::from_micros(300);
@@ -287,6 +304,11 @@ mod tests {
             done += 1;
             if done % per_epoch == 0 {
                 now += 5 * MS;
+            }
+            // Now and then a snapshot: lumps that make one window's
+            // measure jump.
+            if done % 97 == 0 {
+                now += 60 * MS;
             }
             while next_frame <= now {
                 let view = RunView {
