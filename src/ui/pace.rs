@@ -1,10 +1,13 @@
 //! Pace: a small run spread over a chosen time, so a class can watch it
 //! learn, without a per-batch pause the user must tune. The window only
 //! chooses the trainer's pause after each batch
-//! (`TrainerCommand::SetStepDelay`): from the run's total steps, the time
-//! trained so far and the measured time a step takes, again every
-//! quarter second, so the run ends near the chosen time. A run whose steps
-//! alone take longer than that gets no pause: large runs are not slowed.
+//! (`TrainerCommand::SetStepDelay`): a run starts with the chosen time over
+//! the steps its settings plan, and every quarter second the pause moves
+//! by half the gap between the step time the rest of the run needs (time
+//! left ÷ steps left) and the measured one (smoothed; at most halving per
+//! window, so one slow window does not undo it). A run whose steps alone
+//! take longer than that goes down to no pause: large runs are not
+//! slowed.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +15,11 @@ use super::run::{Run, RunId, RunState};
 
 /// How often the pause is computed again.
 const WINDOW: Duration = Duration::from_millis(250);
+/// The weight of the latest window in the smoothed time of a step.
+const SMOOTHING: f64 = 0.5;
+/// The share of the gap between the step time needed and the one measured
+/// that the pause moves by each window.
+const GAIN: f64 = 0.5;
 /// The longest pause the trainer takes (it clamps to this too).
 const MAX_DELAY: Duration = Duration::from_secs(5);
 
@@ -28,9 +36,9 @@ pub struct Pacer {
     pub window: (Instant, u64),
     /// The pause after each batch now in effect.
     pub delay: Duration,
-    /// The pauses the run has been asked to take over its steps so far
-    /// (so `active − slept` is the time its steps' work took).
-    pub slept: Duration,
+    /// A step's time (work and pause), smoothed over the measuring
+    /// windows so far; `None` before the first.
+    pub work: Option<Duration>,
     /// Whether `delay` changed and must be sent to the trainer.
     pub send: bool,
 }
@@ -145,7 +153,7 @@ pub fn tick(
             seen: now,
             window: (now, r.done),
             delay: first,
-            slept: Duration::ZERO,
+            work: None,
             send: true,
         });
     };
@@ -172,19 +180,33 @@ pub fn tick(
         && span >= WINDOW
         && r.done > at
     {
-        // A step as measured over the whole run so far (the time trained
-        // and the pauses asked for, per step): steady where one window's
-        // snapshot or evaluation would make it jump.
-        let steps = u32::try_from(r.done - at).unwrap_or(u32::MAX);
-        next.slept += p.delay.saturating_mul(steps);
-        let per = |d: Duration| d.div_f64(r.done as f64);
-        let d = delay_for(
+        // A step's time in this window, smoothed with the earlier ones so
+        // that a snapshot or an evaluation in one window does not make it
+        // jump. The pause moves by half the gap between the step time the
+        // rest of the run needs and this one: it settles whatever part of
+        // a step's time the pause itself changes (a loaded machine wakes a
+        // sleeping trainer late), and reaches zero when the steps alone
+        // are too slow.
+        let step = span.div_f64((r.done - at) as f64);
+        let smooth = p.work.map_or(step, |w| {
+            w.mul_f64(1.0 - SMOOTHING) + step.mul_f64(SMOOTHING)
+        });
+        next.work = Some(smooth);
+        let wanted = delay_for(
             target,
             next.active,
             r.done,
             total,
-            per(next.active),
-            per(next.slept),
+            Duration::ZERO,
+            Duration::ZERO,
+        );
+        let gap = wanted.as_secs_f64() - smooth.as_secs_f64();
+        // A lump (the first snapshot, an evaluation) may make one window
+        // look slow: the pause at most halves per window.
+        let d = Duration::from_secs_f64(
+            (p.delay.as_secs_f64() + GAIN * gap)
+                .max(p.delay.as_secs_f64() / 2.0)
+                .clamp(0.0, MAX_DELAY.as_secs_f64()),
         );
         let change = d.abs_diff(p.delay);
         if change > p.delay.mul_f64(0.02) + Duration::from_micros(10) {
