@@ -208,6 +208,12 @@ pub fn tick(
                 .max(p.delay.as_secs_f64() / 2.0)
                 .clamp(0.0, MAX_DELAY.as_secs_f64()),
         );
+        // Pauses too short to watch are none (and full speed is reached).
+        let d = if d < Duration::from_micros(50) {
+            Duration::ZERO
+        } else {
+            d
+        };
         let change = d.abs_diff(p.delay);
         if change > p.delay.mul_f64(0.02) + Duration::from_micros(10) {
             next.delay = d;
@@ -287,6 +293,32 @@ mod tests {
             Duration::ZERO,
         );
         assert_eq!(d, Duration::ZERO);
+        // And the pacer takes any pause it started with down to nothing.
+        let t0 = Instant::now();
+        let view = |done| RunView {
+            run: RunId(1),
+            training: true,
+            done,
+            total: Some(100_000),
+            estimate: None,
+        };
+        let target = Duration::from_secs(20);
+        let mut p = tick(None, target, Some(view(1)), t0).unwrap();
+        p.delay = Duration::from_millis(1);
+        for w in 1..=40u64 {
+            // Each quarter second, 1 ms of work and the pause per step.
+            let per = MS + p.delay;
+            let steps = (Duration::from_millis(250).as_secs_f64() / per.as_secs_f64()) as u64;
+            let done = p.window.1 + steps.max(1);
+            p = tick(
+                Some(&p),
+                target,
+                Some(view(done)),
+                t0 + Duration::from_millis(250 * w),
+            )
+            .unwrap();
+        }
+        assert_eq!(p.delay, Duration::ZERO);
     }
 
     #[test]
