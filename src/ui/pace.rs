@@ -4,8 +4,8 @@
 //! (`TrainerCommand::SetStepDelay`): a run starts with the chosen time over
 //! the steps its settings plan, and every quarter second the pause moves
 //! by half the gap between the step time the rest of the run needs (time
-//! left ÷ steps left) and the measured one (smoothed; at most halving per
-//! window, so one slow window does not undo it). A run whose steps alone
+//! left ÷ steps left) and the measured one (smoothed; shrinking by at most
+//! a fifth per window, so a few slow windows do not undo it). A run whose steps alone
 //! take longer than that goes down to no pause: large runs are not
 //! slowed.
 
@@ -201,11 +201,12 @@ pub fn tick(
             Duration::ZERO,
         );
         let gap = wanted.as_secs_f64() - smooth.as_secs_f64();
-        // A lump (the first snapshot, an evaluation) may make one window
-        // look slow: the pause at most halves per window.
+        // A lump (the first snapshot, an evaluation) or a busy machine may
+        // make a few windows look slow: the pause shrinks by at most a
+        // fifth per window, so it is not gone when the machine is free.
         let d = Duration::from_secs_f64(
             (p.delay.as_secs_f64() + GAIN * gap)
-                .max(p.delay.as_secs_f64() / 2.0)
+                .max(p.delay.as_secs_f64() * 0.8)
                 .clamp(0.0, MAX_DELAY.as_secs_f64()),
         );
         // Pauses too short to watch are none (and full speed is reached).
