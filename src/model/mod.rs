@@ -25,6 +25,7 @@ pub mod load_data;
 pub mod reference;
 pub mod scale;
 pub mod validate;
+pub mod variants;
 
 pub use datainfo::{DataInfo, data_info, resolve_data_info};
 pub use validate::analyze;

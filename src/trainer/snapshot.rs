@@ -128,6 +128,9 @@ pub struct Snapshot {
     /// Inputs of the kept predictions (flattened samples), one per entry of
     /// `predictions` and in its order, for the gallery.
     pub gallery: Vec<Vec<f32>>,
+    /// For sequences of one feature predicting the next value: a few
+    /// validation windows, each with the network's continuation.
+    pub sequences: Vec<super::views::SequenceFit>,
     /// One input sample's shape in the run that took the snapshot (e.g.
     /// `[2]`, `[1, 28, 28]`); empty when unknown. Views read shapes from
     /// here, not from the project, which may have changed since.

@@ -2,7 +2,8 @@
 //! or fitted curve, class probabilities for the confusion matrix and the
 //! gallery, each hidden unit over the input plane, small Dense weight
 //! matrices, convolution filters, one sample's feature maps (with their
-//! shapes) and the gallery's images. Read from the network after extra
+//! shapes), the gallery's images, and for sequences the network continuing
+//! a few validation windows. Read from the network after extra
 //! forward passes in evaluation mode, which do not touch what training
 //! needs next.
 
@@ -33,6 +34,24 @@ const MAX_WIDTH: usize = 64;
 const MAX_DENSE: usize = 4096;
 /// Feature-map values kept per layer.
 const MAX_MAP_VALUES: usize = 16 * 28 * 28;
+/// Validation windows a sequence snapshot continues.
+const SEQUENCES: usize = 3;
+/// Longest window continued (longer sequences get no continuation).
+const MAX_WINDOW: usize = 512;
+
+/// One validation sequence and what the network makes of it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SequenceFit {
+    /// The validation row.
+    pub row: usize,
+    /// Its input window, one value per time step (as the network sees it).
+    pub window: Vec<f32>,
+    /// The true next value (the row's target).
+    pub target: f32,
+    /// The network's next value and, fed back window by window, as many
+    /// more as the window is long (its own continuation).
+    pub predicted: Vec<f32>,
+}
 
 /// What the views need to know about the network beyond its nodes.
 pub struct NetInfo<'a> {
@@ -202,6 +221,7 @@ pub fn add_views(
     weights(net, ids, snap);
     neurons(net, ids, data, snap);
     feature_maps(net, info, data, sample, snap);
+    snap.sequences = sequences(net, info, data);
     if data.val_x.ncols() >= 16 {
         // One image per kept prediction, in the same order, so that every
         // confusion cell's kept samples can be shown, not only those among
@@ -275,6 +295,55 @@ fn neurons(net: &mut Network<f32>, ids: &[NodeId], data: &TrainData, snap: &mut 
             maps,
         });
     }
+}
+
+/// For data whose samples are windows of one value per time step and whose
+/// target is one number (the next value): the first validation windows,
+/// their true next values, and the network continuing each on its own —
+/// its prediction appended, the window shifted, predicted again — for a
+/// window's length. Nothing for other data.
+fn sequences(net: &mut Network<f32>, info: &NetInfo<'_>, data: &TrainData) -> Vec<SequenceFit> {
+    let [t, 1] = info.input_shape else {
+        return Vec::new();
+    };
+    let t = *t;
+    let Labels::Values(y) = &data.val_y else {
+        return Vec::new();
+    };
+    if data.classes.is_some() || y.ncols() != 1 || !(2..=MAX_WINDOW).contains(&t) {
+        return Vec::new();
+    }
+    let n = SEQUENCES.min(data.val_x.nrows()).min(y.nrows());
+    if n == 0 || data.val_x.ncols() != t {
+        return Vec::new();
+    }
+    let mut x: Array2<f32> = data.val_x.slice(s![0..n, ..]).to_owned();
+    let mut fits: Vec<SequenceFit> = (0..n)
+        .map(|i| SequenceFit {
+            row: i,
+            window: x.row(i).to_vec(),
+            target: y[[i, 0]],
+            predicted: Vec::with_capacity(t + 1),
+        })
+        .collect();
+    for _ in 0..=t {
+        let Ok(p) = net.predict(x.view(), n) else {
+            return Vec::new();
+        };
+        if p.ncols() != 1 {
+            return Vec::new();
+        }
+        for (i, f) in fits.iter_mut().enumerate() {
+            let v = p[[i, 0]];
+            f.predicted.push(v);
+            let mut row = x.row_mut(i);
+            for k in 1..t {
+                row[k - 1] = row[k];
+            }
+            row[t - 1] = v;
+        }
+    }
+    fits
 }
 
 fn feature_maps(

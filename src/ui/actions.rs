@@ -235,6 +235,28 @@ impl NeuroglassApp {
                         )));
                 }
             }
+            Command::SetPace(secs) => {
+                if let Some(d) = self.controls.set_pace(secs)
+                    && self.run.active()
+                {
+                    self.run.send(TrainerCommand::SetStepDelay(d));
+                }
+            }
+            // A picture script's steps are not paced (it waits for them).
+            Command::Pace(p) => {
+                self.controls.pacer = Some(p);
+                if p.send && self.run.active() && self.shots.script.is_none() {
+                    self.run.send(TrainerCommand::SetStepDelay(p.delay));
+                }
+            }
+            Command::MoreEpochs(n) => self.more_epochs(n),
+            Command::Variant(v) => {
+                let (said, changed) = v.apply(&mut self.doc.project.graph);
+                if changed {
+                    self.canvas.fit_pending = true;
+                }
+                self.say(said);
+            }
             // The project's value; a running trainer follows it after
             // the frame (`after_edits`), whichever control changed it.
             Command::SetLearningRate(lr) => {
@@ -250,7 +272,10 @@ impl NeuroglassApp {
                     super::theme::ThemeChoice::Light => super::theme::ThemeChoice::Dark,
                 };
             }
-            Command::ToggleClassroom => self.prefs.classroom = !self.prefs.classroom,
+            Command::ToggleClassroom => {
+                self.prefs.classroom = !self.prefs.classroom;
+                self.controls.classroom_changed(self.prefs.classroom);
+            }
             Command::SetLayout(l) => self.set_layout(l),
             Command::NextLayout => self.next_layout(),
             Command::ShowHelp => self.panels.help_open = true,

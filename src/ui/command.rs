@@ -110,6 +110,17 @@ pub enum Command {
     UseSavedWeights(bool),
     /// Slow motion: milliseconds to wait after each batch (0 = full speed).
     SetStepDelay(u32),
+    /// Pace: spread small runs over this many seconds (`None`: off, the
+    /// per-batch pause applies).
+    SetPace(Option<u32>),
+    /// The pacer's state after this frame (sent by the train panel while
+    /// a run is under way); its pause goes to the trainer when it changed.
+    Pace(super::pace::Pacer),
+    /// Train the finished run's last weights for this many more epochs
+    /// (a new run, recorded as its child).
+    MoreEpochs(usize),
+    /// A change to the whole network (Edit menu), undoable like any edit.
+    Variant(crate::model::variants::Variant),
     /// Switch light and dark.
     ToggleTheme,
     /// Large fonts and thick lines for a projector, or back.

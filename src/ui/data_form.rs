@@ -97,6 +97,7 @@ fn source_name(s: &DataSource) -> String {
 
 /// Draws the data settings and preview.
 pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
+    super::data_picker::ui(ui, &mut doc.project.data);
     let seed = doc.project.training.seed;
     let spec: &mut DataSpec = &mut doc.project.data;
     egui::ComboBox::from_id_salt("data-source")

@@ -14,8 +14,15 @@ pub struct InspectorState {
     shape_text: Option<(crate::model::NodeId, String)>,
 }
 
-/// Draws the inspector for the selection.
-pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mut InspectorState) {
+/// Draws the inspector for the selection. `live` is the current run's
+/// latest snapshot, for what an activation layer's inputs look like.
+pub fn ui(
+    ui: &mut egui::Ui,
+    doc: &mut Document,
+    editor: &mut Editor,
+    state: &mut InspectorState,
+    live: Option<crate::ui::run::Live<'_>>,
+) {
     let Some(id) = editor.selection.single() else {
         if editor.selection.nodes.is_empty() {
             project_ui(ui, doc);
@@ -28,6 +35,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mu
         return;
     };
     let info = doc.analysis.nodes.get(&id).cloned();
+    let inputs = activation_inputs(doc, id, live);
     let Some(node) = doc.project.graph.node_mut(id) else {
         return;
     };
@@ -54,6 +62,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mu
     let d = reference::layer(&node.spec);
     ui.label(d.summary);
     ui.monospace(d.formula);
+    if let LayerSpec::Activation(a) = node.spec {
+        super::views::activation::ui(ui, a, inputs);
+    }
     if let Some(info) = info {
         ui.separator();
         ui.label(format!(
@@ -72,6 +83,25 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, editor: &mut Editor, state: &mu
             ui.colored_label(c, format!("{} — {}", p.message, p.fix));
         }
     }
+}
+
+/// The inputs of activation layer `id` in the run's snapshot: the
+/// outputs of the one layer wired into it, when that run had that layer.
+fn activation_inputs<'a>(
+    doc: &Document,
+    id: crate::model::NodeId,
+    live: Option<crate::ui::run::Live<'a>>,
+) -> Option<super::views::activation::Inputs<'a>> {
+    let live = live?;
+    let wires = doc.project.graph.inputs_of(id);
+    let [edge] = wires.as_slice() else {
+        return None;
+    };
+    let from = live.snap.layers.iter().find(|l| l.node == edge.from)?;
+    Some(super::views::activation::Inputs {
+        stats: from.activations.as_ref()?,
+        step: live.snap.step,
+    })
 }
 
 fn project_ui(ui: &mut egui::Ui, doc: &mut Document) {
@@ -129,7 +159,8 @@ fn init_ui(ui: &mut egui::Ui, init: &mut Init) {
     }
 }
 
-fn init_label(i: Init) -> &'static str {
+/// An initialiser as the menus name it.
+pub fn init_label(i: Init) -> &'static str {
     match i {
         Init::Default => "default (PyTorch)",
         Init::XavierUniform => "Xavier uniform",

@@ -143,6 +143,10 @@ pub fn ui(ui: &mut egui::Ui, s: &mut MenuState<'_>) -> Vec<Command> {
             item(ui, &mut out, "Select all", true, Command::SelectAll);
             ui.separator();
             item(ui, &mut out, "Auto-layout", true, Command::AutoLayout);
+            ui.separator();
+            ui.menu_button("Whole network", |ui| {
+                out.extend(super::variants_menu::ui(ui))
+            });
         });
         ui.menu_button("View", |ui| {
             ui.menu_button("Layout", |ui| {

@@ -4,7 +4,7 @@
 
 use egui::Sense;
 
-use crate::model::{LayerGroup, LayerSpec, reference};
+use crate::model::{DenseSpec, Init, LayerGroup, LayerSpec, Units, reference};
 
 use super::canvas::PaletteDrag;
 use super::theme;
@@ -40,8 +40,14 @@ pub fn ui(ui: &mut egui::Ui) -> Option<LayerSpec> {
                         .strong()
                         .color(theme::group_color(group)),
                 );
+                if group == LayerGroup::Core {
+                    let out = output_spec();
+                    if item(ui, "Output", &out, Some(OUTPUT_HELP)) {
+                        append = Some(out);
+                    }
+                }
                 for spec in all.iter().filter(|s| s.group() == group) {
-                    if item(ui, spec) {
+                    if item(ui, spec.kind_name(), spec, None) {
                         append = Some(spec.clone());
                     }
                 }
@@ -50,9 +56,22 @@ pub fn ui(ui: &mut egui::Ui) -> Option<LayerSpec> {
     append
 }
 
-/// One draggable item; returns whether it was double-clicked.
-fn item(ui: &mut egui::Ui, spec: &LayerSpec) -> bool {
-    let name = spec.kind_name();
+/// What the Output entry says about itself.
+const OUTPUT_HELP: &str = "The network's answer: a Dense layer with as many units as the data needs (one per class, one in all for two classes with binary cross-entropy, or one per target). It needs no activation of its own: cross-entropy applies the softmax, binary cross-entropy the sigmoid, and a regression answers with the numbers themselves.";
+
+/// The Output entry's layer: a Dense with automatic units (the loss
+/// supplies the activation that fits it, so none is added).
+pub fn output_spec() -> LayerSpec {
+    LayerSpec::Dense(DenseSpec {
+        units: Units::Auto,
+        bias: true,
+        init: Init::Default,
+    })
+}
+
+/// One draggable item named `name`; returns whether it was
+/// double-clicked. `help` replaces the layer's reference summary.
+fn item(ui: &mut egui::Ui, name: &str, spec: &LayerSpec, help: Option<&str>) -> bool {
     let d = reference::layer(spec);
     let button = egui::Button::new(name)
         .sense(Sense::click_and_drag())
@@ -62,7 +81,7 @@ fn item(ui: &mut egui::Ui, spec: &LayerSpec) -> bool {
         .on_hover_ui(|ui| {
             ui.set_max_width(280.0);
             ui.strong(name);
-            ui.label(d.summary);
+            ui.label(help.unwrap_or(d.summary));
             ui.monospace(d.formula);
         })
         .on_hover_cursor(egui::CursorIcon::Grab);

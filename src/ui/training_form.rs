@@ -63,6 +63,9 @@ pub fn ui(ui: &mut egui::Ui, t: &mut TrainConfig) {
                 .response
                 .on_hover_text(reference::loss(t.loss).formula);
         });
+        ui.label("");
+        loss_formula_ui(ui, t.loss);
+        ui.end_row();
         if let LossKind::Huber { delta } = &mut t.loss {
             row(ui, "δ", |ui| {
                 ui.add(egui::DragValue::new(delta).speed(0.05).range(0.01..=100.0));
@@ -139,6 +142,42 @@ pub fn ui(ui: &mut egui::Ui, t: &mut TrainConfig) {
             ui.add(egui::DragValue::new(&mut t.seed))
                 .on_hover_text("the same seed gives the same numbers");
         });
+    });
+}
+
+/// The loss written out over a batch of n samples, and how it relates to
+/// maximum likelihood, in one sentence.
+pub fn loss_formula(l: LossKind) -> (&'static str, &'static str) {
+    match l {
+        LossKind::Mse => (
+            "L = (1/n) Σᵢ (ŷᵢ − yᵢ)²",
+            "Minimising it is maximum likelihood when the errors are Gaussian with a fixed spread.",
+        ),
+        LossKind::Mae => (
+            "L = (1/n) Σᵢ |ŷᵢ − yᵢ|",
+            "Minimising it is maximum likelihood when the errors follow a Laplace distribution; it predicts the median.",
+        ),
+        LossKind::Huber { .. } => (
+            "L = (1/n) Σᵢ h(ŷᵢ − yᵢ),  h(d) = ½d² if |d| ≤ δ, else δ(|d| − ½δ)",
+            "Squared error near the answer and absolute error far from it, so outliers pull less.",
+        ),
+        LossKind::CrossEntropy => (
+            "L = −(1/n) Σᵢ log pᵢ[yᵢ],  p = softmax(z)",
+            "Minimising cross-entropy is maximum likelihood: the mean of −log p(yᵢ | xᵢ) is smallest exactly when the probability Πᵢ p(yᵢ | xᵢ) the network gives the observed labels is largest.",
+        ),
+        LossKind::BinaryCrossEntropy => (
+            "L = −(1/n) Σᵢ [yᵢ log σ(zᵢ) + (1 − yᵢ) log(1 − σ(zᵢ))]",
+            "Minimising cross-entropy is maximum likelihood: the mean of −log p(yᵢ | xᵢ) is smallest exactly when the probability Πᵢ p(yᵢ | xᵢ) the network gives the observed labels is largest.",
+        ),
+    }
+}
+
+/// The chosen loss's formula and its sentence, under the loss choice.
+fn loss_formula_ui(ui: &mut egui::Ui, l: LossKind) {
+    let (formula, why) = loss_formula(l);
+    ui.vertical(|ui| {
+        ui.add(egui::Label::new(egui::RichText::new(formula).monospace()).wrap());
+        ui.add(egui::Label::new(egui::RichText::new(why).weak()).wrap());
     });
 }
 

@@ -482,6 +482,7 @@ impl NeuroglassApp {
                     &mut self.doc,
                     &mut self.editor,
                     &mut self.panels.inspector,
+                    self.run.live(),
                 ),
                 SideTab::Training => {
                     self.lesson

@@ -6,7 +6,6 @@
 //! data directory (`RunStore::for_project` decides).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::model::Project;
 use crate::runs::record::Parent;
@@ -51,10 +50,12 @@ impl NeuroglassApp {
             l.paused,
             l.weights,
         );
-        self.run
-            .send(TrainerCommand::SetStepDelay(Duration::from_millis(
-                self.controls.delay_ms.into(),
-            )));
+        // A picture script's steps are not paced.
+        let delay = match self.shots.script {
+            Some(_) => std::time::Duration::ZERO,
+            None => self.controls.start_delay(&l.project),
+        };
+        self.run.send(TrainerCommand::SetStepDelay(delay));
         if l.paused && l.steps > 0 {
             self.run.send(TrainerCommand::Step(l.steps));
         }

@@ -18,6 +18,8 @@
 mod frame;
 mod launch;
 mod logic;
+mod more_epochs;
+mod pacing;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -247,7 +249,7 @@ impl NeuroglassApp {
             run: Run::default(),
             trace: Default::default(),
             runs: RunsState::default(),
-            controls: RunControls::default(),
+            controls: RunControls::new(prefs.classroom),
             message,
             prefs,
             files,
@@ -385,6 +387,7 @@ impl NeuroglassApp {
 impl eframe::App for NeuroglassApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.logic_step(ctx);
+        self.pace_step();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -1,9 +1,7 @@
 //! Weights, gradients and activations per layer: current statistics with
 //! health warnings, histograms over time as heat strips (time runs right,
-//! values up), and the gradient flow: gradient norm per layer as bars and
-//! over time on a log scale.
-
-use egui_plot::{Bar, BarChart, Legend, Line, Plot};
+//! values up), or the initialisation against now (`init`); the gradient
+//! flow is in `gradflow`.
 
 use crate::model::NodeId;
 use crate::numfmt::{sig, signed};
@@ -61,9 +59,24 @@ fn stats_text(s: &Option<Stats>) -> String {
     })
 }
 
-/// Draws the weights view.
+/// Draws the weights view: statistics over time, or (the choice is kept
+/// with the window's other widget state) the initialisation against now.
 pub fn ui(ui: &mut egui::Ui, run: &Run, doc: &Document, state: &mut ViewState) {
+    let id = egui::Id::new("weights-view-init");
+    let mut init = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut init, false, "over time")
+            .on_hover_text("statistics per layer and histograms over time as heat strips");
+        ui.selectable_value(&mut init, true, "start against now")
+            .on_hover_text("histograms of weights and outputs at the first snapshot and now");
+    });
+    ui.data_mut(|d| d.insert_temp(id, init));
+    if init {
+        super::init::ui(ui, run, doc);
+        return;
+    }
     let Some((_, layers)) = run.layer_history.last() else {
+        ui.label("No snapshot of this run yet.");
         return;
     };
     let big = largest_grad(layers);
@@ -156,60 +169,5 @@ fn strip(ui: &mut egui::Ui, run: &Run, node: NodeId, which: usize, state: &mut V
     }
 }
 
-/// Draws the gradient-flow view.
-pub fn gradient_flow_ui(ui: &mut egui::Ui, run: &Run, doc: &Document) {
-    let Some((_, layers)) = run.layer_history.last() else {
-        return;
-    };
-    let with: Vec<&LayerSnapshot> = layers.iter().filter(|l| l.weights.is_some()).collect();
-    let w = ((ui.available_width() - 10.0) / 2.0).max(200.0);
-    let h = ui.available_height().max(150.0);
-    ui.horizontal(|ui| {
-        let bars: Vec<Bar> = with
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                Bar::new(i as f64, l.grad_norm.max(1e-12).log10())
-                    .name(node_name(doc, l.node))
-                    .fill(theme::TRAIN)
-            })
-            .collect();
-        let names: Vec<String> = with.iter().map(|l| node_name(doc, l.node)).collect();
-        Plot::new("grad-bars")
-            .width(w)
-            .height(h)
-            .x_axis_formatter(move |m, _| {
-                names
-                    .get(m.value.round() as usize)
-                    .cloned()
-                    .filter(|_| (m.value - m.value.round()).abs() < 1e-6)
-                    .unwrap_or_default()
-            })
-            .y_axis_formatter(|m, _| sig(10f64.powf(m.value), 2))
-            .y_axis_label("gradient norm (log)")
-            .show(ui, |p| p.bar_chart(BarChart::new("gradient norm", bars)));
-        crate::ui::plots::with_ticks(Plot::new("grad-time"))
-            .width(w)
-            .height(h)
-            .legend(Legend::default())
-            .x_axis_label("step")
-            .y_axis_formatter(|m, _| sig(10f64.powf(m.value), 2))
-            .show(ui, |p| {
-                for (k, l) in with.iter().enumerate() {
-                    let pts: Vec<[f64; 2]> = run
-                        .layer_history
-                        .iter()
-                        .filter_map(|(s, ls)| {
-                            ls.iter()
-                                .find(|x| x.node == l.node)
-                                .map(|x| [*s as f64, x.grad_norm.max(1e-12).log10()])
-                        })
-                        .collect();
-                    p.line(
-                        Line::new(node_name(doc, l.node), pts)
-                            .color(theme::CLASSES[k % theme::CLASSES.len()]),
-                    );
-                }
-            });
-    });
-}
+/// The gradient-flow view (in its own module).
+pub use super::gradflow::ui as gradient_flow_ui;

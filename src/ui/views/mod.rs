@@ -3,12 +3,16 @@
 //! confusion matrix, prediction gallery and convolution. All drawn from
 //! the trainer's snapshots; no training math here.
 
+pub mod activation;
 pub mod boundary;
 pub mod classes;
 pub mod conv;
+pub mod gradflow;
+pub mod init;
 pub mod layers;
 pub mod neurons;
 pub mod paint;
+pub mod sequence;
 
 use super::document::Document;
 use super::plots::{self, PlotState};
@@ -196,6 +200,7 @@ pub fn ui(
         .id_salt(("view", state.tab))
         .show(ui, |ui| match state.tab {
             ViewTab::Curves => {}
+            ViewTab::Boundary if sequence::has_sequences(live) => sequence::ui(ui, live),
             ViewTab::Boundary => boundary::ui(ui, live, preview, state),
             ViewTab::Neurons => neurons::ui(ui, live, doc, state),
             ViewTab::Layers => layers::ui(ui, run, doc, state),
