@@ -152,6 +152,12 @@ fn edit(args: &EditArgs) -> Result<(), (u8, String)> {
         }
         current = next;
     }
+    // The data's relative paths still name the same files from P2's folder.
+    crate::model::load_data::rebase_paths(
+        &mut current.data.source,
+        Some(args.project.parent().unwrap_or(Path::new(""))),
+        args.out.parent().unwrap_or(Path::new("")),
+    );
     let project_bytes =
         crate::project::save::to_string(&current).map_err(|e| (INVALID, e.to_string()))?;
     let weights_bytes =

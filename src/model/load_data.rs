@@ -32,6 +32,47 @@ pub fn resolve_path(path: &str, project_dir: Option<&Path>) -> PathBuf {
     }
 }
 
+/// Keeps the data's file paths pointing at the same files when the project
+/// is written to folder `to` instead of `from`: a relative path is made
+/// relative to `to` when the file lies under it, else absolute. Absolute
+/// paths and data without files are unchanged; without `from` (a project
+/// never saved) relative paths are left as they are.
+pub fn rebase_paths(source: &mut DataSource, from: Option<&Path>, to: &Path) {
+    // Both made absolute (against the working folder), so `x.ron` and
+    // `out/y.ron` compare as folders.
+    let (Some(Ok(from)), Ok(to)) = (from.map(std::path::absolute), std::path::absolute(to)) else {
+        return;
+    };
+    if from == to {
+        return;
+    }
+    let (from, to) = (from.as_path(), to.as_path());
+    let rebase = |p: &mut String| {
+        let path = Path::new(p.as_str());
+        if path.is_absolute() {
+            return;
+        }
+        let full = from.join(path);
+        let full = full.as_path();
+        let moved = full.strip_prefix(to).unwrap_or(full);
+        *p = moved.to_string_lossy().into_owned();
+    };
+    match source {
+        DataSource::Csv { path, .. }
+        | DataSource::Idx { path }
+        | DataSource::Npz { path, .. }
+        | DataSource::ImageFolder { path, .. } => rebase(path),
+        DataSource::Npy { path, labels, .. } => {
+            rebase(path);
+            rebase(labels);
+        }
+        DataSource::Generated { .. }
+        | DataSource::Bundled(_)
+        | DataSource::Painted { .. }
+        | DataSource::StandIn { .. } => {}
+    }
+}
+
 fn generated(g: &Generator, samples: usize, noise: f32, seed: u64) -> Result<Dataset, DataError> {
     use generate::Function;
     match g {
@@ -238,5 +279,76 @@ pub fn info_of(p: &Prepared) -> DataInfo {
             Target::Values { y, .. } => y.ncols(),
             Target::Classes { .. } => 1,
         },
+    }
+}
+
+#[cfg(test)]
+mod rebase_tests {
+    use super::*;
+
+    fn csv(path: &str) -> DataSource {
+        DataSource::Csv {
+            path: path.into(),
+            target: None,
+            classification: true,
+            drop_empty: false,
+            drop_bad: false,
+        }
+    }
+
+    fn path_of(s: &DataSource) -> &str {
+        match s {
+            DataSource::Csv { path, .. } => path,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn relative_paths_follow_the_project_to_its_new_folder() {
+        // Up one folder: still relative, now through the old folder.
+        let mut s = csv("data/x.csv");
+        rebase_paths(&mut s, Some(Path::new("/a/p")), Path::new("/a"));
+        assert_eq!(path_of(&s), "p/data/x.csv");
+        // A folder the file is not under: absolute.
+        let mut s = csv("data/x.csv");
+        rebase_paths(&mut s, Some(Path::new("/a/p")), Path::new("/b"));
+        assert_eq!(path_of(&s), "/a/p/data/x.csv");
+        // Both npy files move.
+        let mut s = DataSource::Npy {
+            path: "x.npy".into(),
+            labels: "y.npy".into(),
+            classification: true,
+        };
+        rebase_paths(&mut s, Some(Path::new("/a/p")), Path::new("/a"));
+        assert_eq!(
+            s,
+            DataSource::Npy {
+                path: "p/x.npy".into(),
+                labels: "p/y.npy".into(),
+                classification: true,
+            }
+        );
+    }
+
+    #[test]
+    fn absolute_paths_same_folders_unsaved_projects_and_fileless_data_are_kept() {
+        for (from, to) in [(Some("/a/p"), "/b"), (Some("/a/p"), "/a/p"), (None, "/b")] {
+            let mut s = csv("/abs/x.csv");
+            rebase_paths(&mut s, from.map(Path::new), Path::new(to));
+            assert_eq!(path_of(&s), "/abs/x.csv");
+        }
+        let mut s = csv("x.csv");
+        rebase_paths(&mut s, Some(Path::new("/a/p")), Path::new("/a/p"));
+        assert_eq!(path_of(&s), "x.csv");
+        let mut s = csv("x.csv");
+        rebase_paths(&mut s, None, Path::new("/b"));
+        assert_eq!(path_of(&s), "x.csv");
+        let painted = DataSource::Painted {
+            points: vec![(0.0, 0.0, 0)],
+            classes: 2,
+        };
+        let mut s = painted.clone();
+        rebase_paths(&mut s, Some(Path::new("/a")), Path::new("/b"));
+        assert_eq!(s, painted);
     }
 }

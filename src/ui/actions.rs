@@ -439,8 +439,25 @@ impl NeuroglassApp {
 
     /// Saves the project to `path`; whether it was saved.
     fn save_to(&mut self, path: &Path) -> bool {
-        match crate::project::save(&self.doc.project, path) {
+        // Saved in another folder, the data's relative paths are rewritten
+        // to name the same files from there (only once the save succeeds).
+        let mut source = self.doc.project.data.source.clone();
+        if let Some(to) = path.parent() {
+            crate::model::load_data::rebase_paths(&mut source, self.doc.dir(), to);
+        }
+        let moved = source != self.doc.project.data.source;
+        let saved = if moved {
+            let mut project = self.doc.project.clone();
+            project.data.source = source.clone();
+            crate::project::save(&project, path)
+        } else {
+            crate::project::save(&self.doc.project, path)
+        };
+        match saved {
             Ok(()) => {
+                if moved {
+                    self.doc.project.data.source = source;
+                }
                 if self.run.has_weights() {
                     let w = crate::project::weights::weights_path_for(path);
                     self.with_weights(WeightsUse::Save(w));
