@@ -1,6 +1,7 @@
 //! Headless commands behind `main.rs`: `check`, `train`, `export`, `bench`,
 //! `runs`, `eval`, `edit`, `predict`, `import`, `trace`, `lesson`, `data`.
 
+pub mod args;
 pub mod bench;
 pub mod ceiling;
 pub mod check;
