@@ -135,6 +135,11 @@ fn every_example_trains_an_epoch_and_writes_its_outputs() {
     let dir = std::env::temp_dir().join(format!("ng-train-out-{}", std::process::id()));
     for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("projects")).unwrap() {
         let p: PathBuf = e.unwrap().path();
+        // Only project files (not the `NAME.runs/` folder the window
+        // records beside a project it opened).
+        if p.extension().is_none_or(|x| x != "ron") {
+            continue;
+        }
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         let (code, lines, err) = run(&name, &["--epochs", "1", "--out", dir.to_str().unwrap()]);
         assert_eq!(code, Some(0), "{name}: {err}");
