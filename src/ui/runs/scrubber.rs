@@ -47,6 +47,7 @@ pub fn ui(ui: &mut egui::Ui, state: &RunsState) -> Vec<Command> {
             r.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::WidgetType::Slider, true, "timeline")
             });
+            edit_ticks(ui, r.rect, &steps, tl.record().map(|rec| &rec.file.edits[..]));
             if r.changed() {
                 cmds.push(Command::Runs(RunsAction::Seek(index)));
             }
@@ -88,4 +89,64 @@ pub fn ui(ui: &mut egui::Ui, state: &RunsState) -> Vec<Command> {
         ui.label(RichText::new(e).color(theme::ERROR));
     }
     cmds
+}
+
+/// Where on the scrubber (as a fractional checkpoint index) a change made
+/// after `step` lies, given the checkpoints' steps in order.
+fn edit_position(steps: &[u64], step: u64) -> Option<f32> {
+    let last = steps.len().checked_sub(1)?;
+    let i = steps.partition_point(|&s| s <= step);
+    Some(match i {
+        0 => 0.0,
+        i if i > last => last as f32,
+        i => {
+            let (a, b) = (steps[i - 1], steps[i]);
+            (i - 1) as f32 + (step - a) as f32 / (b - a).max(1) as f32
+        }
+    })
+}
+
+/// Ticks on the scrubber's rail where the run was changed while it
+/// trained (issue #18), between the checkpoints around each change.
+fn edit_ticks(
+    ui: &egui::Ui,
+    rect: egui::Rect,
+    steps: &[u64],
+    edits: Option<&[crate::runs::record::Edit]>,
+) {
+    let (Some(edits), Some(last)) = (edits, steps.len().checked_sub(1)) else {
+        return;
+    };
+    if last == 0 {
+        return;
+    }
+    // The rail runs between the handle's centre at either end.
+    let handle = rect.height() / 2.5;
+    let (x0, x1) = (rect.left() + handle, rect.right() - handle);
+    for e in edits {
+        let Some(at) = edit_position(steps, e.step) else {
+            continue;
+        };
+        let x = x0 + (x1 - x0) * at / last as f32;
+        ui.painter().line_segment(
+            [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
+            egui::Stroke::new(2.0, theme::TIMELINE_MARK),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_position;
+
+    #[test]
+    fn an_edit_lies_between_the_checkpoints_around_it() {
+        let steps = [0, 100, 200, 400];
+        assert_eq!(edit_position(&steps, 0), Some(0.0));
+        assert_eq!(edit_position(&steps, 150), Some(1.5));
+        assert_eq!(edit_position(&steps, 300), Some(2.5));
+        assert_eq!(edit_position(&steps, 400), Some(3.0));
+        assert_eq!(edit_position(&steps, 900), Some(3.0));
+        assert_eq!(edit_position(&[], 10), None);
+    }
 }
