@@ -4,47 +4,11 @@
 
 use egui_plot::{Line, Plot, PlotPoints, Points};
 
-use crate::model::{Bundled, DataSource, DataSpec, Feature, Function1D, Generator, Normalization};
+use crate::model::{Bundled, DataSource, DataSpec, Feature, Generator, Normalization};
 
 use super::document::{DataState, Document};
 use super::preview::{Preview, PreviewState};
 use super::theme;
-
-const GENERATORS: [(&str, Generator); 12] = [
-    ("spiral", Generator::Spiral { arms: 2 }),
-    ("circles", Generator::Circles),
-    ("XOR", Generator::Xor),
-    ("blobs", Generator::Blobs { classes: 3 }),
-    ("moons", Generator::Moons),
-    (
-        "sine curve",
-        Generator::Function1D {
-            function: Function1D::Sine,
-        },
-    ),
-    (
-        "polynomial",
-        Generator::Function1D {
-            function: Function1D::Polynomial,
-        },
-    ),
-    (
-        "straight line",
-        Generator::Function1D {
-            function: Function1D::Linear,
-        },
-    ),
-    ("plane", Generator::Plane),
-    ("Gaussian mixture", Generator::GaussianMixture),
-    ("sine sequence", Generator::SineSequence { window: 20 }),
-    (
-        "wave shapes",
-        Generator::WaveShapes {
-            window: 32,
-            classes: 3,
-        },
-    ),
-];
 
 const BUNDLED: [(&str, Bundled); 4] = [
     ("MNIST subset (28×28 digits)", Bundled::MnistSubset),
@@ -73,7 +37,7 @@ fn source_name(s: &DataSource) -> String {
             ..
         } => "formula".into(),
         DataSource::Painted { points, .. } => format!("painted ({} points)", points.len()),
-        DataSource::Generated { generator, .. } => GENERATORS
+        DataSource::Generated { generator, .. } => super::data_picker::CHOICES
             .iter()
             .find(|(_, g)| {
                 std::mem::discriminant(g) == std::mem::discriminant(generator)
@@ -105,7 +69,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, preview: &mut PreviewState) {
         .width(ui.available_width() - 10.0)
         .show_ui(ui, |ui| {
             ui.label(egui::RichText::new("generated").weak());
-            for (name, g) in GENERATORS {
+            for (name, g) in super::data_picker::CHOICES {
                 if ui
                     .selectable_label(source_name(&spec.source) == name, name)
                     .clicked()

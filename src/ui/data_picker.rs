@@ -13,7 +13,8 @@ use crate::model::{DataSource, DataSpec, Function1D, Generator, Normalization};
 use super::theme;
 use super::views::paint::diverging;
 
-/// The generators offered, with their names.
+/// The generators offered, with their names (the thumbnails here and the
+/// Data tab's list).
 pub const CHOICES: [(&str, Generator); 13] = [
     ("spiral", Generator::Spiral { arms: 2 }),
     ("circles", Generator::Circles),
